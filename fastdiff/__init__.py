@@ -1,0 +1,13 @@
+"""fastdiff: finite-difference derivatives at the speed of the hardware.
+
+* ``fastdiff.grid``      -- derivatives of arrays sampled on grids
+* ``fastdiff.stencil``   -- finite-difference weights (Fornberg)
+* ``fastdiff.reference`` -- the pure-NumPy twin used to verify the kernels
+"""
+from ._version import __version__
+from ._stencil import Stencil, stencil
+from ._config import openmp_enabled, show_config
+from . import grid, reference
+
+__all__ = ["__version__", "Stencil", "stencil", "grid", "reference",
+           "openmp_enabled", "show_config"]

@@ -1,0 +1,60 @@
+"""Build and runtime configuration: ``openmp_enabled``, ``show_config``."""
+from __future__ import annotations
+
+import os
+import platform
+import sys
+
+import numpy as np
+
+from ._kernels import _grid
+from ._version import __version__
+
+try:  # written by setup.py at build time
+    from ._build_info import BUILD_INFO
+except ImportError:  # pragma: no cover - source tree without a build
+    BUILD_INFO = {"openmp": None, "debug": None, "compile_args": [], "link_args": [],
+                  "compiler": "unknown"}
+
+
+def openmp_enabled():
+    """True when the compiled kernels use OpenMP threads."""
+    return _grid.openmp_enabled()
+
+
+def _cpu_name():
+    try:
+        with open("/proc/cpuinfo") as fh:
+            for line in fh:
+                if line.startswith("model name"):
+                    return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or platform.machine()
+
+
+def config():
+    """The configuration as a dict (what `show_config` prints)."""
+    return {
+        "version": __version__,
+        "python": sys.version.split()[0],
+        "numpy": np.__version__,
+        "platform": platform.platform(),
+        "cpu": _cpu_name(),
+        "cpu_count": os.cpu_count(),
+        "openmp": openmp_enabled(),
+        "max_threads": _grid.max_threads(),
+        "OMP_NUM_THREADS": os.environ.get("OMP_NUM_THREADS"),
+        "debug_build": BUILD_INFO.get("debug"),
+        "compiler": BUILD_INFO.get("compiler"),
+        "compile_args": " ".join(BUILD_INFO.get("compile_args", [])),
+        "link_args": " ".join(BUILD_INFO.get("link_args", [])),
+    }
+
+
+def show_config(file=None):
+    """Print the version, OpenMP on/off, thread count, compiler flags and CPU."""
+    cfg = config()
+    width = max(len(k) for k in cfg)
+    for k, v in cfg.items():
+        print(f"{k:<{width}} : {v}", file=file)

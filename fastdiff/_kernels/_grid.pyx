@@ -1,0 +1,423 @@
+# Grid kernels: table-driven finite-difference operators applied row by row.
+#
+# The array u (any ndim, any strides) is walked as a set of *rows* along its
+# smallest-stride axis r.  Every output row is a sum of *terms*; a term applies
+# one 1-D operator (an ``AxisOp``: central interior stencil + per-row tables
+# for boundary rows / non-uniform grids) along some axis a:
+#   * a == r ("along"): a stencil along the row itself;
+#   * a != r ("cross"): a weighted sum of whole neighbouring rows.
+# A derivative is one output with one term, a gradient k outputs with one term
+# each, a Laplacian one output with k terms: one pass over memory for all.
+#
+# Work units are (row, segment) pairs, statically scheduled over OpenMP
+# threads; every output element is computed by the same sequence of
+# operations whatever the thread count, so results are bitwise reproducible.
+from cython.parallel cimport prange
+from libc.stdlib cimport malloc, free
+from libc.string cimport memset
+
+cimport numpy as cnp
+from cython cimport floating
+
+from fastdiff._kernels._omp cimport FD_HAVE_OPENMP, omp_get_max_threads, omp_get_num_procs
+
+cnp.import_array()
+
+cdef enum:
+    BLK = 256          # elements per accumulation block (stack buffer)
+    MAXDIM = 32
+    MAXTAPS = 256      # taps of one output row (checked in apply)
+
+
+ctypedef struct AxisOp:
+    int axis                 # axis of u this operator differentiates
+    Py_ssize_t n             # length of that axis
+    Py_ssize_t W             # central taps
+    const Py_ssize_t* co     # central offsets (W)
+    const double* cw         # central weights (W), spacing folded in
+    Py_ssize_t i0            # interior rows [i0, i1) use the central stencil
+    Py_ssize_t i1
+    const Py_ssize_t* rowmap # (n) row -> table row, for rows outside [i0, i1)
+    Py_ssize_t TW            # taps per table row
+    const Py_ssize_t* tidx   # (R, TW) absolute indices
+    const double* twt        # (R, TW) weights
+    const double* tcst       # (R) constant added (``constant`` mode)
+
+
+ctypedef struct Geometry:
+    int ndim
+    int r                        # row axis
+    Py_ssize_t L                 # row length
+    Py_ssize_t seg               # elements per work unit along the row
+    Py_ssize_t nseg
+    Py_ssize_t nrows
+    int nrd                      # number of row dims (ndim - 1)
+    int rdims[MAXDIM]            # row dims, outermost first
+    Py_ssize_t shape[MAXDIM]
+    Py_ssize_t ustr[MAXDIM]      # strides of u, in elements
+
+
+def openmp_enabled():
+    """True when the kernels were compiled with OpenMP."""
+    return bool(FD_HAVE_OPENMP)
+
+
+def max_threads():
+    """OpenMP's current maximum thread count (1 in a serial build)."""
+    return omp_get_max_threads()
+
+
+def num_procs():
+    return omp_get_num_procs()
+
+
+cdef inline int _add_cross_taps(const AxisOp* op, const floating* row, Py_ssize_t i,
+                                Py_ssize_t sa, const floating** p, double* w, int T,
+                                double* c0) noexcept nogil:
+    """Append the taps of a cross-row operator at row index i; return the new count.
+
+    ``row`` points at the current row (index i along the operator's axis, any
+    position along the row); taps are pointers to the rows to combine.
+    """
+    cdef Py_ssize_t k, rr
+    cdef double wk
+    cdef const floating* base = row - i * sa
+    if op.i0 <= i < op.i1:
+        for k in range(op.W):
+            p[T] = base + (i + op.co[k]) * sa
+            w[T] = op.cw[k]
+            T += 1
+    else:
+        rr = op.rowmap[i]
+        c0[0] += op.tcst[rr]
+        for k in range(op.TW):
+            wk = op.twt[rr * op.TW + k]
+            if wk != 0.0:
+                p[T] = base + op.tidx[rr * op.TW + k] * sa
+                w[T] = wk
+                T += 1
+    return T
+
+
+cdef inline double _along_elem(const AxisOp* op, const floating* row, Py_ssize_t sr,
+                               Py_ssize_t j) noexcept nogil:
+    """(D row)[j] for an operator along the row (``row`` at element 0)."""
+    cdef Py_ssize_t rr, t
+    cdef double s, w
+    if op.i0 <= j < op.i1:
+        s = 0.0
+        for t in range(op.W):
+            s = s + op.cw[t] * row[(j + op.co[t]) * sr]
+        return s
+    rr = op.rowmap[j]
+    s = op.tcst[rr]
+    for t in range(op.TW):
+        w = op.twt[rr * op.TW + t]
+        if w != 0.0:
+            s = s + w * row[op.tidx[rr * op.TW + t] * sr]
+    return s
+
+
+cdef inline void _combine(Py_ssize_t n, int T, const floating** p, const double* w,
+                          double c0, Py_ssize_t sr, double* tmp,
+                          floating* o, Py_ssize_t osr, bint to_out) noexcept nogil:
+    """dst[j] = c0 + sum_t w[t] * p[t][j*sr] for j < n.
+
+    dst is ``o`` (stride osr, converted to the output type) when ``to_out``,
+    else the double buffer ``tmp``.  Taps are consumed four at a time with the
+    partial sums kept in ``tmp``, so each pass streams at most four sources.
+    """
+    cdef Py_ssize_t j
+    cdef int g = 0, G
+    cdef bint first, last
+    cdef double s, w0, w1, w2, w3
+    cdef const floating* p0
+    cdef const floating* p1
+    cdef const floating* p2
+    cdef const floating* p3
+    if T == 0:
+        if to_out:
+            for j in range(n):
+                o[j * osr] = <floating>c0
+        else:
+            for j in range(n):
+                tmp[j] = c0
+        return
+    if sr != 1:
+        # strided rows: a plain loop, taps in the same order
+        for j in range(n):
+            s = c0
+            for G in range(T):
+                s = s + w[G] * p[G][j * sr]
+            if to_out:
+                o[j * osr] = <floating>s
+            else:
+                tmp[j] = s
+        return
+    while g < T:
+        G = T - g
+        if G > 4:
+            G = 4
+        first = g == 0
+        last = (g + G == T) and to_out
+        p0 = p[g]
+        w0 = w[g]
+        if G == 1:
+            for j in range(n):
+                s = (c0 if first else tmp[j]) + w0 * p0[j]
+                if last:
+                    o[j * osr] = <floating>s
+                else:
+                    tmp[j] = s
+        elif G == 2:
+            p1 = p[g + 1]; w1 = w[g + 1]
+            for j in range(n):
+                s = (c0 if first else tmp[j]) + w0 * p0[j] + w1 * p1[j]
+                if last:
+                    o[j * osr] = <floating>s
+                else:
+                    tmp[j] = s
+        elif G == 3:
+            p1 = p[g + 1]; w1 = w[g + 1]
+            p2 = p[g + 2]; w2 = w[g + 2]
+            for j in range(n):
+                s = (c0 if first else tmp[j]) + w0 * p0[j] + w1 * p1[j] + w2 * p2[j]
+                if last:
+                    o[j * osr] = <floating>s
+                else:
+                    tmp[j] = s
+        else:
+            p1 = p[g + 1]; w1 = w[g + 1]
+            p2 = p[g + 2]; w2 = w[g + 2]
+            p3 = p[g + 3]; w3 = w[g + 3]
+            for j in range(n):
+                s = ((c0 if first else tmp[j]) + w0 * p0[j] + w1 * p1[j]
+                     + w2 * p2[j] + w3 * p3[j])
+                if last:
+                    o[j * osr] = <floating>s
+                else:
+                    tmp[j] = s
+        g += G
+
+
+cdef void _piece(const Geometry* g, const floating* row, const Py_ssize_t* idx,
+                 Py_ssize_t ja, Py_ssize_t jb, bint interior, floating* o,
+                 Py_ssize_t osr, int tb, int te, const int* term_op,
+                 const AxisOp* ops, double* tmp) noexcept nogil:
+    """Output elements [ja, jb) of one row for the terms tb..te-1.
+
+    In an interior piece every along-row operator uses its central stencil,
+    so all terms become taps of one combine; in a boundary piece the along-row
+    operators are evaluated element by element on top of the cross taps.
+    """
+    cdef const floating* p[MAXTAPS]
+    cdef double w[MAXTAPS]
+    cdef double c0 = 0.0
+    cdef int T = 0, m, k
+    cdef Py_ssize_t sr = g.ustr[g.r], j, j0, jl
+    cdef const AxisOp* op
+    for m in range(tb, te):
+        op = &ops[term_op[m]]
+        if op.axis != g.r:
+            T = _add_cross_taps(op, row + ja * sr, idx[op.axis], g.ustr[op.axis], p, w, T, &c0)
+        elif interior:
+            for k in range(op.W):
+                p[T] = row + (ja + op.co[k]) * sr
+                w[T] = op.cw[k]
+                T += 1
+    if interior:
+        j0 = ja
+        while j0 < jb:
+            jl = jb - j0
+            if jl > BLK:
+                jl = BLK
+            _combine(jl, T, p, w, c0, sr, tmp, o + j0 * osr, osr, True)
+            for k in range(T):
+                p[k] = p[k] + jl * sr
+            j0 += jl
+        return
+    for j0 in range(ja, jb):
+        tmp[0] = c0
+        for k in range(T):
+            tmp[0] = tmp[0] + w[k] * p[k][(j0 - ja) * sr]
+        for m in range(tb, te):
+            op = &ops[term_op[m]]
+            if op.axis == g.r:
+                tmp[0] = tmp[0] + _along_elem(op, row, sr, j0)
+        o[j0 * osr] = <floating>tmp[0]
+
+
+cdef void _unit(Py_ssize_t unit, const Geometry* g, const floating* u,
+                floating** outs, const Py_ssize_t* ostr, int nout,
+                const int* term_start, const int* term_op, const AxisOp* ops) noexcept nogil:
+    cdef double tmp[BLK]
+    cdef Py_ssize_t idx[MAXDIM]
+    cdef Py_ssize_t t = unit // g.nseg
+    cdef Py_ssize_t s = unit - t * g.nseg
+    cdef Py_ssize_t jstart = s * g.seg
+    cdef Py_ssize_t jend = jstart + g.seg
+    cdef Py_ssize_t uoff = 0, ooff, q, osr, a, b
+    cdef int d, c, m
+    cdef const AxisOp* op
+    cdef const floating* row
+    if jend > g.L:
+        jend = g.L
+    for m in range(g.nrd - 1, -1, -1):
+        d = g.rdims[m]
+        q = t // g.shape[d]
+        idx[d] = t - q * g.shape[d]
+        t = q
+        uoff = uoff + idx[d] * g.ustr[d]
+    idx[g.r] = 0
+    row = u + uoff
+    for c in range(nout):
+        ooff = 0
+        for m in range(g.nrd):
+            d = g.rdims[m]
+            ooff = ooff + idx[d] * ostr[c * g.ndim + d]
+        osr = ostr[c * g.ndim + g.r]
+        # interior of every along-row operator of this output: [a, b)
+        a = jstart
+        b = jend
+        for m in range(term_start[c], term_start[c + 1]):
+            op = &ops[term_op[m]]
+            if op.axis == g.r:
+                if op.i0 > a:
+                    a = op.i0
+                if op.i1 < b:
+                    b = op.i1
+        if b < a:
+            b = a
+        if a > jend:
+            a = jend
+            b = jend
+        if jstart < a:
+            _piece(g, row, idx, jstart, a, False, outs[c] + ooff, osr,
+                   term_start[c], term_start[c + 1], term_op, ops, tmp)
+        if a < b:
+            _piece(g, row, idx, a, b, True, outs[c] + ooff, osr,
+                   term_start[c], term_start[c + 1], term_op, ops, tmp)
+        if b < jend:
+            _piece(g, row, idx, b, jend, False, outs[c] + ooff, osr,
+                   term_start[c], term_start[c + 1], term_op, ops, tmp)
+
+
+cdef void _run(const Geometry* g, const floating* u, floating** outs,
+               const Py_ssize_t* ostr, int nout, const int* term_start,
+               const int* term_op, const AxisOp* ops, int nthreads) noexcept nogil:
+    cdef Py_ssize_t nunits = g.nrows * g.nseg
+    cdef Py_ssize_t unit
+    if nthreads <= 1:
+        for unit in range(nunits):
+            _unit(unit, g, u, outs, ostr, nout, term_start, term_op, ops)
+    else:
+        for unit in prange(nunits, nogil=True, schedule="static", num_threads=nthreads):
+            _unit(unit, g, u, outs, ostr, nout, term_start, term_op, ops)
+
+
+cdef Py_ssize_t _estride(cnp.ndarray a, int d) except? -1:
+    cdef Py_ssize_t st = a.strides[d]
+    cdef Py_ssize_t isz = a.itemsize
+    if st % isz:
+        raise ValueError("internal: stride not a multiple of the item size")
+    return st // isz
+
+
+def apply(cnp.ndarray u, list outs, list terms, list ops, int row_axis,
+          list row_dims, int nthreads, Py_ssize_t seg):
+    """Apply operator terms to u, writing every output.
+
+    u : float32/float64 ndarray (any strides, native byte order).
+    outs : list of ndarrays of u's dtype and shape (any strides).
+    terms : list (one per output) of lists of op indices (summed).
+    ops : list of tuples (axis, co, cw, i0, i1, rowmap, tidx, twt, tcst),
+        arrays contiguous int64 / float64 (tidx/twt 2-D (R, TW)).
+    row_axis : the axis walked as rows (usually u's smallest stride).
+    row_dims : the other axes, outermost first.
+    seg : elements of a row per work unit.
+    """
+    cdef int ndim = u.ndim
+    cdef int nout = len(outs)
+    cdef int nops = len(ops)
+    cdef Geometry g
+    cdef int d, c, m, k
+    cdef Py_ssize_t nrows = 1
+    if ndim < 1 or ndim > MAXDIM:
+        raise ValueError(f"internal: ndim {ndim} not supported")
+    if len(terms) != nout:
+        raise ValueError("internal: one term list per output")
+    g.ndim = ndim
+    g.r = row_axis
+    g.L = u.shape[row_axis]
+    g.nrd = len(row_dims)
+    for d in range(ndim):
+        g.shape[d] = u.shape[d]
+        g.ustr[d] = _estride(u, d)
+    for m in range(g.nrd):
+        g.rdims[m] = row_dims[m]
+        nrows *= u.shape[row_dims[m]]
+    g.nrows = nrows
+    if seg < 1:
+        seg = 1
+    if seg > g.L:
+        seg = g.L if g.L > 0 else 1
+    g.seg = seg
+    g.nseg = (g.L + seg - 1) // seg
+    if g.L == 0 or nrows == 0:
+        return
+
+    cdef AxisOp* cops = <AxisOp*>malloc(max(nops, 1) * sizeof(AxisOp))
+    cdef Py_ssize_t* ostr = <Py_ssize_t*>malloc(max(nout, 1) * ndim * sizeof(Py_ssize_t))
+    cdef void** optr = <void**>malloc(max(nout, 1) * sizeof(void*))
+    cdef int* term_start = <int*>malloc((nout + 1) * sizeof(int))
+    cdef int nterms = 0
+    for c in range(nout):
+        nterms += len(terms[c])
+    cdef int* term_op = <int*>malloc(max(nterms, 1) * sizeof(int))
+    cdef cnp.ndarray a
+    if not cops or not ostr or not optr or not term_start or not term_op:
+        free(cops); free(ostr); free(optr); free(term_start); free(term_op)
+        raise MemoryError()
+    try:
+        for k in range(nops):
+            (axis, co, cw, i0, i1, rowmap, tidx, twt, tcst) = ops[k]
+            cops[k].axis = axis
+            cops[k].n = u.shape[axis]
+            cops[k].W = len(co)
+            cops[k].co = <const Py_ssize_t*>cnp.PyArray_DATA(co)
+            cops[k].cw = <const double*>cnp.PyArray_DATA(cw)
+            cops[k].i0 = i0
+            cops[k].i1 = i1
+            cops[k].rowmap = <const Py_ssize_t*>cnp.PyArray_DATA(rowmap)
+            cops[k].TW = tidx.shape[1]
+            cops[k].tidx = <const Py_ssize_t*>cnp.PyArray_DATA(tidx)
+            cops[k].twt = <const double*>cnp.PyArray_DATA(twt)
+            cops[k].tcst = <const double*>cnp.PyArray_DATA(tcst)
+        m = 0
+        for c in range(nout):
+            k = 0
+            for t in terms[c]:
+                k += max(cops[<int>t].W, cops[<int>t].TW)
+            if k > MAXTAPS:
+                raise ValueError(f"internal: {k} taps in one output (at most {MAXTAPS})")
+            term_start[c] = m
+            for k in terms[c]:
+                term_op[m] = k
+                m += 1
+            a = outs[c]
+            optr[c] = cnp.PyArray_DATA(a)
+            for d in range(ndim):
+                ostr[c * ndim + d] = _estride(a, d)
+        term_start[nout] = m
+        if u.dtype.num == cnp.NPY_FLOAT64:
+            with nogil:
+                _run[double](&g, <const double*>cnp.PyArray_DATA(u), <double**>optr,
+                             ostr, nout, term_start, term_op, cops, nthreads)
+        elif u.dtype.num == cnp.NPY_FLOAT32:
+            with nogil:
+                _run[float](&g, <const float*>cnp.PyArray_DATA(u), <float**>optr,
+                            ostr, nout, term_start, term_op, cops, nthreads)
+        else:
+            raise TypeError(f"internal: kernel dtype {u.dtype}")
+    finally:
+        free(cops); free(ostr); free(optr); free(term_start); free(term_op)

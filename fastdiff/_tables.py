@@ -1,0 +1,161 @@
+"""1-D operator tables: every boundary mode and spacing as (index, weight) rows.
+
+An operator along an axis of length n is described by
+
+* a central stencil (``co`` offsets, ``cw`` weights with the spacing folded
+  in) used for the interior rows ``i0 <= i < i1``;
+* a table for every other row: ``rowmap[i]`` is its table row, ``tidx`` /
+  ``twt`` its absolute sample indices and weights (``TW`` per row, padded with
+  zero weights), ``tcst`` a constant added to the row (the ``cval``
+  contribution of ``"constant"`` mode).
+
+The kernels apply these tables and never see a mode name or a coordinate
+array.  Zero-weight taps are dropped from the central stencil, so a NaN is
+only propagated to outputs whose stencil really reads it.
+"""
+from __future__ import annotations
+
+import functools
+
+import numpy as np
+
+from ._stencil import central_offsets, fornberg_rows, stencil
+
+__all__ = ["AxisTable", "axis_table", "extend_index"]
+
+
+class AxisTable:
+    """Tables of one 1-D operator (see module docstring)."""
+
+    __slots__ = ("co", "cw", "i0", "i1", "rowmap", "tidx", "twt", "tcst")
+
+    def __init__(self, co, cw, i0, i1, rowmap, tidx, twt, tcst):
+        self.co, self.cw, self.i0, self.i1 = co, cw, int(i0), int(i1)
+        self.rowmap, self.tidx, self.twt, self.tcst = rowmap, tidx, twt, tcst
+
+    def kernel_tuple(self, axis):
+        return (axis, self.co, self.cw, self.i0, self.i1, self.rowmap,
+                self.tidx, self.twt, self.tcst)
+
+    def dense(self, n):
+        """The operator as a dense (n, n) matrix and an (n,) constant vector."""
+        D = np.zeros((n, n))
+        const = np.zeros(n)
+        for i in range(n):
+            if self.i0 <= i < self.i1:
+                np.add.at(D[i], i + self.co, self.cw)
+            else:
+                r = self.rowmap[i]
+                np.add.at(D[i], self.tidx[r], self.twt[r])
+                const[i] = self.tcst[r]
+        return D, const
+
+
+def extend_index(j, n, mode):
+    """Map (possibly out-of-range) indices j onto [0, n) as scipy.ndimage does.
+
+    Returns the mapped indices and a mask of the taps that fall outside the
+    array for ``"constant"`` mode (for other modes the mask is all False).
+    """
+    j = np.asarray(j, dtype=np.int64)
+    outside = (j < 0) | (j >= n)
+    if mode == "periodic":
+        m = np.mod(j, n)
+    elif mode == "nearest":
+        m = np.clip(j, 0, n - 1)
+    elif mode == "reflect":          # d c b a | a b c d | d c b a
+        m = np.mod(j, 2 * n)
+        m = np.where(m >= n, 2 * n - 1 - m, m)
+    elif mode == "mirror":           # d c b | a b c d | c b a
+        if n == 1:
+            m = np.zeros_like(j)
+        else:
+            m = np.mod(j, 2 * n - 2)
+            m = np.where(m >= n, 2 * n - 2 - m, m)
+    elif mode == "constant":
+        m = np.where(outside, 0, j)
+        return m, outside
+    else:  # pragma: no cover - modes are validated before
+        raise ValueError(f"internal: unknown mode {mode!r}")
+    return m, np.zeros(j.shape, dtype=bool)
+
+
+def _finish(co, cw, i0, i1, n, rows, tidx, twt, tcst):
+    rowmap = np.full(n, -1, dtype=np.int64)
+    rowmap[rows] = np.arange(len(rows), dtype=np.int64)
+    tidx = np.ascontiguousarray(tidx, dtype=np.int64).reshape(len(rows), -1)
+    twt = np.ascontiguousarray(twt, dtype=np.float64).reshape(len(rows), -1)
+    if tidx.shape[1] == 0:
+        tidx = np.zeros((len(rows), 1), dtype=np.int64)
+        twt = np.zeros((len(rows), 1))
+    tcst = np.ascontiguousarray(tcst, dtype=np.float64)
+    if len(rows) == 0:
+        tidx = np.zeros((1, tidx.shape[1]), dtype=np.int64)
+        twt = np.zeros((1, twt.shape[1]))
+        tcst = np.zeros(1)
+    for a in (co, cw, rowmap, tidx, twt, tcst):
+        a.setflags(write=False)
+    return AxisTable(co, cw, i0, i1, rowmap, tidx, twt, tcst)
+
+
+@functools.lru_cache(maxsize=256)
+def _uniform_table(n, order, acc, mode, h, cval):
+    st = stencil(order, acc)
+    offs = st.offsets
+    w = st.weights / h**order
+    keep = w != 0.0
+    co = np.ascontiguousarray(offs[keep], dtype=np.int64)
+    cw = np.ascontiguousarray(w[keep], dtype=np.float64)
+    m = int(offs[-1])
+    i0 = min(m, n)
+    i1 = max(i0, n - m)
+    rows = np.concatenate([np.arange(0, i0), np.arange(i1, n)]).astype(np.int64)
+    if mode == "one-sided":
+        p = acc + order
+        if n < p:  # pragma: no cover - validated before
+            raise ValueError(f"internal: {n} points < {p}")
+        start = np.where(rows < i0, 0, n - p)
+        tidx = start[:, None] + np.arange(p)[None, :]
+        twt = np.empty((len(rows), p))
+        cache = {}
+        for r, i in enumerate(rows):
+            rel = tuple(int(v) for v in tidx[r] - i)
+            if rel not in cache:
+                cache[rel] = stencil(order, offsets=list(rel)).weights / h**order
+            twt[r] = cache[rel]
+        tcst = np.zeros(len(rows))
+    else:
+        j = rows[:, None] + co[None, :]
+        tidx, outside = extend_index(j, n, mode)
+        twt = np.broadcast_to(cw, j.shape).copy()
+        tcst = np.zeros(len(rows))
+        if mode == "constant":
+            tcst = cval * np.where(outside, twt, 0.0).sum(axis=1)
+            twt[outside] = 0.0
+            tidx = np.where(outside, rows[:, None], tidx)
+    return _finish(co, cw, i0, i1, n, rows, tidx, twt, tcst)
+
+
+def _nonuniform_table(x, order, acc):
+    n = len(x)
+    p = acc + order
+    i = np.arange(n)
+    start = np.clip(i - (p - 1) // 2, 0, n - p)
+    tidx = start[:, None] + np.arange(p)[None, :]
+    z = x[tidx] - x[:, None]
+    twt = fornberg_rows(z, order)
+    empty_i = np.zeros(0, dtype=np.int64)
+    empty_w = np.zeros(0, dtype=np.float64)
+    return _finish(empty_i, empty_w, 0, 0, n, i.astype(np.int64), tidx, twt, np.zeros(n))
+
+
+def axis_table(n, order, acc, mode, spacing, cval=0.0):
+    """Tables for the ``order``-th derivative along an axis of ``n`` points.
+
+    ``spacing`` is ``("uniform", h)`` or ``("coords", x)`` as normalised by
+    ``_validation.spacing``; ``mode`` a canonical boundary name.
+    """
+    kind, val = spacing
+    if kind == "uniform":
+        return _uniform_table(int(n), int(order), int(acc), mode, float(val), float(cval))
+    return _nonuniform_table(val, int(order), int(acc))

@@ -1,0 +1,242 @@
+"""Argument checking and normalisation for fastdiff; every error message lives here.
+
+Errors are ValueError (bad value) or TypeError (bad type) and name the
+argument, what was given and what is needed.
+"""
+from __future__ import annotations
+
+import numbers
+import os
+
+import numpy as np
+
+from ._stencil import _check_acc, _check_order
+
+MODES = ("one-sided", "periodic", "constant", "nearest", "reflect", "mirror")
+_ALIASES = {"wrap": "periodic", "one_sided": "one-sided", "onesided": "one-sided",
+            "grid-wrap": "periodic"}
+_ORDINALS = {1: "first", 2: "second", 3: "third", 4: "fourth", 5: "fifth",
+             6: "sixth", 7: "seventh", 8: "eighth"}
+
+
+def ordinal(order):
+    return _ORDINALS.get(order, f"order-{order}")
+
+
+def _is_int(x):
+    return isinstance(x, numbers.Integral) and not isinstance(x, (bool, np.bool_))
+
+
+def as_input(u, name="u"):
+    """Return (array, result dtype, kernel dtype) for an input field.
+
+    Integers and bool become float64, float16 becomes float32; float32/64 and
+    complex64/128 are kept. The array is made native-endian with strides that
+    are multiples of its item size (a copy only when that is not already so).
+    """
+    if not isinstance(u, np.ndarray):
+        if isinstance(u, (str, bytes)) or u is None or callable(u):
+            raise TypeError(f"{name} must be an array of numbers, got {type(u).__name__}")
+        try:
+            u = np.asarray(u)
+        except Exception as exc:
+            raise TypeError(f"{name} must be an array of numbers, got {type(u).__name__}") from exc
+    dt = u.dtype
+    if dt.kind in "biu":
+        res = np.dtype(np.float64)
+    elif dt.kind == "f" and dt.itemsize == 2:
+        res = np.dtype(np.float32)
+    elif dt.kind == "f" and dt.itemsize in (4, 8):
+        res = np.dtype(dt.char)
+    elif dt.kind == "c" and dt.itemsize in (8, 16):
+        res = np.dtype(dt.char)
+    else:
+        raise TypeError(
+            f"{name} has dtype {dt}, but fastdiff needs bool, integer, float16/32/64 "
+            f"or complex64/128 data")
+    if u.ndim == 0:
+        raise ValueError(f"{name} must have at least one dimension, got a 0-d array")
+    if u.dtype != res or not u.dtype.isnative:
+        u = u.astype(res)
+    if any(s % u.itemsize for s in u.strides):
+        u = np.ascontiguousarray(u)
+    return u, res
+
+
+def axis(ax, ndim, name="axis"):
+    if not _is_int(ax):
+        raise TypeError(f"{name} must be an integer, got {ax!r}")
+    ax = int(ax)
+    if not -ndim <= ax < ndim:
+        raise ValueError(f"{name} {ax} is out of range for an array with {ndim} dimensions")
+    return ax % ndim
+
+
+def axes(ax, ndim, name="axes"):
+    """Normalise ``axes`` (None = all) to a tuple of distinct non-negative ints."""
+    if ax is None:
+        return tuple(range(ndim))
+    if _is_int(ax):
+        ax = (ax,)
+    try:
+        seq = list(ax)
+    except TypeError:
+        raise TypeError(f"{name} must be None, an integer or a sequence of integers, got {ax!r}") from None
+    if not seq:
+        raise ValueError(f"{name} must name at least one axis, got an empty sequence")
+    out = tuple(axis(a, ndim, name) for a in seq)
+    if len(set(out)) != len(out):
+        raise ValueError(f"{name} must not repeat an axis, got {tuple(seq)!r}")
+    return out
+
+
+def boundary(mode, k, name="boundary"):
+    """One canonical mode name per differentiated axis (k of them)."""
+    if isinstance(mode, str):
+        modes = [mode] * k
+    else:
+        try:
+            modes = list(mode)
+        except TypeError:
+            raise TypeError(f"{name} must be a mode name or a sequence of them, got {mode!r}") from None
+        if len(modes) != k:
+            raise ValueError(f"{name} has {len(modes)} entries, but {k} axes are differentiated")
+    out = []
+    for m in modes:
+        if not isinstance(m, str):
+            raise TypeError(f"{name} entries must be strings, got {m!r}")
+        c = _ALIASES.get(m, m)
+        if c not in MODES:
+            raise ValueError(f"{name} {m!r} is not a known mode; use one of "
+                             f"{', '.join(repr(x) for x in MODES)} (or 'wrap')")
+        out.append(c)
+    return out
+
+
+def _scalar_step(h, name):
+    if isinstance(h, (bool, np.bool_)) or not isinstance(h, (numbers.Real, np.floating, np.integer)):
+        raise TypeError(f"{name} must be a positive number or a 1-D coordinate array, got {h!r}")
+    h = float(h)
+    if not np.isfinite(h) or h <= 0:
+        raise ValueError(f"{name} must be a positive finite step, got {h}")
+    return ("uniform", h)
+
+
+def _coords(x, n, name):
+    x = np.asarray(x)
+    if x.dtype.kind not in "biuf":
+        raise TypeError(f"{name} must hold real numbers, got dtype {x.dtype}")
+    x = x.astype(np.float64)
+    if x.ndim != 1:
+        raise ValueError(f"{name} must be a scalar step or a 1-D coordinate array, got shape {x.shape}")
+    if len(x) != n:
+        raise ValueError(f"{name} has {len(x)} coordinates, but the axis has {n} points")
+    if not np.all(np.isfinite(x)):
+        raise ValueError(f"{name} coordinates must be finite")
+    if n == 1:
+        raise ValueError(f"{name}: a coordinate array needs at least 2 points, got 1")
+    d = np.diff(x)
+    if not (np.all(d > 0) or np.all(d < 0)):
+        raise ValueError(f"{name} coordinates must be strictly monotonic")
+    step = (x[-1] - x[0]) / (n - 1)
+    if np.max(np.abs(d - step)) <= 1e-12 * abs(step):
+        return ("uniform", step)
+    return ("coords", np.ascontiguousarray(x))
+
+
+def spacing(sp, ax, shape, name="spacing"):
+    """One ``("uniform", h)`` or ``("coords", x)`` per differentiated axis."""
+    k = len(ax)
+    if np.ndim(sp) == 0 and not isinstance(sp, (list, tuple)):
+        if isinstance(sp, np.ndarray):
+            sp = sp.item()
+        return [_scalar_step(sp, name)] * k
+    if isinstance(sp, np.ndarray) and sp.ndim == 1 and sp.dtype.kind in "biuf":
+        if k == 1 and len(sp) == shape[ax[0]] and len(sp) != 1:
+            return [_coords(sp, shape[ax[0]], name)]
+        entries = list(sp)
+    else:
+        entries = list(sp)
+        if k == 1 and len(entries) == shape[ax[0]] and len(entries) > 1 and all(
+                np.ndim(e) == 0 for e in entries):
+            return [_coords(entries, shape[ax[0]], name)]
+    if len(entries) != k:
+        raise ValueError(f"{name} has {len(entries)} entries, but {k} axes are differentiated "
+                         f"(give a scalar, one entry per axis, or coordinates)")
+    out = []
+    for a, e in zip(ax, entries):
+        sub = f"{name}[{ax.index(a)}]" if k > 1 else name
+        if np.ndim(e) == 0:
+            if isinstance(e, np.ndarray):
+                e = e.item()
+            out.append(_scalar_step(e, sub))
+        else:
+            out.append(_coords(e, shape[a], sub))
+    return out
+
+
+def cval(c, is_complex, name="cval"):
+    if isinstance(c, (bool, np.bool_)) or not isinstance(c, (numbers.Number, np.number)):
+        raise TypeError(f"{name} must be a number, got {c!r}")
+    if isinstance(c, (complex, np.complexfloating)):
+        if not is_complex and complex(c).imag != 0:
+            raise TypeError(f"{name} is complex ({c!r}) but the input is real")
+        return complex(c)
+    return complex(float(c)) if is_complex else float(c)
+
+
+def check_points(n, order, acc, mode, sp, ax):
+    """Raise when axis ``ax`` (n points) is too short for its stencil."""
+    kind = sp[0]
+    if kind == "coords" or mode == "one-sided":
+        need = acc + order
+        if n < need:
+            how = "on a non-uniform grid" if kind == "coords" else "and one-sided boundaries"
+            raise ValueError(f"axis {ax} has {n} points, but a {ordinal(order)} derivative "
+                             f"with acc={acc} {how} needs at least {need}")
+    elif n < 1:
+        raise ValueError(f"axis {ax} has 0 points; a derivative needs at least 1")
+    if kind == "coords" and mode != "one-sided":
+        raise ValueError(f"boundary {mode!r} on axis {ax} needs a uniform grid; non-uniform "
+                         f"coordinates support only boundary='one-sided'")
+
+
+def num_threads(n, name="num_threads"):
+    from ._kernels._grid import max_threads
+    if n is None:
+        return max(1, max_threads())
+    if not _is_int(n):
+        raise TypeError(f"{name} must be None or a non-zero integer, got {n!r}")
+    n = int(n)
+    if n == 0:
+        raise ValueError(f"{name} must be None or a non-zero integer, got 0")
+    if n < 0:
+        cpus = os.cpu_count() or 1
+        m = cpus + 1 + n
+        if m < 1:
+            raise ValueError(f"{name}={n} leaves no threads on a machine with {cpus} CPUs "
+                             f"(cpu_count + 1 + num_threads must be >= 1)")
+        return m
+    return n
+
+
+def out(o, shape, dtype, inputs, name="out"):
+    """Check a user-supplied output array (or allocate nothing when None)."""
+    if o is None:
+        return None
+    if not isinstance(o, np.ndarray):
+        raise TypeError(f"{name} must be a numpy array, got {type(o).__name__}")
+    if o.shape != tuple(shape):
+        raise ValueError(f"{name} has shape {o.shape}, but the result has shape {tuple(shape)}")
+    if o.dtype != dtype:
+        raise ValueError(f"{name} has dtype {o.dtype}, but the result has dtype {dtype}")
+    if not o.flags.writeable:
+        raise ValueError(f"{name} is read-only")
+    if not o.dtype.isnative:
+        raise ValueError(f"{name} must be in native byte order")
+    if any(s % o.itemsize for s in o.strides):
+        raise ValueError(f"{name} has strides {o.strides} that are not multiples of its item size")
+    for a in inputs:
+        if np.shares_memory(o, a):
+            raise ValueError(f"{name} overlaps the input; give a separate array")
+    return o
