@@ -147,7 +147,7 @@ def _coords(x, n, name):
 def spacing(sp, ax, shape, name="spacing"):
     """One ``("uniform", h)`` or ``("coords", x)`` per differentiated axis."""
     k = len(ax)
-    if np.ndim(sp) == 0 and not isinstance(sp, (list, tuple)):
+    if not isinstance(sp, (list, tuple)) and np.ndim(sp) == 0:
         if isinstance(sp, np.ndarray):
             sp = sp.item()
         return [_scalar_step(sp, name)] * k

@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# Fresh virtual environment in a temporary folder, then exactly the README's
+# commands: `pip install .`, `python -m fastdiff demo`, `pip install ".[test]"`,
+# `pytest`.  Fails on any error.  Run from anywhere: ci/test.sh
+set -euo pipefail
+
+repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+cd "$repo"
+python=${PYTHON:-python3}
+work=$(mktemp -d "${TMPDIR:-/tmp}/fastdiff-ci.XXXXXX")
+trap 'rm -rf "$work"' EXIT
+
+echo "== fresh venv in $work"
+"$python" -m venv "$work/venv"
+# shellcheck disable=SC1091
+. "$work/venv/bin/activate"
+python -m pip install --quiet --upgrade pip
+
+echo "== pip install ."
+pip install .
+echo "== python -m fastdiff demo"
+python -m fastdiff demo
+echo "== pip install \".[test]\""
+pip install ".[test]"
+echo "== pytest"
+pytest

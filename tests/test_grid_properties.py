@@ -1,0 +1,160 @@
+"""fd.grid against independent oracles: scipy.ndimage, analytic functions,
+polynomials, thread counts, the seeds' worked example."""
+import numpy as np
+import pytest
+from scipy import ndimage
+
+import fastdiff as fd
+
+MODES_NDIMAGE = {"periodic": "wrap", "constant": "constant", "nearest": "nearest",
+                 "reflect": "reflect", "mirror": "mirror"}
+
+
+@pytest.mark.parametrize("mode", sorted(MODES_NDIMAGE))
+@pytest.mark.parametrize("order,acc", [(1, 2), (2, 2), (1, 6), (3, 4), (4, 2)])
+@pytest.mark.parametrize("n", [2, 5, 40])
+def test_modes_equal_ndimage_correlate1d(mode, order, acc, n):
+    rng = np.random.default_rng(n)
+    u = rng.standard_normal((n, 7, 6))
+    h = 0.3
+    st = fd.stencil(order, acc)
+    for axis in range(3):
+        want = ndimage.correlate1d(u, st.weights, axis=axis, mode=MODES_NDIMAGE[mode],
+                                   cval=1.7) / h**order
+        got = fd.grid.derivative(u, axis, order, spacing=h, acc=acc, boundary=mode, cval=1.7)
+        scale = np.abs(st.weights).sum() / h**order * max(np.abs(u).max(), 1.7)
+        np.testing.assert_allclose(got, want, rtol=0, atol=1e-14 * scale)
+
+
+def _conv_order(errs, ns):
+    return -np.polyfit(np.log(ns), np.log(errs), 1)[0]
+
+
+@pytest.mark.parametrize("order,acc", [(1, 2), (1, 4), (1, 6), (2, 2), (2, 4), (3, 2)])
+def test_convergence_order_including_boundaries(order, acc):
+    """Max error over all rows, edges included, falls like h^acc."""
+    derivs = [np.exp, np.exp, np.exp, np.exp]  # d^k/dx^k exp(x/2) = exp(x/2)/2^k
+    ns = np.array([40, 56, 80, 112]) if acc < 6 else np.array([12, 16, 22, 30])
+    errs = []
+    for n in ns:
+        x = np.linspace(0.0, 1.5, n)
+        h = x[1] - x[0]
+        u = np.exp(x / 2)
+        got = fd.grid.derivative(u, 0, order, spacing=h, acc=acc)
+        errs.append(np.max(np.abs(got - derivs[order](x / 2) / 2**order)))
+    p = _conv_order(np.array(errs), ns)
+    assert abs(p - acc) < 0.35, (p, errs)
+
+
+@pytest.mark.parametrize("acc", [2, 4])
+def test_convergence_nonuniform(acc):
+    ns = np.array([50, 70, 100, 140])
+    errs = []
+    for n in ns:
+        s = np.linspace(0, 1, n)
+        x = s + 0.1 * np.sin(np.pi * s) ** 2  # smooth stretching, monotonic
+        u = np.sin(3 * x)
+        got = fd.grid.derivative(u, 0, spacing=x, acc=acc)
+        errs.append(np.max(np.abs(got - 3 * np.cos(3 * x))))
+    p = _conv_order(np.array(errs), ns)
+    assert abs(p - acc) < 0.4, (p, errs)
+
+
+@pytest.mark.parametrize("order,acc", [(1, 2), (1, 4), (2, 2), (2, 6), (3, 4), (4, 2), (6, 2)])
+@pytest.mark.parametrize("kind", ["uniform", "coords"])
+def test_polynomials_exact_everywhere(order, acc, kind):
+    """Degree < acc + order is differentiated exactly, boundary rows included."""
+    deg = acc + order - 1
+    n = acc + order + 6
+    if kind == "uniform":
+        x = np.linspace(-1.0, 1.0, n)
+        sp = x[1] - x[0]
+    else:
+        x = np.linspace(-1.0, 1.0, n) + 0.3 * np.sin(np.arange(n)) / n
+        sp = x
+    coef = np.random.default_rng(deg).standard_normal(deg + 1)
+    p = np.polynomial.Polynomial(coef)
+    got = fd.grid.derivative(p(x), 0, order, spacing=sp, acc=acc)
+    want = p.deriv(order)(x)
+    np.testing.assert_allclose(got, want, atol=1e-7 * np.abs(coef).sum() * 10**order)
+
+
+def test_periodic_spectral_check():
+    """Periodic derivative of sin on a full period: error O(h^acc) with no edge effects."""
+    n = 64
+    x = np.arange(n) * 2 * np.pi / n
+    h = x[1] - x[0]
+    for acc, tol in [(2, 2e-2), (4, 2e-4), (8, 1e-7)]:
+        got = fd.grid.derivative(np.sin(x), 0, spacing=h, acc=acc, boundary="periodic")
+        assert np.max(np.abs(got - np.cos(x))) < tol
+
+
+@pytest.mark.parametrize("shape,axes", [((200, 300), None), ((40, 50, 60), (0, 2)),
+                                        ((3, 20000), None), ((70000,), None),
+                                        ((9, 8, 7, 6), None)])
+@pytest.mark.parametrize("dtype", [np.float32, np.float64, np.complex128])
+def test_thread_count_bitwise_invariance(shape, axes, dtype):
+    rng = np.random.default_rng(1)
+    u = rng.standard_normal(shape).astype(dtype)
+    if dtype is np.complex128:
+        u = u + 1j * rng.standard_normal(shape)
+    kw = dict(axes=axes, acc=4, boundary="reflect")
+    g1 = fd.grid.gradient(u, num_threads=1, **kw)
+    for nt in (2, 3, 7):
+        np.testing.assert_array_equal(fd.grid.gradient(u, num_threads=nt, **kw), g1)
+    d1 = fd.grid.derivative(u, -1, 2, acc=6, boundary="periodic", num_threads=1)
+    np.testing.assert_array_equal(
+        fd.grid.derivative(u, -1, 2, acc=6, boundary="periodic", num_threads=2), d1)
+
+
+def test_num_threads_none_follows_openmp_max():
+    u = np.random.default_rng(2).standard_normal((300, 400))
+    np.testing.assert_array_equal(fd.grid.gradient(u), fd.grid.gradient(u, num_threads=1))
+
+
+def test_seed_paraboloid_gradient():
+    """Seed 004: f = x^2 + y^2 on a 20x20 grid over [-2, 2]^2."""
+    s = np.linspace(-2, 2, 20)
+    X, Y = np.meshgrid(s, s, indexing="ij")
+    f = X**2 + Y**2
+    gx, gy = fd.grid.gradient(f, spacing=s[1] - s[0])
+    np.testing.assert_allclose(gx, 2 * X, atol=1e-12)
+    np.testing.assert_allclose(gy, 2 * Y, atol=1e-12)
+    # gradient at the grid points nearest (1, 1), (0, 0), (-1, 2) is (2x, 2y) there
+    for px, py in [(1, 1), (0, 0), (-1, 2)]:
+        i, j = np.argmin(np.abs(s - px)), np.argmin(np.abs(s - py))
+        np.testing.assert_allclose([gx[i, j], gy[i, j]], [2 * s[i], 2 * s[j]], atol=1e-12)
+    d2 = fd.grid.derivative(f, 0, 2, spacing=s[1] - s[0])
+    np.testing.assert_allclose(d2, 2.0, atol=1e-10)
+
+
+def test_seed_product_rule_field():
+    """Seed 003: f = x^2 y + sin(xy) sampled finely; partials match the formulas."""
+    x = np.linspace(0.5, 1.5, 201)
+    y = np.linspace(-1.0, 1.0, 301)
+    X, Y = np.meshgrid(x, y, indexing="ij")
+    f = X**2 * Y + np.sin(X * Y)
+    fx, fy = fd.grid.gradient(f, spacing=[x[1] - x[0], y[1] - y[0]], acc=6)
+    np.testing.assert_allclose(fx, 2 * X * Y + Y * np.cos(X * Y), atol=1e-9)
+    np.testing.assert_allclose(fy, X**2 + X * np.cos(X * Y), atol=1e-9)
+
+
+def test_empty_other_axis_and_size_one_axes():
+    u = np.zeros((0, 5))
+    assert fd.grid.derivative(u, 1).shape == (0, 5)
+    v = np.random.default_rng(3).random((1, 9, 1))
+    np.testing.assert_allclose(fd.grid.derivative(v, 1)[0, :, 0],
+                               np.gradient(v[0, :, 0], edge_order=2), rtol=1e-13)
+    # a size-1 axis under a boundary mode that extends the data: constant data -> zero
+    np.testing.assert_array_equal(fd.grid.derivative(v, 0, boundary="nearest"), 0.0)
+
+
+def test_out_is_written_and_returned_with_any_strides():
+    u = np.random.default_rng(4).random((30, 40))
+    base = np.zeros((2, 60, 80))
+    out = base[:, ::2, ::-2]
+    res = fd.grid.gradient(u, out=out)
+    assert res is out
+    np.testing.assert_allclose(out, np.stack(np.gradient(u, edge_order=2)), rtol=1e-12, atol=1e-14)
+    # nothing outside the view was touched
+    assert np.all(base[:, 1::2, :] == 0)
