@@ -19,7 +19,7 @@ import functools
 
 import numpy as np
 
-from ._stencil import central_offsets, fornberg_rows, stencil
+from ._stencil import fornberg_rows, stencil
 
 __all__ = ["AxisTable", "axis_table", "extend_index"]
 

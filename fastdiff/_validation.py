@@ -10,7 +10,7 @@ import os
 
 import numpy as np
 
-from ._stencil import _check_acc, _check_order
+from ._stencil import _check_acc as check_acc, _check_order as check_order  # noqa: F401
 
 MODES = ("one-sided", "periodic", "constant", "nearest", "reflect", "mirror")
 _ALIASES = {"wrap": "periodic", "one_sided": "one-sided", "onesided": "one-sided",

@@ -67,7 +67,7 @@ def _launch(u, outs, terms, specs, nthreads):
 
 def _prepare(u, dtype, ax_list, order_list, acc, boundary, spacing, cval):
     """Validate the common arguments of an ``as_input``-normalised u; return specs."""
-    acc = V._check_acc(acc)
+    acc = V.check_acc(acc)
     modes = V.boundary(boundary, len(ax_list))
     sps = V.spacing(spacing, ax_list, u.shape)
     cv = V.cval(cval, dtype.kind == "c")
@@ -119,7 +119,7 @@ def derivative(u, axis, order=1, *, spacing=1.0, acc=2, boundary="one-sided",
     >>> fd.grid.derivative(x**2, 0, spacing=0.25)
     array([0. , 0.5, 1. , 1.5, 2. ])
     """
-    order = V._check_order(order)
+    order = V.check_order(order)
     u, dtype = V.as_input(u)
     ax = V.axis(axis, u.ndim)
     specs = _prepare(u, dtype, (ax,), (order,), acc, boundary, spacing, cval)
