@@ -12,6 +12,7 @@ import numpy as np
 
 from ._stencil import _check_acc as check_acc, _check_order as check_order  # noqa: F401
 
+MAX_NDIM = 32  # the kernels' MAXDIM
 MODES = ("one-sided", "periodic", "constant", "nearest", "reflect", "mirror")
 _ALIASES = {"wrap": "periodic", "one_sided": "one-sided", "onesided": "one-sided",
             "grid-wrap": "periodic"}
@@ -56,6 +57,8 @@ def as_input(u, name="u"):
             f"or complex64/128 data")
     if u.ndim == 0:
         raise ValueError(f"{name} must have at least one dimension, got a 0-d array")
+    if u.ndim > MAX_NDIM:
+        raise ValueError(f"{name} has {u.ndim} dimensions; fastdiff supports at most {MAX_NDIM}")
     if u.dtype != res or not u.dtype.isnative:
         u = u.astype(res)
     if any(s % u.itemsize for s in u.strides):
@@ -237,6 +240,11 @@ def out(o, shape, dtype, inputs, name="out"):
     if any(s % o.itemsize for s in o.strides):
         raise ValueError(f"{name} has strides {o.strides} that are not multiples of its item size")
     for a in inputs:
-        if np.shares_memory(o, a):
-            raise ValueError(f"{name} overlaps the input; give a separate array")
+        if np.may_share_memory(o, a):
+            try:
+                overlap = np.shares_memory(o, a, max_work=1 << 20)
+            except np.exceptions.TooHardError:
+                overlap = True
+            if overlap:
+                raise ValueError(f"{name} overlaps the input; give a separate array")
     return o

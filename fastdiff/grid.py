@@ -16,6 +16,9 @@ __all__ = ["derivative", "gradient"]
 
 # below this many output elements x terms the kernels run on one thread
 _SERIAL_WORK = 1 << 15
+# cache budget for the input rows a cross-row stencil revisits (about half of
+# a typical per-core L2)
+_TILE_BYTES = 384 << 10
 
 
 def _alloc(u, lead, dtype):
@@ -36,6 +39,27 @@ def _geometry(u):
     r = min(cand, key=lambda d: (abs(u.strides[d]), -d))
     rest = sorted((d for d in range(u.ndim) if d != r), key=lambda d: (-abs(u.strides[d]), d))
     return r, rest
+
+
+def _tile(u, r, rest, ops):
+    """Rows of the innermost row dim per cache tile (0: no tiling).
+
+    A stencil across an outer row dim reads rows one whole slab (all rows of
+    the innermost row dim) apart; walking the innermost dim in tiles keeps
+    the ``width`` slabs it reads within ``_TILE_BYTES`` of cache.
+    """
+    if len(rest) < 2:
+        return 0
+    outer = set(rest[:-1])
+    width = 1
+    for (ax, co, *_rest) in ops:
+        if ax in outer and len(co):
+            width = max(width, int(co[-1] - co[0]) + 1)
+    if width == 1:
+        return 0
+    row_bytes = u.shape[r] * u.itemsize
+    tile = max(1, _TILE_BYTES // (width * row_bytes))
+    return tile if tile < u.shape[rest[-1]] else 0
 
 
 def _launch(u, outs, terms, specs, nthreads):
@@ -62,7 +86,8 @@ def _launch(u, outs, terms, specs, nthreads):
     for ur, orr, pick in parts:
         ops = [axis_table(u.shape[ax], order, acc, mode, sp, pick(cv)).kernel_tuple(ax)
                for (ax, order, acc, mode, sp, cv) in specs]
-        _k.apply(ur, orr, terms, ops, r, rest, nthreads, seg)
+        tile = _tile(ur, r, rest, ops)
+        _k.apply(ur, orr, terms, ops, r, rest, nthreads, seg, tile)
 
 
 def _prepare(u, dtype, ax_list, order_list, acc, boundary, spacing, cval):

@@ -158,3 +158,36 @@ def test_out_is_written_and_returned_with_any_strides():
     np.testing.assert_allclose(out, np.stack(np.gradient(u, edge_order=2)), rtol=1e-12, atol=1e-14)
     # nothing outside the view was touched
     assert np.all(base[:, 1::2, :] == 0)
+
+
+@pytest.mark.parametrize("tile_bytes", [1, 3000, 50_000])
+def test_cache_tiling_gives_identical_results(monkeypatch, tile_bytes):
+    """Walking the rows in cache tiles (partial last tile included) changes nothing."""
+    from fastdiff import grid
+    rng = np.random.default_rng(5)
+    u = rng.standard_normal((9, 13, 11, 7))
+    want_g = fd.reference.gradient(u, acc=4, boundary="mirror")
+    want_d = fd.reference.derivative(u, 1, 2, acc=2)
+    plain_g = fd.grid.gradient(u, acc=4, boundary="mirror")
+    monkeypatch.setattr(grid, "_TILE_BYTES", tile_bytes)
+    assert grid._tile(u, 3, [0, 1, 2], [(0, np.arange(-2, 3))]) != 0 or tile_bytes > 10_000
+    for nt in (1, 2):
+        got = fd.grid.gradient(u, acc=4, boundary="mirror", num_threads=nt)
+        np.testing.assert_array_equal(got, plain_g)
+        np.testing.assert_allclose(got, want_g, atol=1e-12)
+        np.testing.assert_allclose(fd.grid.derivative(u, 1, 2, num_threads=nt), want_d,
+                                   atol=1e-12)
+
+
+def test_too_many_dimensions():
+    u = np.zeros((1,) * 33)
+    with pytest.raises(ValueError, match="u has 33 dimensions; fastdiff supports at most 32"):
+        fd.grid.gradient(u)
+
+
+def test_out_interleaved_with_input_is_allowed():
+    base = np.random.default_rng(6).random((2, 50))
+    u, out = base[0], base[1]
+    res = fd.grid.derivative(u, 0, out=out)
+    assert res is out
+    np.testing.assert_allclose(out, np.gradient(u, edge_order=2), rtol=1e-12)

@@ -50,7 +50,8 @@ ctypedef struct Geometry:
     Py_ssize_t L                 # row length
     Py_ssize_t seg               # elements per work unit along the row
     Py_ssize_t nseg
-    Py_ssize_t nrows
+    Py_ssize_t nrows             # rows, counting the padding of the last tile
+    Py_ssize_t tile              # rows of the innermost row dim per cache tile
     int nrd                      # number of row dims (ndim - 1)
     int rdims[MAXDIM]            # row dims, outermost first
     Py_ssize_t shape[MAXDIM]
@@ -200,51 +201,85 @@ cdef inline void _combine(Py_ssize_t n, int T, const floating** p, const double*
         g += G
 
 
-cdef void _piece(const Geometry* g, const floating* row, const Py_ssize_t* idx,
-                 Py_ssize_t ja, Py_ssize_t jb, bint interior, floating* o,
-                 Py_ssize_t osr, int tb, int te, const int* term_op,
-                 const AxisOp* ops, double* tmp) noexcept nogil:
-    """Output elements [ja, jb) of one row for the terms tb..te-1.
+cdef inline int _taps(const Geometry* g, const floating* row, const Py_ssize_t* idx,
+                      Py_ssize_t j0, bint interior, int tb, int te, const int* term_op,
+                      const AxisOp* ops, const floating** p, double* w,
+                      double* c0) noexcept nogil:
+    """Collect the taps of output element j0 (and the elements after it).
 
-    In an interior piece every along-row operator uses its central stencil,
-    so all terms become taps of one combine; in a boundary piece the along-row
-    operators are evaluated element by element on top of the cross taps.
+    Cross-row operators always give taps; along-row operators give their
+    central taps only in an ``interior`` block (elsewhere they are evaluated
+    element by element).  Returns the number of taps.
     """
-    cdef const floating* p[MAXTAPS]
-    cdef double w[MAXTAPS]
-    cdef double c0 = 0.0
     cdef int T = 0, m, k
-    cdef Py_ssize_t sr = g.ustr[g.r], j, j0, jl
+    cdef Py_ssize_t sr = g.ustr[g.r]
     cdef const AxisOp* op
+    c0[0] = 0.0
     for m in range(tb, te):
         op = &ops[term_op[m]]
         if op.axis != g.r:
-            T = _add_cross_taps(op, row + ja * sr, idx[op.axis], g.ustr[op.axis], p, w, T, &c0)
+            T = _add_cross_taps(op, row + j0 * sr, idx[op.axis], g.ustr[op.axis], p, w, T, c0)
         elif interior:
             for k in range(op.W):
-                p[T] = row + (ja + op.co[k]) * sr
+                p[T] = row + (j0 + op.co[k]) * sr
                 w[T] = op.cw[k]
                 T += 1
-    if interior:
-        j0 = ja
-        while j0 < jb:
-            jl = jb - j0
-            if jl > BLK:
-                jl = BLK
-            _combine(jl, T, p, w, c0, sr, tmp, o + j0 * osr, osr, True)
-            for k in range(T):
-                p[k] = p[k] + jl * sr
-            j0 += jl
-        return
-    for j0 in range(ja, jb):
-        tmp[0] = c0
-        for k in range(T):
-            tmp[0] = tmp[0] + w[k] * p[k][(j0 - ja) * sr]
-        for m in range(tb, te):
-            op = &ops[term_op[m]]
-            if op.axis == g.r:
-                tmp[0] = tmp[0] + _along_elem(op, row, sr, j0)
-        o[j0 * osr] = <floating>tmp[0]
+    return T
+
+
+cdef inline double _edge_elem(const Geometry* g, const floating* row, Py_ssize_t j,
+                              Py_ssize_t j0, int T, const floating** p, const double* w,
+                              double c0, int tb, int te, const int* term_op,
+                              const AxisOp* ops) noexcept nogil:
+    """Output element j outside the along-row interior: cross taps (collected
+    at element j0) plus every along-row operator evaluated at j."""
+    cdef Py_ssize_t sr = g.ustr[g.r]
+    cdef double s = c0
+    cdef int k, m
+    cdef const AxisOp* op
+    for k in range(T):
+        s = s + w[k] * p[k][(j - j0) * sr]
+    for m in range(tb, te):
+        op = &ops[term_op[m]]
+        if op.axis == g.r:
+            s = s + _along_elem(op, row, sr, j)
+    return s
+
+
+cdef void _block(const Geometry* g, const floating* row, const Py_ssize_t* idx,
+                 Py_ssize_t j0, Py_ssize_t jl, Py_ssize_t a, Py_ssize_t b,
+                 floating* o, Py_ssize_t osr, int tb, int te,
+                 const int* term_op, const AxisOp* ops, double* tmp) noexcept nogil:
+    """Output elements [j0, j0 + jl) (jl <= BLK) of one row, written to ``o``
+    (the output row at element 0, stride osr).
+
+    ``[a, b)`` is where every along-row operator of the output uses its
+    central stencil: there all terms are taps of one combine; elsewhere the
+    along-row operators are evaluated element by element on top of the cross
+    taps.
+    """
+    cdef const floating* p[MAXTAPS]
+    cdef double w[MAXTAPS]
+    cdef double c0
+    cdef int T
+    cdef Py_ssize_t sr = g.ustr[g.r], j, ia, ib
+    cdef Py_ssize_t je = j0 + jl
+    ia = a if a > j0 else j0
+    ib = b if b < je else je
+    if ib < ia:
+        ia = je
+        ib = je
+    if ia < ib:
+        T = _taps(g, row, idx, ia, True, tb, te, term_op, ops, p, w, &c0)
+        _combine(ib - ia, T, p, w, c0, sr, tmp, o + ia * osr, osr, True)
+    if j0 < ia or ib < je:
+        T = _taps(g, row, idx, j0, False, tb, te, term_op, ops, p, w, &c0)
+        for j in range(j0, ia):
+            o[j * osr] = <floating>_edge_elem(g, row, j, j0, T, p, w, c0, tb, te,
+                                              term_op, ops)
+        for j in range(ib, je):
+            o[j * osr] = <floating>_edge_elem(g, row, j, j0, T, p, w, c0, tb, te,
+                                              term_op, ops)
 
 
 cdef void _unit(Py_ssize_t unit, const Geometry* g, const floating* u,
@@ -256,17 +291,29 @@ cdef void _unit(Py_ssize_t unit, const Geometry* g, const floating* u,
     cdef Py_ssize_t s = unit - t * g.nseg
     cdef Py_ssize_t jstart = s * g.seg
     cdef Py_ssize_t jend = jstart + g.seg
-    cdef Py_ssize_t uoff = 0, ooff, q, osr, a, b
+    cdef Py_ssize_t uoff = 0, ooff, q, osr, a, b, jt, j0, jl
     cdef int d, c, m
     cdef const AxisOp* op
     cdef const floating* row
     if jend > g.L:
         jend = g.L
-    for m in range(g.nrd - 1, -1, -1):
-        d = g.rdims[m]
-        q = t // g.shape[d]
-        idx[d] = t - q * g.shape[d]
+    # unit order: tile of the innermost row dim (outermost loop), the other
+    # row dims, the row within the tile, the segment of the row
+    if g.nrd > 0:
+        d = g.rdims[g.nrd - 1]
+        q = t // g.tile
+        jt = t - q * g.tile
         t = q
+        for m in range(g.nrd - 2, -1, -1):
+            d = g.rdims[m]
+            q = t // g.shape[d]
+            idx[d] = t - q * g.shape[d]
+            t = q
+            uoff = uoff + idx[d] * g.ustr[d]
+        d = g.rdims[g.nrd - 1]
+        idx[d] = t * g.tile + jt
+        if idx[d] >= g.shape[d]:
+            return  # past the end of the last, partial tile
         uoff = uoff + idx[d] * g.ustr[d]
     idx[g.r] = 0
     row = u + uoff
@@ -276,9 +323,9 @@ cdef void _unit(Py_ssize_t unit, const Geometry* g, const floating* u,
             d = g.rdims[m]
             ooff = ooff + idx[d] * ostr[c * g.ndim + d]
         osr = ostr[c * g.ndim + g.r]
-        # interior of every along-row operator of this output: [a, b)
-        a = jstart
-        b = jend
+        # where every along-row operator of this output is central: [a, b)
+        a = 0
+        b = g.L
         for m in range(term_start[c], term_start[c + 1]):
             op = &ops[term_op[m]]
             if op.axis == g.r:
@@ -288,18 +335,14 @@ cdef void _unit(Py_ssize_t unit, const Geometry* g, const floating* u,
                     b = op.i1
         if b < a:
             b = a
-        if a > jend:
-            a = jend
-            b = jend
-        if jstart < a:
-            _piece(g, row, idx, jstart, a, False, outs[c] + ooff, osr,
+        j0 = jstart
+        while j0 < jend:
+            jl = jend - j0
+            if jl > BLK:
+                jl = BLK
+            _block(g, row, idx, j0, jl, a, b, outs[c] + ooff, osr,
                    term_start[c], term_start[c + 1], term_op, ops, tmp)
-        if a < b:
-            _piece(g, row, idx, a, b, True, outs[c] + ooff, osr,
-                   term_start[c], term_start[c + 1], term_op, ops, tmp)
-        if b < jend:
-            _piece(g, row, idx, b, jend, False, outs[c] + ooff, osr,
-                   term_start[c], term_start[c + 1], term_op, ops, tmp)
+            j0 += jl
 
 
 cdef void _run(const Geometry* g, const floating* u, floating** outs,
@@ -324,7 +367,7 @@ cdef Py_ssize_t _estride(cnp.ndarray a, int d) except? -1:
 
 
 def apply(cnp.ndarray u, list outs, list terms, list ops, int row_axis,
-          list row_dims, int nthreads, Py_ssize_t seg):
+          list row_dims, int nthreads, Py_ssize_t seg, Py_ssize_t tile):
     """Apply operator terms to u, writing every output.
 
     u : float32/float64 ndarray (any strides, native byte order).
@@ -335,6 +378,9 @@ def apply(cnp.ndarray u, list outs, list terms, list ops, int row_axis,
     row_axis : the axis walked as rows (usually u's smallest stride).
     row_dims : the other axes, outermost first.
     seg : elements of a row per work unit.
+    tile : rows of the innermost row dim walked before moving on along the
+        outer row dims (cache blocking: neighbouring rows of cross-row
+        stencils stay in cache); >= that dim's size means no tiling.
     """
     cdef int ndim = u.ndim
     cdef int nout = len(outs)
@@ -356,6 +402,17 @@ def apply(cnp.ndarray u, list outs, list terms, list ops, int row_axis,
     for m in range(g.nrd):
         g.rdims[m] = row_dims[m]
         nrows *= u.shape[row_dims[m]]
+    if g.nrd > 0:
+        d = row_dims[g.nrd - 1]
+        if nrows == 0:
+            return
+        if tile < 1 or tile > u.shape[d]:
+            tile = u.shape[d]
+        # pad the innermost row dim to a whole number of tiles
+        nrows = (nrows // u.shape[d]) * ((u.shape[d] + tile - 1) // tile) * tile
+    else:
+        tile = 1
+    g.tile = tile
     g.nrows = nrows
     if seg < 1:
         seg = 1
