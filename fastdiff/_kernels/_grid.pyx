@@ -12,7 +12,7 @@
 # Work units are (row, segment) pairs, statically scheduled over OpenMP
 # threads; every output element is computed by the same sequence of
 # operations whatever the thread count, so results are bitwise reproducible.
-from cython.parallel cimport prange
+from cython.parallel cimport parallel, prange
 from libc.stdlib cimport malloc, free
 from libc.string cimport memset
 
@@ -22,6 +22,15 @@ from cython cimport floating
 from fastdiff._kernels._omp cimport FD_HAVE_OPENMP, omp_get_max_threads, omp_get_num_procs
 
 cnp.import_array()
+
+cdef extern from "_combine.h":
+    void fd_combine_d(Py_ssize_t n, int T, const double* const* p, const double* w,
+                      double c0, Py_ssize_t sr, double* tmp, double* out, Py_ssize_t osr,
+                      bint to_out, bint stream) noexcept nogil
+    void fd_combine_f(Py_ssize_t n, int T, const float* const* p, const double* w,
+                      double c0, Py_ssize_t sr, double* tmp, float* out, Py_ssize_t osr,
+                      bint to_out, bint stream) noexcept nogil
+    void fd_sfence() noexcept nogil
 
 cdef enum:
     BLK = 256          # elements per accumulation block (stack buffer)
@@ -52,6 +61,7 @@ ctypedef struct Geometry:
     Py_ssize_t nseg
     Py_ssize_t nrows             # rows, counting the padding of the last tile
     Py_ssize_t tile              # rows of the innermost row dim per cache tile
+    bint stream                  # non-temporal stores for contiguous output rows
     int nrd                      # number of row dims (ndim - 1)
     int rdims[MAXDIM]            # row dims, outermost first
     Py_ssize_t shape[MAXDIM]
@@ -121,84 +131,18 @@ cdef inline double _along_elem(const AxisOp* op, const floating* row, Py_ssize_t
 
 cdef inline void _combine(Py_ssize_t n, int T, const floating** p, const double* w,
                           double c0, Py_ssize_t sr, double* tmp,
-                          floating* o, Py_ssize_t osr, bint to_out) noexcept nogil:
-    """dst[j] = c0 + sum_t w[t] * p[t][j*sr] for j < n.
+                          floating* o, Py_ssize_t osr, bint to_out,
+                          bint stream) noexcept nogil:
+    """dst[j] = c0 + sum_t w[t] * p[t][j*sr] for j < n (see ``_combine.h``).
 
     dst is ``o`` (stride osr, converted to the output type) when ``to_out``,
-    else the double buffer ``tmp``.  Taps are consumed four at a time with the
-    partial sums kept in ``tmp``, so each pass streams at most four sources.
+    else the double buffer ``tmp``; ``stream`` writes whole output lines with
+    non-temporal stores.
     """
-    cdef Py_ssize_t j
-    cdef int g = 0, G
-    cdef bint first, last
-    cdef double s, w0, w1, w2, w3
-    cdef const floating* p0
-    cdef const floating* p1
-    cdef const floating* p2
-    cdef const floating* p3
-    if T == 0:
-        if to_out:
-            for j in range(n):
-                o[j * osr] = <floating>c0
-        else:
-            for j in range(n):
-                tmp[j] = c0
-        return
-    if sr != 1:
-        # strided rows: a plain loop, taps in the same order
-        for j in range(n):
-            s = c0
-            for G in range(T):
-                s = s + w[G] * p[G][j * sr]
-            if to_out:
-                o[j * osr] = <floating>s
-            else:
-                tmp[j] = s
-        return
-    while g < T:
-        G = T - g
-        if G > 4:
-            G = 4
-        first = g == 0
-        last = (g + G == T) and to_out
-        p0 = p[g]
-        w0 = w[g]
-        if G == 1:
-            for j in range(n):
-                s = (c0 if first else tmp[j]) + w0 * p0[j]
-                if last:
-                    o[j * osr] = <floating>s
-                else:
-                    tmp[j] = s
-        elif G == 2:
-            p1 = p[g + 1]; w1 = w[g + 1]
-            for j in range(n):
-                s = (c0 if first else tmp[j]) + w0 * p0[j] + w1 * p1[j]
-                if last:
-                    o[j * osr] = <floating>s
-                else:
-                    tmp[j] = s
-        elif G == 3:
-            p1 = p[g + 1]; w1 = w[g + 1]
-            p2 = p[g + 2]; w2 = w[g + 2]
-            for j in range(n):
-                s = (c0 if first else tmp[j]) + w0 * p0[j] + w1 * p1[j] + w2 * p2[j]
-                if last:
-                    o[j * osr] = <floating>s
-                else:
-                    tmp[j] = s
-        else:
-            p1 = p[g + 1]; w1 = w[g + 1]
-            p2 = p[g + 2]; w2 = w[g + 2]
-            p3 = p[g + 3]; w3 = w[g + 3]
-            for j in range(n):
-                s = ((c0 if first else tmp[j]) + w0 * p0[j] + w1 * p1[j]
-                     + w2 * p2[j] + w3 * p3[j])
-                if last:
-                    o[j * osr] = <floating>s
-                else:
-                    tmp[j] = s
-        g += G
+    if floating is double:
+        fd_combine_d(n, T, p, w, c0, sr, tmp, o, osr, to_out, stream)
+    else:
+        fd_combine_f(n, T, p, w, c0, sr, tmp, o, osr, to_out, stream)
 
 
 cdef inline int _taps(const Geometry* g, const floating* row, const Py_ssize_t* idx,
@@ -248,7 +192,7 @@ cdef inline double _edge_elem(const Geometry* g, const floating* row, Py_ssize_t
 
 cdef void _block(const Geometry* g, const floating* row, const Py_ssize_t* idx,
                  Py_ssize_t j0, Py_ssize_t jl, Py_ssize_t a, Py_ssize_t b,
-                 floating* o, Py_ssize_t osr, int tb, int te,
+                 floating* o, Py_ssize_t osr, bint stream, int tb, int te,
                  const int* term_op, const AxisOp* ops, double* tmp) noexcept nogil:
     """Output elements [j0, j0 + jl) (jl <= BLK) of one row, written to ``o``
     (the output row at element 0, stride osr).
@@ -271,7 +215,7 @@ cdef void _block(const Geometry* g, const floating* row, const Py_ssize_t* idx,
         ib = je
     if ia < ib:
         T = _taps(g, row, idx, ia, True, tb, te, term_op, ops, p, w, &c0)
-        _combine(ib - ia, T, p, w, c0, sr, tmp, o + ia * osr, osr, True)
+        _combine(ib - ia, T, p, w, c0, sr, tmp, o + ia * osr, osr, True, stream)
     if j0 < ia or ib < je:
         T = _taps(g, row, idx, j0, False, tb, te, term_op, ops, p, w, &c0)
         for j in range(j0, ia):
@@ -340,7 +284,7 @@ cdef void _unit(Py_ssize_t unit, const Geometry* g, const floating* u,
             jl = jend - j0
             if jl > BLK:
                 jl = BLK
-            _block(g, row, idx, j0, jl, a, b, outs[c] + ooff, osr,
+            _block(g, row, idx, j0, jl, a, b, outs[c] + ooff, osr, g.stream and osr == 1,
                    term_start[c], term_start[c + 1], term_op, ops, tmp)
             j0 += jl
 
@@ -353,9 +297,14 @@ cdef void _run(const Geometry* g, const floating* u, floating** outs,
     if nthreads <= 1:
         for unit in range(nunits):
             _unit(unit, g, u, outs, ostr, nout, term_start, term_op, ops)
+        if g.stream:
+            fd_sfence()
     else:
-        for unit in prange(nunits, nogil=True, schedule="static", num_threads=nthreads):
-            _unit(unit, g, u, outs, ostr, nout, term_start, term_op, ops)
+        with parallel(num_threads=nthreads):
+            for unit in prange(nunits, schedule="static"):
+                _unit(unit, g, u, outs, ostr, nout, term_start, term_op, ops)
+            if g.stream:
+                fd_sfence()  # this thread's streaming stores land before the join
 
 
 cdef Py_ssize_t _estride(cnp.ndarray a, int d) except? -1:
@@ -367,7 +316,8 @@ cdef Py_ssize_t _estride(cnp.ndarray a, int d) except? -1:
 
 
 def apply(cnp.ndarray u, list outs, list terms, list ops, int row_axis,
-          list row_dims, int nthreads, Py_ssize_t seg, Py_ssize_t tile):
+          list row_dims, int nthreads, Py_ssize_t seg, Py_ssize_t tile,
+          bint stream=False):
     """Apply operator terms to u, writing every output.
 
     u : float32/float64 ndarray (any strides, native byte order).
@@ -381,6 +331,8 @@ def apply(cnp.ndarray u, list outs, list terms, list ops, int row_axis,
     tile : rows of the innermost row dim walked before moving on along the
         outer row dims (cache blocking: neighbouring rows of cross-row
         stencils stay in cache); >= that dim's size means no tiling.
+    stream : write contiguous output rows with non-temporal stores (for
+        outputs much larger than the caches).
     """
     cdef int ndim = u.ndim
     cdef int nout = len(outs)
@@ -413,6 +365,7 @@ def apply(cnp.ndarray u, list outs, list terms, list ops, int row_axis,
     else:
         tile = 1
     g.tile = tile
+    g.stream = stream
     g.nrows = nrows
     if seg < 1:
         seg = 1
