@@ -99,10 +99,10 @@ def _finish(co, cw, i0, i1, n, rows, tidx, twt, tcst):
 
 
 @functools.lru_cache(maxsize=256)
-def _uniform_table(n, order, acc, mode, h, cval):
+def _uniform_table(n, order, acc, mode, h, cval, scale):
     st = stencil(order, acc)
     offs = st.offsets
-    w = st.weights / h**order
+    w = st.weights * (scale / h**order)
     keep = w != 0.0
     co = np.ascontiguousarray(offs[keep], dtype=np.int64)
     cw = np.ascontiguousarray(w[keep], dtype=np.float64)
@@ -121,7 +121,7 @@ def _uniform_table(n, order, acc, mode, h, cval):
         for r, i in enumerate(rows):
             rel = tuple(int(v) for v in tidx[r] - i)
             if rel not in cache:
-                cache[rel] = stencil(order, offsets=list(rel)).weights / h**order
+                cache[rel] = stencil(order, offsets=list(rel)).weights * (scale / h**order)
             twt[r] = cache[rel]
         tcst = np.zeros(len(rows))
     else:
@@ -136,26 +136,47 @@ def _uniform_table(n, order, acc, mode, h, cval):
     return _finish(co, cw, i0, i1, n, rows, tidx, twt, tcst)
 
 
-def _nonuniform_table(x, order, acc):
+def _nonuniform_table(x, order, acc, scale):
     n = len(x)
     p = acc + order
     i = np.arange(n)
     start = np.clip(i - (p - 1) // 2, 0, n - p)
     tidx = start[:, None] + np.arange(p)[None, :]
     z = x[tidx] - x[:, None]
-    twt = fornberg_rows(z, order)
+    twt = fornberg_rows(z, order) * scale
     empty_i = np.zeros(0, dtype=np.int64)
     empty_w = np.zeros(0, dtype=np.float64)
     return _finish(empty_i, empty_w, 0, 0, n, i.astype(np.int64), tidx, twt, np.zeros(n))
 
 
-def axis_table(n, order, acc, mode, spacing, cval=0.0):
-    """Tables for the ``order``-th derivative along an axis of ``n`` points.
+def axis_table(n, order, acc, mode, spacing, cval=0.0, scale=1.0):
+    """Tables for ``scale`` times the ``order``-th derivative along an axis of
+    ``n`` points.
 
     ``spacing`` is ``("uniform", h)`` or ``("coords", x)`` as normalised by
     ``_validation.spacing``; ``mode`` a canonical boundary name.
     """
     kind, val = spacing
     if kind == "uniform":
-        return _uniform_table(int(n), int(order), int(acc), mode, float(val), float(cval))
-    return _nonuniform_table(val, int(order), int(acc))
+        return _uniform_table(int(n), int(order), int(acc), mode, float(val), float(cval),
+                              float(scale))
+    return _nonuniform_table(val, int(order), int(acc), float(scale))
+
+
+def sparse_1d(n, table):
+    """The operator of ``table`` as a scipy.sparse CSR (n, n) matrix (constants dropped)."""
+    from scipy import sparse
+    rows_in = np.arange(table.i0, table.i1)
+    r1 = np.repeat(rows_in, len(table.co))
+    c1 = (rows_in[:, None] + table.co[None, :]).ravel()
+    v1 = np.tile(table.cw, len(rows_in))
+    edge = np.flatnonzero(table.rowmap >= 0)
+    tr = table.rowmap[edge]
+    r2 = np.repeat(edge, table.tidx.shape[1])
+    c2 = table.tidx[tr].ravel()
+    v2 = table.twt[tr].ravel()
+    keep = v2 != 0.0
+    D = sparse.coo_matrix((np.concatenate([v1, v2[keep]]),
+                           (np.concatenate([r1, r2[keep]]), np.concatenate([c1, c2[keep]]))),
+                          shape=(n, n))
+    return D.tocsr()

@@ -248,3 +248,29 @@ def out(o, shape, dtype, inputs, name="out"):
             if overlap:
                 raise ValueError(f"{name} overlaps the input; give a separate array")
     return o
+
+
+def direction(d, k, shape, normalize, name="direction"):
+    """A constant direction (k,) or a direction field (k, *shape), as float64,
+    divided by its Euclidean norm when ``normalize`` (zero vectors of a field
+    stay zero; a zero constant direction is an error)."""
+    try:
+        arr = np.asarray(d)
+    except Exception as exc:
+        raise TypeError(f"{name} must be an array of real numbers, got {type(d).__name__}") from exc
+    if arr.dtype.kind not in "biuf":
+        raise TypeError(f"{name} must hold real numbers, got dtype {arr.dtype}")
+    arr = arr.astype(np.float64)
+    field_shape = (k,) + tuple(shape)
+    if arr.shape != (k,) and arr.shape != field_shape:
+        raise ValueError(f"{name} has shape {arr.shape}, but {k} axes are differentiated: "
+                         f"it needs shape ({k},) or {field_shape}")
+    if not normalize:
+        return arr
+    norm = np.sqrt(np.sum(arr * arr, axis=0))
+    if arr.ndim == 1:
+        if norm == 0:
+            raise ValueError(f"{name} must not be the zero vector when normalize=True")
+        return arr / norm
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(norm > 0, arr / np.where(norm > 0, norm, 1.0), 0.0)

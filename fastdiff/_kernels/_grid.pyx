@@ -35,7 +35,10 @@ cdef extern from "_combine.h":
 cdef enum:
     BLK = 256          # elements per accumulation block (stack buffer)
     MAXDIM = 32
-    MAXTAPS = 256      # taps of one output row (checked in apply)
+    MAXTAPS = 1024     # taps of one output row (checked in apply)
+    MAXTERMS = 64      # terms of one output
+    MAXW = 64          # taps of one 1-D operator row
+    MAXCOPY = 512      # copied outputs
 
 
 ctypedef struct AxisOp:
@@ -53,6 +56,12 @@ ctypedef struct AxisOp:
     const double* tcst       # (R) constant added (``constant`` mode)
 
 
+ctypedef struct Term:
+    int a                    # operator index
+    int b                    # second operator (mixed partial) or -1
+    Py_ssize_t off           # element offset of this term's input from u
+
+
 ctypedef struct Geometry:
     int ndim
     int r                        # row axis
@@ -62,6 +71,8 @@ ctypedef struct Geometry:
     Py_ssize_t nrows             # rows, counting the padding of the last tile
     Py_ssize_t tile              # rows of the innermost row dim per cache tile
     bint stream                  # non-temporal stores for contiguous output rows
+    int ncopy                    # trailing outputs that copy computed ones
+    int copy_src[MAXCOPY]
     int nrd                      # number of row dims (ndim - 1)
     int rdims[MAXDIM]            # row dims, outermost first
     Py_ssize_t shape[MAXDIM]
@@ -145,90 +156,127 @@ cdef inline void _combine(Py_ssize_t n, int T, const floating** p, const double*
         fd_combine_f(n, T, p, w, c0, sr, tmp, o, osr, to_out, stream)
 
 
-cdef inline int _taps(const Geometry* g, const floating* row, const Py_ssize_t* idx,
-                      Py_ssize_t j0, bint interior, int tb, int te, const int* term_op,
-                      const AxisOp* ops, const floating** p, double* w,
-                      double* c0) noexcept nogil:
-    """Collect the taps of output element j0 (and the elements after it).
+cdef int _term_rows(const Geometry* g, const floating* row, const Py_ssize_t* idx,
+                    const Term* tm, const AxisOp* ops, const floating** rp, double* rw,
+                    int R, double* c0, const AxisOp** along) noexcept nogil:
+    """Append the *row taps* of one term: the input rows it combines (pointers
+    to element 0) and their weights; return the new count.
 
-    Cross-row operators always give taps; along-row operators give their
-    central taps only in an ``interior`` block (elsewhere they are evaluated
-    element by element).  Returns the number of taps.
+    A cross-row operator gives its rows directly.  A product (mixed partial)
+    of a cross operator A with an inner operator B gives A's rows, each
+    combined with B: B's rows shifted by A's (two cross operators), or B
+    applied along each of A's rows (B along the row, returned in ``along``).
+    The outer operator's ``constant``-mode term is dropped there (the inner
+    derivative of a constant ghost row is zero) and the inner one's is
+    weighted by the outer weights.
     """
-    cdef int T = 0, m, k
-    cdef Py_ssize_t sr = g.ustr[g.r]
-    cdef const AxisOp* op
-    c0[0] = 0.0
-    for m in range(tb, te):
-        op = &ops[term_op[m]]
-        if op.axis != g.r:
-            T = _add_cross_taps(op, row + j0 * sr, idx[op.axis], g.ustr[op.axis], p, w, T, c0)
-        elif interior:
-            for k in range(op.W):
-                p[T] = row + (j0 + op.co[k]) * sr
-                w[T] = op.cw[k]
-                T += 1
-    return T
-
-
-cdef inline double _edge_elem(const Geometry* g, const floating* row, Py_ssize_t j,
-                              Py_ssize_t j0, int T, const floating** p, const double* w,
-                              double c0, int tb, int te, const int* term_op,
-                              const AxisOp* ops) noexcept nogil:
-    """Output element j outside the along-row interior: cross taps (collected
-    at element j0) plus every along-row operator evaluated at j."""
-    cdef Py_ssize_t sr = g.ustr[g.r]
-    cdef double s = c0
-    cdef int k, m
-    cdef const AxisOp* op
-    for k in range(T):
-        s = s + w[k] * p[k][(j - j0) * sr]
-    for m in range(tb, te):
-        op = &ops[term_op[m]]
-        if op.axis == g.r:
-            s = s + _along_elem(op, row, sr, j)
-    return s
+    cdef const AxisOp* A = &ops[tm.a]
+    cdef const AxisOp* B = NULL
+    cdef const floating* base = row + tm.off
+    cdef const floating* ap[MAXW]
+    cdef double aw[MAXW]
+    cdef double ca = 0.0, cb
+    cdef int nA, k, R0
+    along[0] = NULL
+    if tm.b >= 0:
+        B = &ops[tm.b]
+        if A.axis == g.r:      # keep the cross operator outside
+            A, B = B, A
+    if B == NULL:
+        if A.axis == g.r:
+            rp[R] = base
+            rw[R] = 1.0
+            along[0] = A
+            return R + 1
+        return _add_cross_taps(A, base, idx[A.axis], g.ustr[A.axis], rp, rw, R, c0)
+    nA = _add_cross_taps(A, base, idx[A.axis], g.ustr[A.axis], ap, aw, 0, &ca)
+    if B.axis == g.r:
+        for k in range(nA):
+            rp[R] = ap[k]
+            rw[R] = aw[k]
+            R += 1
+        along[0] = B
+        return R
+    for k in range(nA):
+        cb = 0.0
+        R0 = R
+        R = _add_cross_taps(B, ap[k], idx[B.axis], g.ustr[B.axis], rp, rw, R, &cb)
+        while R0 < R:
+            rw[R0] = rw[R0] * aw[k]
+            R0 += 1
+        c0[0] += aw[k] * cb
+    return R
 
 
 cdef void _block(const Geometry* g, const floating* row, const Py_ssize_t* idx,
                  Py_ssize_t j0, Py_ssize_t jl, Py_ssize_t a, Py_ssize_t b,
                  floating* o, Py_ssize_t osr, bint stream, int tb, int te,
-                 const int* term_op, const AxisOp* ops, double* tmp) noexcept nogil:
+                 const Term* terms, const AxisOp* ops, double* tmp) noexcept nogil:
     """Output elements [j0, j0 + jl) (jl <= BLK) of one row, written to ``o``
-    (the output row at element 0, stride osr).
+    (the output row at element 0, stride osr), for the terms tb..te-1.
 
     ``[a, b)`` is where every along-row operator of the output uses its
-    central stencil: there all terms are taps of one combine; elsewhere the
-    along-row operators are evaluated element by element on top of the cross
-    taps.
+    central stencil: there all terms become taps of one combine; elsewhere
+    the along-row operators are evaluated element by element.
     """
+    cdef const floating* rp[MAXTAPS]
+    cdef double rw[MAXTAPS]
     cdef const floating* p[MAXTAPS]
     cdef double w[MAXTAPS]
-    cdef double c0
-    cdef int T
+    cdef int rstart[MAXTERMS + 1]
+    cdef const AxisOp* along[MAXTERMS]
+    cdef double c0 = 0.0, s
+    cdef int T = 0, R = 0, m, q, k
     cdef Py_ssize_t sr = g.ustr[g.r], j, ia, ib
     cdef Py_ssize_t je = j0 + jl
+    cdef const AxisOp* op
+    for m in range(tb, te):
+        rstart[m - tb] = R
+        R = _term_rows(g, row, idx, &terms[m], ops, rp, rw, R, &c0, &along[m - tb])
+    rstart[te - tb] = R
     ia = a if a > j0 else j0
     ib = b if b < je else je
     if ib < ia:
         ia = je
         ib = je
     if ia < ib:
-        T = _taps(g, row, idx, ia, True, tb, te, term_op, ops, p, w, &c0)
+        for m in range(te - tb):
+            op = along[m]
+            for q in range(rstart[m], rstart[m + 1]):
+                if op == NULL:
+                    p[T] = rp[q] + ia * sr
+                    w[T] = rw[q]
+                    T += 1
+                else:
+                    for k in range(op.W):
+                        p[T] = rp[q] + (ia + op.co[k]) * sr
+                        w[T] = rw[q] * op.cw[k]
+                        T += 1
         _combine(ib - ia, T, p, w, c0, sr, tmp, o + ia * osr, osr, True, stream)
-    if j0 < ia or ib < je:
-        T = _taps(g, row, idx, j0, False, tb, te, term_op, ops, p, w, &c0)
-        for j in range(j0, ia):
-            o[j * osr] = <floating>_edge_elem(g, row, j, j0, T, p, w, c0, tb, te,
-                                              term_op, ops)
-        for j in range(ib, je):
-            o[j * osr] = <floating>_edge_elem(g, row, j, j0, T, p, w, c0, tb, te,
-                                              term_op, ops)
+    for j in range(j0, ia):
+        o[j * osr] = <floating>_edge_elem(row, sr, j, c0, te - tb, rstart, rp, rw, along)
+    for j in range(ib, je):
+        o[j * osr] = <floating>_edge_elem(row, sr, j, c0, te - tb, rstart, rp, rw, along)
+
+
+cdef inline double _edge_elem(const floating* row, Py_ssize_t sr, Py_ssize_t j, double c0,
+                              int nterms, const int* rstart, const floating** rp,
+                              const double* rw, const AxisOp** along) noexcept nogil:
+    """Output element j outside the along-row interior, term by term."""
+    cdef double s = c0
+    cdef int m, q
+    for m in range(nterms):
+        for q in range(rstart[m], rstart[m + 1]):
+            if along[m] == NULL:
+                s = s + rw[q] * rp[q][j * sr]
+            else:
+                s = s + rw[q] * _along_elem(along[m], rp[q], sr, j)
+    return s
 
 
 cdef void _unit(Py_ssize_t unit, const Geometry* g, const floating* u,
                 floating** outs, const Py_ssize_t* ostr, int nout,
-                const int* term_start, const int* term_op, const AxisOp* ops) noexcept nogil:
+                const int* term_start, const Term* terms, const AxisOp* ops) noexcept nogil:
     cdef double tmp[BLK]
     cdef Py_ssize_t idx[MAXDIM]
     cdef Py_ssize_t t = unit // g.nseg
@@ -236,7 +284,7 @@ cdef void _unit(Py_ssize_t unit, const Geometry* g, const floating* u,
     cdef Py_ssize_t jstart = s * g.seg
     cdef Py_ssize_t jend = jstart + g.seg
     cdef Py_ssize_t uoff = 0, ooff, q, osr, a, b, jt, j0, jl
-    cdef int d, c, m
+    cdef int d, c, m, k
     cdef const AxisOp* op
     cdef const floating* row
     if jend > g.L:
@@ -271,12 +319,16 @@ cdef void _unit(Py_ssize_t unit, const Geometry* g, const floating* u,
         a = 0
         b = g.L
         for m in range(term_start[c], term_start[c + 1]):
-            op = &ops[term_op[m]]
-            if op.axis == g.r:
-                if op.i0 > a:
-                    a = op.i0
-                if op.i1 < b:
-                    b = op.i1
+            for k in range(2):
+                q = terms[m].a if k == 0 else terms[m].b
+                if q < 0:
+                    continue
+                op = &ops[q]
+                if op.axis == g.r:
+                    if op.i0 > a:
+                        a = op.i0
+                    if op.i1 < b:
+                        b = op.i1
         if b < a:
             b = a
         j0 = jstart
@@ -285,24 +337,38 @@ cdef void _unit(Py_ssize_t unit, const Geometry* g, const floating* u,
             if jl > BLK:
                 jl = BLK
             _block(g, row, idx, j0, jl, a, b, outs[c] + ooff, osr, g.stream and osr == 1,
-                   term_start[c], term_start[c + 1], term_op, ops, tmp)
+                   term_start[c], term_start[c + 1], terms, ops, tmp)
             j0 += jl
+    # outputs that are copies of computed ones (the mirrored half of a
+    # Hessian): copy the row segment while it is still in cache
+    for c in range(nout, nout + g.ncopy):
+        m = g.copy_src[c - nout]
+        ooff = 0
+        q = 0
+        for k in range(g.nrd):
+            d = g.rdims[k]
+            ooff = ooff + idx[d] * ostr[c * g.ndim + d]
+            q = q + idx[d] * ostr[m * g.ndim + d]
+        osr = ostr[c * g.ndim + g.r]
+        a = ostr[m * g.ndim + g.r]
+        for j0 in range(jstart, jend):
+            outs[c][ooff + j0 * osr] = outs[m][q + j0 * a]
 
 
 cdef void _run(const Geometry* g, const floating* u, floating** outs,
                const Py_ssize_t* ostr, int nout, const int* term_start,
-               const int* term_op, const AxisOp* ops, int nthreads) noexcept nogil:
+               const Term* terms, const AxisOp* ops, int nthreads) noexcept nogil:
     cdef Py_ssize_t nunits = g.nrows * g.nseg
     cdef Py_ssize_t unit
     if nthreads <= 1:
         for unit in range(nunits):
-            _unit(unit, g, u, outs, ostr, nout, term_start, term_op, ops)
+            _unit(unit, g, u, outs, ostr, nout, term_start, terms, ops)
         if g.stream:
             fd_sfence()
     else:
         with parallel(num_threads=nthreads):
             for unit in prange(nunits, schedule="static"):
-                _unit(unit, g, u, outs, ostr, nout, term_start, term_op, ops)
+                _unit(unit, g, u, outs, ostr, nout, term_start, terms, ops)
             if g.stream:
                 fd_sfence()  # this thread's streaming stores land before the join
 
@@ -317,12 +383,16 @@ cdef Py_ssize_t _estride(cnp.ndarray a, int d) except? -1:
 
 def apply(cnp.ndarray u, list outs, list terms, list ops, int row_axis,
           list row_dims, int nthreads, Py_ssize_t seg, Py_ssize_t tile,
-          bint stream=False):
+          bint stream=False, list copies=None):
     """Apply operator terms to u, writing every output.
 
     u : float32/float64 ndarray (any strides, native byte order).
     outs : list of ndarrays of u's dtype and shape (any strides).
-    terms : list (one per output) of lists of op indices (summed).
+    terms : list (one per output) of lists of terms (summed), each a tuple
+        (a, b, off): operator a, or the product of operators a and b (b >= 0,
+        a mixed partial), applied to the input at element offset ``off``
+        from u's data (same shape and strides as u: a component of a stacked
+        vector field).
     ops : list of tuples (axis, co, cw, i0, i1, rowmap, tidx, twt, tcst),
         arrays contiguous int64 / float64 (tidx/twt 2-D (R, TW)).
     row_axis : the axis walked as rows (usually u's smallest stride).
@@ -333,9 +403,12 @@ def apply(cnp.ndarray u, list outs, list terms, list ops, int row_axis,
         stencils stay in cache); >= that dim's size means no tiling.
     stream : write contiguous output rows with non-temporal stores (for
         outputs much larger than the caches).
+    copies : source output index for each of the last ``len(copies)``
+        entries of ``outs``, which get no terms and are filled with copies.
     """
     cdef int ndim = u.ndim
-    cdef int nout = len(outs)
+    cdef int ncopy = len(copies) if copies else 0
+    cdef int nout = len(outs) - ncopy
     cdef int nops = len(ops)
     cdef Geometry g
     cdef int d, c, m, k
@@ -343,7 +416,14 @@ def apply(cnp.ndarray u, list outs, list terms, list ops, int row_axis,
     if ndim < 1 or ndim > MAXDIM:
         raise ValueError(f"internal: ndim {ndim} not supported")
     if len(terms) != nout:
-        raise ValueError("internal: one term list per output")
+        raise ValueError("internal: one term list per computed output")
+    if ncopy > MAXCOPY:
+        raise ValueError(f"internal: more than {MAXCOPY} copied outputs")
+    g.ncopy = ncopy
+    for c in range(ncopy):
+        if not 0 <= copies[c] < nout:
+            raise ValueError("internal: copy source out of range")
+        g.copy_src[c] = copies[c]
     g.ndim = ndim
     g.r = row_axis
     g.L = u.shape[row_axis]
@@ -377,16 +457,16 @@ def apply(cnp.ndarray u, list outs, list terms, list ops, int row_axis,
         return
 
     cdef AxisOp* cops = <AxisOp*>malloc(max(nops, 1) * sizeof(AxisOp))
-    cdef Py_ssize_t* ostr = <Py_ssize_t*>malloc(max(nout, 1) * ndim * sizeof(Py_ssize_t))
-    cdef void** optr = <void**>malloc(max(nout, 1) * sizeof(void*))
+    cdef Py_ssize_t* ostr = <Py_ssize_t*>malloc((nout + ncopy + 1) * ndim * sizeof(Py_ssize_t))
+    cdef void** optr = <void**>malloc((nout + ncopy + 1) * sizeof(void*))
     cdef int* term_start = <int*>malloc((nout + 1) * sizeof(int))
     cdef int nterms = 0
     for c in range(nout):
         nterms += len(terms[c])
-    cdef int* term_op = <int*>malloc(max(nterms, 1) * sizeof(int))
+    cdef Term* cterms = <Term*>malloc(max(nterms, 1) * sizeof(Term))
     cdef cnp.ndarray a
-    if not cops or not ostr or not optr or not term_start or not term_op:
-        free(cops); free(ostr); free(optr); free(term_start); free(term_op)
+    if not cops or not ostr or not optr or not term_start or not cterms:
+        free(cops); free(ostr); free(optr); free(term_start); free(cterms)
         raise MemoryError()
     try:
         for k in range(nops):
@@ -403,31 +483,47 @@ def apply(cnp.ndarray u, list outs, list terms, list ops, int row_axis,
             cops[k].tidx = <const Py_ssize_t*>cnp.PyArray_DATA(tidx)
             cops[k].twt = <const double*>cnp.PyArray_DATA(twt)
             cops[k].tcst = <const double*>cnp.PyArray_DATA(tcst)
+        for k in range(nops):
+            if max(cops[k].W, cops[k].TW) > MAXW:
+                raise ValueError(f"internal: operator with more than {MAXW} taps per row")
         m = 0
         for c in range(nout):
-            k = 0
-            for t in terms[c]:
-                k += max(cops[<int>t].W, cops[<int>t].TW)
-            if k > MAXTAPS:
-                raise ValueError(f"internal: {k} taps in one output (at most {MAXTAPS})")
+            if len(terms[c]) > MAXTERMS:
+                raise ValueError(f"internal: more than {MAXTERMS} terms in one output")
+            width = 0
             term_start[c] = m
-            for k in terms[c]:
-                term_op[m] = k
+            for (ta, tb, toff) in terms[c]:
+                cterms[m].a = ta
+                cterms[m].b = tb
+                cterms[m].off = toff
+                wa = max(cops[<int>ta].W, cops[<int>ta].TW)
+                width += wa * (max(cops[<int>tb].W, cops[<int>tb].TW) if tb >= 0 else 1)
                 m += 1
+            if width > MAXTAPS:
+                raise ValueError(f"internal: {width} taps in one output (at most {MAXTAPS})")
             a = outs[c]
+            if a.ndim != ndim or any(a.shape[d] != u.shape[d] for d in range(ndim)):
+                raise ValueError("internal: output shape differs from the input's")
             optr[c] = cnp.PyArray_DATA(a)
             for d in range(ndim):
                 ostr[c * ndim + d] = _estride(a, d)
         term_start[nout] = m
+        for c in range(nout, nout + ncopy):
+            a = outs[c]
+            if a.ndim != ndim or any(a.shape[d] != u.shape[d] for d in range(ndim)):
+                raise ValueError("internal: output shape differs from the input's")
+            optr[c] = cnp.PyArray_DATA(a)
+            for d in range(ndim):
+                ostr[c * ndim + d] = _estride(a, d)
         if u.dtype.num == cnp.NPY_FLOAT64:
             with nogil:
                 _run[double](&g, <const double*>cnp.PyArray_DATA(u), <double**>optr,
-                             ostr, nout, term_start, term_op, cops, nthreads)
+                             ostr, nout, term_start, cterms, cops, nthreads)
         elif u.dtype.num == cnp.NPY_FLOAT32:
             with nogil:
                 _run[float](&g, <const float*>cnp.PyArray_DATA(u), <float**>optr,
-                            ostr, nout, term_start, term_op, cops, nthreads)
+                            ostr, nout, term_start, cterms, cops, nthreads)
         else:
             raise TypeError(f"internal: kernel dtype {u.dtype}")
     finally:
-        free(cops); free(ostr); free(optr); free(term_start); free(term_op)
+        free(cops); free(ostr); free(optr); free(term_start); free(cterms)
