@@ -208,6 +208,22 @@ cdef int _term_rows(const Geometry* g, const floating* row, const Py_ssize_t* id
     return R
 
 
+cdef inline int _add_tap(const floating** p, double* w, int T, const floating* ptr,
+                         double wt) noexcept nogil:
+    """Append a tap, or add its weight to an earlier tap reading the same
+    samples with a weight of the same sign (the centre of a Laplacian appears
+    once per axis).  Weights of opposite signs stay apart so that an inf
+    sample still gives inf - inf = NaN, as the unmerged sum does."""
+    cdef int t
+    for t in range(T):
+        if p[t] == ptr and (w[t] > 0.0) == (wt > 0.0):
+            w[t] = w[t] + wt
+            return T
+    p[T] = ptr
+    w[T] = wt
+    return T + 1
+
+
 cdef void _block(const Geometry* g, const floating* row, const Py_ssize_t* idx,
                  Py_ssize_t j0, Py_ssize_t jl, Py_ssize_t a, Py_ssize_t b,
                  floating* o, Py_ssize_t osr, bint stream, int tb, int te,
@@ -244,14 +260,10 @@ cdef void _block(const Geometry* g, const floating* row, const Py_ssize_t* idx,
             op = along[m]
             for q in range(rstart[m], rstart[m + 1]):
                 if op == NULL:
-                    p[T] = rp[q] + ia * sr
-                    w[T] = rw[q]
-                    T += 1
+                    T = _add_tap(p, w, T, rp[q] + ia * sr, rw[q])
                 else:
                     for k in range(op.W):
-                        p[T] = rp[q] + (ia + op.co[k]) * sr
-                        w[T] = rw[q] * op.cw[k]
-                        T += 1
+                        T = _add_tap(p, w, T, rp[q] + (ia + op.co[k]) * sr, rw[q] * op.cw[k])
         _combine(ib - ia, T, p, w, c0, sr, tmp, o + ia * osr, osr, True, stream)
     for j in range(j0, ia):
         o[j * osr] = <floating>_edge_elem(row, sr, j, c0, te - tb, rstart, rp, rw, along)
