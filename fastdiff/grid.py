@@ -91,7 +91,7 @@ def _launch(field, lead_stride, outs, terms, specs, nthreads, copies=None):
         seg = max(L, 1)
     else:
         seg = max(256, -(-L // (8 * nthreads)))
-    stream = len(outs) == 1 and outs[0].nbytes >= _STREAM_BYTES
+    stream = sum(o.nbytes for o in outs) >= _STREAM_BYTES
     if field.dtype.kind == "c":
         parts = [(field.real, [o.real for o in outs], lambda c: c.real),
                  (field.imag, [o.imag for o in outs], lambda c: c.imag)]

@@ -25,6 +25,14 @@ Semantics, per differentiated axis of length ``n`` (``p = acc + order``):
   points starting at ``clip(i - (p-1)//2, 0, n-p)`` with Fornberg weights on
   the real offsets ``x[window] - x[i]`` (``"one-sided"`` only).
 
+The operators (``laplacian``, ``hessian``, ``divergence``, ``curl``,
+``jacobian``, ``directional``) are sums and products of these per-axis
+derivatives, each axis with its own spacing and boundary. A mixed partial is
+the composition ``D_i(D_j u)`` (inner ``D_j`` with ``cval``, outer ``D_i``
+with 0 beyond the edges, since the derivative of a constant ghost row is 0);
+the 1-D operators along different axes commute, so the order matters only to
+rounding.
+
 Values are computed in float64 (complex128 for complex input) and cast at the
 end to the result dtype: float32 -> float32, float64 -> float64, complex64 ->
 complex64, complex128 -> complex128, bool/integers -> float64,
@@ -41,7 +49,8 @@ import numpy as np
 from . import _validation as _V
 from ._stencil import fornberg_rows, stencil
 
-__all__ = ["derivative", "gradient"]
+__all__ = ["derivative", "gradient", "laplacian", "hessian", "divergence", "curl",
+           "jacobian", "directional"]
 
 _MODES = {
     # boundary name: np.pad mode (scipy.ndimage meaning)
@@ -173,4 +182,155 @@ def gradient(u, *, axes=None, spacing=1.0, acc=2, boundary="one-sided",
     out = _V.out(out, (len(axes),) + u.shape, dtype, [u])
     res = np.stack([_derivative_work(u, ax, 1, acc, sp, mode, cv)
                     for ax, sp, mode in zip(axes, sps, modes)])
+    return _store(res, out, dtype)
+
+
+def laplacian(u, *, axes=None, spacing=1.0, acc=2, boundary="one-sided",
+              cval=0.0, out=None, num_threads=None):
+    """Sum of the second derivatives along ``axes``, shape ``u.shape`` (pure
+    NumPy; see :func:`fastdiff.grid.laplacian`)."""
+    u, dtype = _V.as_input(u)
+    axes = _V.axes(axes, u.ndim)
+    acc, modes, sps, cv = _prepare(u, axes, (2,) * len(axes), acc, boundary, spacing, cval,
+                                   num_threads)
+    out = _V.out(out, u.shape, dtype, [u])
+    res = None
+    for ax, sp, mode in zip(axes, sps, modes):
+        term = _derivative_work(u, ax, 2, acc, sp, mode, cv)
+        res = term if res is None else res + term
+    return _store(res, out, dtype)
+
+
+def hessian(u, *, axes=None, spacing=1.0, acc=2, boundary="one-sided",
+            cval=0.0, out=None, num_threads=None):
+    """Second derivatives along ``axes``, shape ``(k, k, *u.shape)`` (pure NumPy;
+    see :func:`fastdiff.grid.hessian`).
+
+    ``H[i, i]`` is the second derivative along ``axes[i]``; for ``i < j``,
+    ``H[i, j] = D_i(D_j u)`` with the inner first derivative ``D_j`` taken
+    with ``cval`` and the outer ``D_i`` with 0 beyond the edges (the inner
+    derivative of a constant ghost row is zero), and ``H[j, i]`` is a copy of
+    it, so the result is exactly symmetric.
+    """
+    u, dtype = _V.as_input(u)
+    axes = _V.axes(axes, u.ndim)
+    k = len(axes)
+    acc, modes, sps, cv = _prepare(u, axes, (2,) * k, acc, boundary, spacing, cval,
+                                   num_threads)
+    out = _V.out(out, (k, k) + u.shape, dtype, [u])
+    zero = 0j if u.dtype.kind == "c" else 0.0
+    work = np.complex128 if u.dtype.kind == "c" else np.float64
+    res = np.empty((k, k) + u.shape, dtype=work)
+    for i in range(k):
+        res[i, i] = _derivative_work(u, axes[i], 2, acc, sps[i], modes[i], cv)
+    for j in range(1, k):
+        inner = _derivative_work(u, axes[j], 1, acc, sps[j], modes[j], cv)
+        for i in range(j):
+            res[i, j] = _derivative_work(inner, axes[i], 1, acc, sps[i], modes[i], zero)
+            res[j, i] = res[i, j]
+    return _store(res, out, dtype)
+
+
+def _vector_input(v, axes):
+    """Validate a vector field ``v`` of shape ``(m, *S)``; axes refer to S."""
+    v, dtype = _V.as_input(v, name="v")
+    if v.ndim < 2:
+        raise ValueError(f"v must be a stack of fields of shape (m, *S), got shape {v.shape}")
+    if v.shape[0] == 0:
+        raise ValueError("v has no components (v.shape[0] == 0)")
+    axes = _V.axes(axes, v.ndim - 1)
+    return v, dtype, axes
+
+
+def _check_components(v, k):
+    if v.shape[0] != k:
+        raise ValueError(f"v has {v.shape[0]} components, but {k} axes are differentiated "
+                         f"(v.shape[0] must equal the number of axes)")
+
+
+def _field_derivatives(v, axes, acc, boundary, spacing, cval, num_threads):
+    """Validated (acc, modes, sps, cv) for first derivatives of the components of v."""
+    return _prepare(v[0], axes, (1,) * len(axes), acc, boundary, spacing, cval, num_threads)
+
+
+def divergence(v, *, axes=None, spacing=1.0, acc=2, boundary="one-sided",
+               cval=0.0, out=None, num_threads=None):
+    """``sum_i d v[i] / dx_axes[i]`` of ``v`` of shape ``(k, *S)``, shape ``S``
+    (pure NumPy; see :func:`fastdiff.grid.divergence`)."""
+    v, dtype, axes = _vector_input(v, axes)
+    _check_components(v, len(axes))
+    acc, modes, sps, cv = _field_derivatives(v, axes, acc, boundary, spacing, cval, num_threads)
+    out = _V.out(out, v.shape[1:], dtype, [v])
+    res = None
+    for i, (ax, sp, mode) in enumerate(zip(axes, sps, modes)):
+        term = _derivative_work(v[i], ax, 1, acc, sp, mode, cv)
+        res = term if res is None else res + term
+    return _store(res, out, dtype)
+
+
+def curl(v, *, axes=None, spacing=1.0, acc=2, boundary="one-sided",
+         cval=0.0, out=None, num_threads=None):
+    """Curl of ``v``: 3 axes, ``v`` of shape ``(3, *S)`` -> ``(3, *S)``; 2 axes,
+    ``v`` of shape ``(2, *S)`` -> ``S`` (the scalar curl ``D0 v1 - D1 v0``)
+    (pure NumPy; see :func:`fastdiff.grid.curl`)."""
+    v, dtype, axes = _vector_input(v, axes)
+    k = len(axes)
+    if k not in (2, 3):
+        raise ValueError(f"curl needs 2 or 3 differentiated axes, got {k} (axes={axes})")
+    _check_components(v, k)
+    acc, modes, sps, cv = _field_derivatives(v, axes, acc, boundary, spacing, cval, num_threads)
+    S = v.shape[1:]
+    shape = S if k == 2 else (3,) + S
+    out = _V.out(out, shape, dtype, [v])
+
+    def d(c, i):  # derivative of component c along axes[i]
+        return _derivative_work(v[c], axes[i], 1, acc, sps[i], modes[i], cv)
+
+    if k == 2:
+        res = d(1, 0) - d(0, 1)
+    else:
+        res = np.stack([d(2, 1) - d(1, 2), d(0, 2) - d(2, 0), d(1, 0) - d(0, 1)])
+    return _store(res, out, dtype)
+
+
+def jacobian(v, *, axes=None, spacing=1.0, acc=2, boundary="one-sided",
+             cval=0.0, out=None, num_threads=None):
+    """``J[i, j] = d v[i] / dx_axes[j]`` of ``v`` of shape ``(m, *S)``, shape
+    ``(m, k, *S)`` (pure NumPy; see :func:`fastdiff.grid.jacobian`)."""
+    v, dtype, axes = _vector_input(v, axes)
+    k = len(axes)
+    acc, modes, sps, cv = _field_derivatives(v, axes, acc, boundary, spacing, cval, num_threads)
+    out = _V.out(out, (v.shape[0], k) + v.shape[1:], dtype, [v])
+    res = np.stack([np.stack([_derivative_work(v[c], ax, 1, acc, sp, mode, cv)
+                              for ax, sp, mode in zip(axes, sps, modes)])
+                    for c in range(v.shape[0])])
+    return _store(res, out, dtype)
+
+
+def directional(u, direction, *, normalize=True, axes=None, spacing=1.0, acc=2,
+                boundary="one-sided", cval=0.0, out=None, num_threads=None):
+    """The gradient along ``axes`` dotted with ``direction`` (real; shape ``(k,)``,
+    a constant direction, or ``(k, *u.shape)``, a field), shape ``u.shape``.
+    With ``normalize`` the direction is divided by its Euclidean norm (per
+    point for a field; points with a zero vector give 0) (pure NumPy; see
+    :func:`fastdiff.grid.directional`)."""
+    u, dtype = _V.as_input(u)
+    axes = _V.axes(axes, u.ndim)
+    k = len(axes)
+    _V.direction(direction, k, u.shape, normalize)  # the checks (and their errors) only
+    d = _V.direction(direction, k, u.shape, False)  # float64, as given
+    acc, modes, sps, cv = _prepare(u, axes, (1,) * k, acc, boundary, spacing, cval,
+                                   num_threads)
+    out = _V.out(out, u.shape, dtype, [u, d] if d.ndim > 1 else [u])
+    if normalize:
+        norm = np.sqrt(np.sum(d * d, axis=0))
+        if d.ndim == 1:
+            d = d / norm
+        else:
+            nz = norm > 0
+            d = np.where(nz, d / np.where(nz, norm, 1.0), 0.0)
+    res = None
+    for i, (ax, sp, mode) in enumerate(zip(axes, sps, modes)):
+        term = d[i] * _derivative_work(u, ax, 1, acc, sp, mode, cv)
+        res = term if res is None else res + term
     return _store(res, out, dtype)

@@ -25,11 +25,15 @@ cnp.import_array()
 
 cdef extern from "_combine.h":
     void fd_combine_d(Py_ssize_t n, int T, const double* const* p, const double* w,
-                      double c0, Py_ssize_t sr, double* tmp, double* out, Py_ssize_t osr,
+                      double c0, Py_ssize_t sr, void* tmp, double* out, Py_ssize_t osr,
                       bint to_out, bint stream) noexcept nogil
     void fd_combine_f(Py_ssize_t n, int T, const float* const* p, const double* w,
-                      double c0, Py_ssize_t sr, double* tmp, float* out, Py_ssize_t osr,
+                      double c0, Py_ssize_t sr, void* tmp, float* out, Py_ssize_t osr,
                       bint to_out, bint stream) noexcept nogil
+    void fd_copy_d(Py_ssize_t n, const double* src, Py_ssize_t ss, double* dst,
+                   Py_ssize_t ds, bint stream) noexcept nogil
+    void fd_copy_f(Py_ssize_t n, const float* src, Py_ssize_t ss, float* dst,
+                   Py_ssize_t ds, bint stream) noexcept nogil
     void fd_sfence() noexcept nogil
 
 cdef enum:
@@ -146,14 +150,14 @@ cdef inline void _combine(Py_ssize_t n, int T, const floating** p, const double*
                           bint stream) noexcept nogil:
     """dst[j] = c0 + sum_t w[t] * p[t][j*sr] for j < n (see ``_combine.h``).
 
-    dst is ``o`` (stride osr, converted to the output type) when ``to_out``,
-    else the double buffer ``tmp``; ``stream`` writes whole output lines with
-    non-temporal stores.
+    Accumulates in the data's precision.  dst is ``o`` (stride osr) when
+    ``to_out``, else the buffer ``tmp``; ``stream`` writes whole output lines
+    with non-temporal stores.
     """
     if floating is double:
-        fd_combine_d(n, T, p, w, c0, sr, tmp, o, osr, to_out, stream)
+        fd_combine_d(n, T, p, w, c0, sr, <void*>tmp, o, osr, to_out, stream)
     else:
-        fd_combine_f(n, T, p, w, c0, sr, tmp, o, osr, to_out, stream)
+        fd_combine_f(n, T, p, w, c0, sr, <void*>tmp, o, osr, to_out, stream)
 
 
 cdef int _term_rows(const Geometry* g, const floating* row, const Py_ssize_t* idx,
@@ -363,8 +367,12 @@ cdef void _unit(Py_ssize_t unit, const Geometry* g, const floating* u,
             q = q + idx[d] * ostr[m * g.ndim + d]
         osr = ostr[c * g.ndim + g.r]
         a = ostr[m * g.ndim + g.r]
-        for j0 in range(jstart, jend):
-            outs[c][ooff + j0 * osr] = outs[m][q + j0 * a]
+        if floating is double:
+            fd_copy_d(jend - jstart, outs[m] + q + jstart * a, a,
+                      outs[c] + ooff + jstart * osr, osr, g.stream)
+        else:
+            fd_copy_f(jend - jstart, outs[m] + q + jstart * a, a,
+                      outs[c] + ooff + jstart * osr, osr, g.stream)
 
 
 cdef void _run(const Geometry* g, const floating* u, floating** outs,
