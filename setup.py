@@ -19,7 +19,8 @@ from setuptools.command.build_ext import build_ext
 DEBUG = os.environ.get("FASTDIFF_DEBUG", "0") not in ("", "0")
 NO_OPENMP = os.environ.get("FASTDIFF_NO_OPENMP", "0") not in ("", "0")
 
-KERNELS = ["_grid"]
+# (module, extra compile flags): the AVX2 build is the same code as _grid
+KERNELS = [("_grid", []), ("_grid_avx2", ["-mavx2"])]
 
 DIRECTIVES = {
     "language_level": 3,
@@ -31,21 +32,32 @@ DIRECTIVES = {
 }
 
 
-def _compiler_supports_openmp(cc):
-    """Compile and link a tiny OpenMP program with the given compiler."""
-    src = "#include <omp.h>\nint main(void){\n#pragma omp parallel\n{ (void)omp_get_thread_num(); }\nreturn 0;}\n"
+def _compiles(cc, flags, src):
+    """Compile and link a tiny C program with the given compiler and flags."""
     tmp = tempfile.mkdtemp()
     try:
         path = os.path.join(tmp, "t.c")
         with open(path, "w") as fh:
             fh.write(src)
-        cmd = list(cc) + ["-fopenmp", path, "-o", os.path.join(tmp, "t")]
+        cmd = list(cc) + list(flags) + [path, "-o", os.path.join(tmp, "t")]
         res = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
         return res.returncode == 0
     except OSError:
         return False
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
+
+
+def _compiler_supports_openmp(cc):
+    src = ("#include <omp.h>\nint main(void){\n#pragma omp parallel\n"
+           "{ (void)omp_get_thread_num(); }\nreturn 0;}\n")
+    return _compiles(cc, ["-fopenmp"], src)
+
+
+def _compiler_supports_avx2(cc):
+    src = ("#include <immintrin.h>\nint main(void){ __m256d a = _mm256_set1_pd(1.0);\n"
+           "a = _mm256_add_pd(a, a); return (int)_mm256_cvtsd_f64(a) - 2; }\n")
+    return _compiles(cc, ["-mavx2"], src)
 
 
 class BuildExt(build_ext):
@@ -62,10 +74,14 @@ class BuildExt(build_ext):
         if use_omp:
             cflags.append("-fopenmp")
         lflags = ["-fopenmp"] if use_omp else []
+        avx2 = _compiler_supports_avx2(cc)
+        if not avx2:
+            print("note: no -mavx2 support; building only the baseline kernels", file=sys.stderr)
+            self.extensions = [e for e in self.extensions if not e.name.endswith("_avx2")]
         for ext in self.extensions:
-            ext.extra_compile_args = cflags
+            ext.extra_compile_args = cflags + EXTRA_FLAGS.get(ext.name, [])
             ext.extra_link_args = lflags
-        build_info = {"openmp": use_omp, "debug": DEBUG,
+        build_info = {"openmp": use_omp, "debug": DEBUG, "avx2_kernels": avx2,
                       "compile_args": cflags, "link_args": lflags,
                       "compiler": cc[0]}
         out = os.path.join(self.build_lib, "fastdiff", "_build_info.py")
@@ -99,6 +115,8 @@ class BuildExt(build_ext):
                           file=sys.stderr)
 
 
+EXTRA_FLAGS = {f"fastdiff._kernels.{name}": flags for name, flags in KERNELS}
+
 extensions = [
     Extension(
         f"fastdiff._kernels.{name}",
@@ -107,7 +125,7 @@ extensions = [
         define_macros=[("NPY_NO_DEPRECATED_API", "NPY_1_7_API_VERSION")]
         + ([] if DEBUG else [("CYTHON_WITHOUT_ASSERTIONS", None)]),
     )
-    for name in KERNELS
+    for name, _flags in KERNELS
 ]
 
 setup(

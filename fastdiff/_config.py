@@ -7,7 +7,7 @@ import sys
 
 import numpy as np
 
-from ._kernels import _grid
+from ._kernels import _grid, kernel_variant
 from ._version import __version__
 
 try:  # written by setup.py at build time
@@ -44,6 +44,7 @@ def config():
         "cpu_count": os.cpu_count(),
         "openmp": openmp_enabled(),
         "max_threads": _grid.max_threads(),
+        "kernels": kernel_variant,
         "OMP_NUM_THREADS": os.environ.get("OMP_NUM_THREADS"),
         "debug_build": BUILD_INFO.get("debug"),
         "compiler": BUILD_INFO.get("compiler"),

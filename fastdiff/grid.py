@@ -11,7 +11,7 @@ from operator import index as operator_index
 import numpy as np
 
 from . import _validation as V
-from ._kernels import _grid as _k
+from ._kernels import grid_kernels as _k
 from ._tables import axis_table
 
 __all__ = ["derivative", "gradient", "laplacian", "hessian", "divergence", "curl",
@@ -19,11 +19,6 @@ __all__ = ["derivative", "gradient", "laplacian", "hessian", "divergence", "curl
 
 # below this many output elements x terms the kernels run on one thread
 _SERIAL_WORK = 1 << 15
-# a single output at least this large (bytes) is written with non-temporal
-# stores: it would not stay in cache anyway, and skipping the
-# read-for-ownership of each destination line saves memory bandwidth.  (With
-# several outputs, measured on 256^3 gradients, streaming did not pay.)
-_STREAM_BYTES = 16 << 20
 # cache budget for the input rows a cross-row stencil revisits: slabs larger
 # than this are walked in tiles (a share of a typical L3; on 256^3 arrays,
 # where three planes fit in L3, tiling measured no gain)
@@ -91,7 +86,6 @@ def _launch(field, lead_stride, outs, terms, specs, nthreads, copies=None):
         seg = max(L, 1)
     else:
         seg = max(256, -(-L // (8 * nthreads)))
-    stream = sum(o.nbytes for o in outs) >= _STREAM_BYTES
     if field.dtype.kind == "c":
         parts = [(field.real, [o.real for o in outs], lambda c: c.real),
                  (field.imag, [o.imag for o in outs], lambda c: c.imag)]
@@ -103,7 +97,7 @@ def _launch(field, lead_stride, outs, terms, specs, nthreads, copies=None):
         kterms = [[(a, b, comp * lead_stride // ur.itemsize) for (a, b, comp) in t]
                   for t in terms]
         tile = _tile(ur, r, rest, ops)
-        _k.apply(ur, orr, kterms, ops, r, rest, nthreads, seg, tile, stream, copies)
+        _k.apply(ur, orr, kterms, ops, r, rest, nthreads, seg, tile, copies)
 
 
 def _prepare(shape, dtype, ax_list, order_list, acc, boundary, spacing, cval):

@@ -193,20 +193,38 @@ def test_out_interleaved_with_input_is_allowed():
     np.testing.assert_allclose(out, np.gradient(u, edge_order=2), rtol=1e-12)
 
 
-@pytest.mark.parametrize("dtype", [np.float32, np.float64])
-def test_streaming_stores_give_identical_results(monkeypatch, dtype):
-    """The non-temporal store path (large outputs) equals the ordinary one bitwise."""
-    from fastdiff import grid
-    rng = np.random.default_rng(7)
-    base = rng.standard_normal((40, 37, 70)).astype(dtype)
-    cases = [base, base[:, :, 3:], base[:, ::2, :], np.asfortranarray(base)]
-    want = [fd.grid.derivative(u, ax, 2, acc=acc, boundary=mode)
-            for u in cases for ax in range(3) for acc, mode in [(2, "one-sided"), (6, "reflect")]]
-    monkeypatch.setattr(grid, "_STREAM_BYTES", 0)
-    got = [fd.grid.derivative(u, ax, 2, acc=acc, boundary=mode)
-           for u in cases for ax in range(3) for acc, mode in [(2, "one-sided"), (6, "reflect")]]
-    for g, w in zip(got, want):
-        np.testing.assert_array_equal(g, w)
-    # an output whose rows start off a cache line: case 1, axis 2, acc=2
-    out = np.empty((40, 37, 68), dtype=dtype)[:, :, 1:]
-    np.testing.assert_array_equal(fd.grid.derivative(cases[1], 2, 2, out=out), want[10])
+def test_kernel_builds_agree_bitwise(monkeypatch):
+    """The baseline and AVX2 builds compute every element identically."""
+    from fastdiff import _kernels, grid
+    if "avx2" not in _kernels.available_variants():
+        pytest.skip("this CPU/build has no AVX2 kernels")
+    from fastdiff._kernels import _grid, _grid_avx2
+    rng = np.random.default_rng(8)
+    u = rng.standard_normal((33, 40, 29))
+    u32 = u.astype(np.float32)
+    v = rng.standard_normal((3, 33, 40, 29))
+    calls = [lambda: fd.grid.laplacian(u, acc=4, boundary="reflect"),
+             lambda: fd.grid.hessian(u32, acc=2, boundary="constant", cval=0.5),
+             lambda: fd.grid.gradient(u[:, ::-1], acc=6),
+             lambda: fd.grid.curl(v, boundary="periodic"),
+             lambda: fd.grid.derivative(np.asfortranarray(u32), 1, 3, acc=4)]
+    results = {}
+    for name, mod in (("baseline", _grid), ("avx2", _grid_avx2)):
+        monkeypatch.setattr(grid, "_k", mod)
+        results[name] = [c() for c in calls]
+    for a, b in zip(results["baseline"], results["avx2"]):
+        np.testing.assert_array_equal(a, b)
+
+
+def test_kernel_variant_can_be_forced():
+    import os
+    import subprocess
+    import sys
+    code = "from fastdiff._kernels import kernel_variant; print(kernel_variant)"
+    env = dict(os.environ, FASTDIFF_KERNEL="baseline")
+    res = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         env=env, check=True)
+    assert res.stdout.strip() == "baseline"
+    env["FASTDIFF_KERNEL"] = "sse9"
+    res = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env)
+    assert res.returncode != 0 and "FASTDIFF_KERNEL='sse9'" in res.stderr

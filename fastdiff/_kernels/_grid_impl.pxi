@@ -1,0 +1,529 @@
+# Grid kernels: table-driven finite-difference operators applied row by row.
+#
+# The array u (any ndim, any strides) is walked as a set of *rows* along its
+# smallest-stride axis r.  Every output row is a sum of *terms*; a term applies
+# one 1-D operator (an ``AxisOp``: central interior stencil + per-row tables
+# for boundary rows / non-uniform grids) along some axis a:
+#   * a == r ("along"): a stencil along the row itself;
+#   * a != r ("cross"): a weighted sum of whole neighbouring rows.
+# A derivative is one output with one term, a gradient k outputs with one term
+# each, a Laplacian one output with k terms: one pass over memory for all.
+#
+# Work units are (row, segment) pairs, statically scheduled over OpenMP
+# threads; every output element is computed by the same sequence of
+# operations whatever the thread count, so results are bitwise reproducible.
+from cython.parallel cimport prange
+from libc.stdlib cimport malloc, free
+from libc.string cimport memset
+
+cimport numpy as cnp
+from cython cimport floating
+
+from fastdiff._kernels._omp cimport FD_HAVE_OPENMP, omp_get_max_threads, omp_get_num_procs
+
+cnp.import_array()
+
+cdef extern from "_combine.h":
+    void fd_combine_d(Py_ssize_t n, int T, const double* const* p, const double* w,
+                      double c0, Py_ssize_t sr, void* tmp, double* out, Py_ssize_t osr,
+                      bint to_out) noexcept nogil
+    void fd_combine_f(Py_ssize_t n, int T, const float* const* p, const double* w,
+                      double c0, Py_ssize_t sr, void* tmp, float* out, Py_ssize_t osr,
+                      bint to_out) noexcept nogil
+
+cdef enum:
+    BLK = 256          # elements per accumulation block (stack buffer)
+    MAXDIM = 32
+    MAXTAPS = 1024     # taps of one output row (checked in apply)
+    MAXTERMS = 64      # terms of one output
+    MAXW = 64          # taps of one 1-D operator row
+    MAXCOPY = 512      # copied outputs
+
+
+ctypedef struct AxisOp:
+    int axis                 # axis of u this operator differentiates
+    Py_ssize_t n             # length of that axis
+    Py_ssize_t W             # central taps
+    const Py_ssize_t* co     # central offsets (W)
+    const double* cw         # central weights (W), spacing folded in
+    Py_ssize_t i0            # interior rows [i0, i1) use the central stencil
+    Py_ssize_t i1
+    const Py_ssize_t* rowmap # (n) row -> table row, for rows outside [i0, i1)
+    Py_ssize_t TW            # taps per table row
+    const Py_ssize_t* tidx   # (R, TW) absolute indices
+    const double* twt        # (R, TW) weights
+    const double* tcst       # (R) constant added (``constant`` mode)
+
+
+ctypedef struct Term:
+    int a                    # operator index
+    int b                    # second operator (mixed partial) or -1
+    Py_ssize_t off           # element offset of this term's input from u
+
+
+ctypedef struct Geometry:
+    int ndim
+    int r                        # row axis
+    Py_ssize_t L                 # row length
+    Py_ssize_t seg               # elements per work unit along the row
+    Py_ssize_t nseg
+    Py_ssize_t nrows             # rows, counting the padding of the last tile
+    Py_ssize_t tile              # rows of the innermost row dim per cache tile
+    int ncopy                    # trailing outputs that copy computed ones
+    int copy_src[MAXCOPY]
+    int nrd                      # number of row dims (ndim - 1)
+    int rdims[MAXDIM]            # row dims, outermost first
+    Py_ssize_t shape[MAXDIM]
+    Py_ssize_t ustr[MAXDIM]      # strides of u, in elements
+
+
+def openmp_enabled():
+    """True when the kernels were compiled with OpenMP."""
+    return bool(FD_HAVE_OPENMP)
+
+
+def max_threads():
+    """OpenMP's current maximum thread count (1 in a serial build)."""
+    return omp_get_max_threads()
+
+
+def num_procs():
+    return omp_get_num_procs()
+
+
+cdef inline int _add_cross_taps(const AxisOp* op, const floating* row, Py_ssize_t i,
+                                Py_ssize_t sa, const floating** p, double* w, int T,
+                                double* c0) noexcept nogil:
+    """Append the taps of a cross-row operator at row index i; return the new count.
+
+    ``row`` points at the current row (index i along the operator's axis, any
+    position along the row); taps are pointers to the rows to combine.
+    """
+    cdef Py_ssize_t k, rr
+    cdef double wk
+    cdef const floating* base = row - i * sa
+    if op.i0 <= i < op.i1:
+        for k in range(op.W):
+            p[T] = base + (i + op.co[k]) * sa
+            w[T] = op.cw[k]
+            T += 1
+    else:
+        rr = op.rowmap[i]
+        c0[0] += op.tcst[rr]
+        for k in range(op.TW):
+            wk = op.twt[rr * op.TW + k]
+            if wk != 0.0:
+                p[T] = base + op.tidx[rr * op.TW + k] * sa
+                w[T] = wk
+                T += 1
+    return T
+
+
+cdef inline double _along_elem(const AxisOp* op, const floating* row, Py_ssize_t sr,
+                               Py_ssize_t j) noexcept nogil:
+    """(D row)[j] for an operator along the row (``row`` at element 0)."""
+    cdef Py_ssize_t rr, t
+    cdef double s, w
+    if op.i0 <= j < op.i1:
+        s = 0.0
+        for t in range(op.W):
+            s = s + op.cw[t] * row[(j + op.co[t]) * sr]
+        return s
+    rr = op.rowmap[j]
+    s = op.tcst[rr]
+    for t in range(op.TW):
+        w = op.twt[rr * op.TW + t]
+        if w != 0.0:
+            s = s + w * row[op.tidx[rr * op.TW + t] * sr]
+    return s
+
+
+cdef inline void _combine(Py_ssize_t n, int T, const floating** p, const double* w,
+                          double c0, Py_ssize_t sr, double* tmp,
+                          floating* o, Py_ssize_t osr, bint to_out) noexcept nogil:
+    """dst[j] = c0 + sum_t w[t] * p[t][j*sr] for j < n (see ``_combine.h``).
+
+    Accumulates in the data's precision.  dst is ``o`` (stride osr) when
+    ``to_out``, else the buffer ``tmp``.
+    """
+    if floating is double:
+        fd_combine_d(n, T, p, w, c0, sr, <void*>tmp, o, osr, to_out)
+    else:
+        fd_combine_f(n, T, p, w, c0, sr, <void*>tmp, o, osr, to_out)
+
+
+cdef int _term_rows(const Geometry* g, const floating* row, const Py_ssize_t* idx,
+                    const Term* tm, const AxisOp* ops, const floating** rp, double* rw,
+                    int R, double* c0, const AxisOp** along) noexcept nogil:
+    """Append the *row taps* of one term: the input rows it combines (pointers
+    to element 0) and their weights; return the new count.
+
+    A cross-row operator gives its rows directly.  A product (mixed partial)
+    of a cross operator A with an inner operator B gives A's rows, each
+    combined with B: B's rows shifted by A's (two cross operators), or B
+    applied along each of A's rows (B along the row, returned in ``along``).
+    The outer operator's ``constant``-mode term is dropped there (the inner
+    derivative of a constant ghost row is zero) and the inner one's is
+    weighted by the outer weights.
+    """
+    cdef const AxisOp* A = &ops[tm.a]
+    cdef const AxisOp* B = NULL
+    cdef const floating* base = row + tm.off
+    cdef const floating* ap[MAXW]
+    cdef double aw[MAXW]
+    cdef double ca = 0.0, cb
+    cdef int nA, k, R0
+    along[0] = NULL
+    if tm.b >= 0:
+        B = &ops[tm.b]
+        if A.axis == g.r:      # keep the cross operator outside
+            A, B = B, A
+    if B == NULL:
+        if A.axis == g.r:
+            rp[R] = base
+            rw[R] = 1.0
+            along[0] = A
+            return R + 1
+        return _add_cross_taps(A, base, idx[A.axis], g.ustr[A.axis], rp, rw, R, c0)
+    nA = _add_cross_taps(A, base, idx[A.axis], g.ustr[A.axis], ap, aw, 0, &ca)
+    if B.axis == g.r:
+        for k in range(nA):
+            rp[R] = ap[k]
+            rw[R] = aw[k]
+            R += 1
+        along[0] = B
+        return R
+    for k in range(nA):
+        cb = 0.0
+        R0 = R
+        R = _add_cross_taps(B, ap[k], idx[B.axis], g.ustr[B.axis], rp, rw, R, &cb)
+        while R0 < R:
+            rw[R0] = rw[R0] * aw[k]
+            R0 += 1
+        c0[0] += aw[k] * cb
+    return R
+
+
+cdef inline int _add_tap(const floating** p, double* w, int T, const floating* ptr,
+                         double wt) noexcept nogil:
+    """Append a tap, or add its weight to an earlier tap reading the same
+    samples with a weight of the same sign (the centre of a Laplacian appears
+    once per axis).  Weights of opposite signs stay apart so that an inf
+    sample still gives inf - inf = NaN, as the unmerged sum does."""
+    cdef int t
+    for t in range(T):
+        if p[t] == ptr and (w[t] > 0.0) == (wt > 0.0):
+            w[t] = w[t] + wt
+            return T
+    p[T] = ptr
+    w[T] = wt
+    return T + 1
+
+
+cdef void _block(const Geometry* g, const floating* row, const Py_ssize_t* idx,
+                 Py_ssize_t j0, Py_ssize_t jl, Py_ssize_t a, Py_ssize_t b,
+                 floating* o, Py_ssize_t osr, int tb, int te,
+                 const Term* terms, const AxisOp* ops, double* tmp) noexcept nogil:
+    """Output elements [j0, j0 + jl) (jl <= BLK) of one row, written to ``o``
+    (the output row at element 0, stride osr), for the terms tb..te-1.
+
+    ``[a, b)`` is where every along-row operator of the output uses its
+    central stencil: there all terms become taps of one combine; elsewhere
+    the along-row operators are evaluated element by element.
+    """
+    cdef const floating* rp[MAXTAPS]
+    cdef double rw[MAXTAPS]
+    cdef const floating* p[MAXTAPS]
+    cdef double w[MAXTAPS]
+    cdef int rstart[MAXTERMS + 1]
+    cdef const AxisOp* along[MAXTERMS]
+    cdef double c0 = 0.0, s
+    cdef int T = 0, R = 0, m, q, k
+    cdef Py_ssize_t sr = g.ustr[g.r], j, ia, ib
+    cdef Py_ssize_t je = j0 + jl
+    cdef const AxisOp* op
+    for m in range(tb, te):
+        rstart[m - tb] = R
+        R = _term_rows(g, row, idx, &terms[m], ops, rp, rw, R, &c0, &along[m - tb])
+    rstart[te - tb] = R
+    ia = a if a > j0 else j0
+    ib = b if b < je else je
+    if ib < ia:
+        ia = je
+        ib = je
+    if ia < ib:
+        for m in range(te - tb):
+            op = along[m]
+            for q in range(rstart[m], rstart[m + 1]):
+                if op == NULL:
+                    T = _add_tap(p, w, T, rp[q] + ia * sr, rw[q])
+                else:
+                    for k in range(op.W):
+                        T = _add_tap(p, w, T, rp[q] + (ia + op.co[k]) * sr, rw[q] * op.cw[k])
+        _combine(ib - ia, T, p, w, c0, sr, tmp, o + ia * osr, osr, True)
+    for j in range(j0, ia):
+        o[j * osr] = <floating>_edge_elem(row, sr, j, c0, te - tb, rstart, rp, rw, along)
+    for j in range(ib, je):
+        o[j * osr] = <floating>_edge_elem(row, sr, j, c0, te - tb, rstart, rp, rw, along)
+
+
+cdef inline double _edge_elem(const floating* row, Py_ssize_t sr, Py_ssize_t j, double c0,
+                              int nterms, const int* rstart, const floating** rp,
+                              const double* rw, const AxisOp** along) noexcept nogil:
+    """Output element j outside the along-row interior, term by term."""
+    cdef double s = c0
+    cdef int m, q
+    for m in range(nterms):
+        for q in range(rstart[m], rstart[m + 1]):
+            if along[m] == NULL:
+                s = s + rw[q] * rp[q][j * sr]
+            else:
+                s = s + rw[q] * _along_elem(along[m], rp[q], sr, j)
+    return s
+
+
+cdef void _unit(Py_ssize_t unit, const Geometry* g, const floating* u,
+                floating** outs, const Py_ssize_t* ostr, int nout,
+                const int* term_start, const Term* terms, const AxisOp* ops) noexcept nogil:
+    cdef double tmp[BLK]
+    cdef Py_ssize_t idx[MAXDIM]
+    cdef Py_ssize_t t = unit // g.nseg
+    cdef Py_ssize_t s = unit - t * g.nseg
+    cdef Py_ssize_t jstart = s * g.seg
+    cdef Py_ssize_t jend = jstart + g.seg
+    cdef Py_ssize_t uoff = 0, ooff, q, osr, a, b, jt, j0, jl
+    cdef int d, c, m, k
+    cdef const AxisOp* op
+    cdef const floating* row
+    if jend > g.L:
+        jend = g.L
+    # unit order: tile of the innermost row dim (outermost loop), the other
+    # row dims, the row within the tile, the segment of the row
+    if g.nrd > 0:
+        d = g.rdims[g.nrd - 1]
+        q = t // g.tile
+        jt = t - q * g.tile
+        t = q
+        for m in range(g.nrd - 2, -1, -1):
+            d = g.rdims[m]
+            q = t // g.shape[d]
+            idx[d] = t - q * g.shape[d]
+            t = q
+            uoff = uoff + idx[d] * g.ustr[d]
+        d = g.rdims[g.nrd - 1]
+        idx[d] = t * g.tile + jt
+        if idx[d] >= g.shape[d]:
+            return  # past the end of the last, partial tile
+        uoff = uoff + idx[d] * g.ustr[d]
+    idx[g.r] = 0
+    row = u + uoff
+    for c in range(nout):
+        ooff = 0
+        for m in range(g.nrd):
+            d = g.rdims[m]
+            ooff = ooff + idx[d] * ostr[c * g.ndim + d]
+        osr = ostr[c * g.ndim + g.r]
+        # where every along-row operator of this output is central: [a, b)
+        a = 0
+        b = g.L
+        for m in range(term_start[c], term_start[c + 1]):
+            for k in range(2):
+                q = terms[m].a if k == 0 else terms[m].b
+                if q < 0:
+                    continue
+                op = &ops[q]
+                if op.axis == g.r:
+                    if op.i0 > a:
+                        a = op.i0
+                    if op.i1 < b:
+                        b = op.i1
+        if b < a:
+            b = a
+        j0 = jstart
+        while j0 < jend:
+            jl = jend - j0
+            if jl > BLK:
+                jl = BLK
+            _block(g, row, idx, j0, jl, a, b, outs[c] + ooff, osr,
+                   term_start[c], term_start[c + 1], terms, ops, tmp)
+            j0 += jl
+    # outputs that are copies of computed ones (the mirrored half of a
+    # Hessian): copy the row segment while it is still in cache
+    for c in range(nout, nout + g.ncopy):
+        m = g.copy_src[c - nout]
+        ooff = 0
+        q = 0
+        for k in range(g.nrd):
+            d = g.rdims[k]
+            ooff = ooff + idx[d] * ostr[c * g.ndim + d]
+            q = q + idx[d] * ostr[m * g.ndim + d]
+        osr = ostr[c * g.ndim + g.r]
+        a = ostr[m * g.ndim + g.r]
+        for j0 in range(jstart, jend):
+            outs[c][ooff + j0 * osr] = outs[m][q + j0 * a]
+
+
+cdef void _run(const Geometry* g, const floating* u, floating** outs,
+               const Py_ssize_t* ostr, int nout, const int* term_start,
+               const Term* terms, const AxisOp* ops, int nthreads) noexcept nogil:
+    cdef Py_ssize_t nunits = g.nrows * g.nseg
+    cdef Py_ssize_t unit
+    if nthreads <= 1:
+        for unit in range(nunits):
+            _unit(unit, g, u, outs, ostr, nout, term_start, terms, ops)
+    else:
+        for unit in prange(nunits, nogil=True, schedule="static", num_threads=nthreads):
+            _unit(unit, g, u, outs, ostr, nout, term_start, terms, ops)
+
+
+cdef Py_ssize_t _estride(cnp.ndarray a, int d) except? -1:
+    cdef Py_ssize_t st = a.strides[d]
+    cdef Py_ssize_t isz = a.itemsize
+    if st % isz:
+        raise ValueError("internal: stride not a multiple of the item size")
+    return st // isz
+
+
+def apply(cnp.ndarray u, list outs, list terms, list ops, int row_axis,
+          list row_dims, int nthreads, Py_ssize_t seg, Py_ssize_t tile,
+          list copies=None):
+    """Apply operator terms to u, writing every output.
+
+    u : float32/float64 ndarray (any strides, native byte order).
+    outs : list of ndarrays of u's dtype and shape (any strides).
+    terms : list (one per output) of lists of terms (summed), each a tuple
+        (a, b, off): operator a, or the product of operators a and b (b >= 0,
+        a mixed partial), applied to the input at element offset ``off``
+        from u's data (same shape and strides as u: a component of a stacked
+        vector field).
+    ops : list of tuples (axis, co, cw, i0, i1, rowmap, tidx, twt, tcst),
+        arrays contiguous int64 / float64 (tidx/twt 2-D (R, TW)).
+    row_axis : the axis walked as rows (usually u's smallest stride).
+    row_dims : the other axes, outermost first.
+    seg : elements of a row per work unit.
+    tile : rows of the innermost row dim walked before moving on along the
+        outer row dims (cache blocking: neighbouring rows of cross-row
+        stencils stay in cache); >= that dim's size means no tiling.
+    copies : source output index for each of the last ``len(copies)``
+        entries of ``outs``, which get no terms and are filled with copies.
+    """
+    cdef int ndim = u.ndim
+    cdef int ncopy = len(copies) if copies else 0
+    cdef int nout = len(outs) - ncopy
+    cdef int nops = len(ops)
+    cdef Geometry g
+    cdef int d, c, m, k
+    cdef Py_ssize_t nrows = 1
+    if ndim < 1 or ndim > MAXDIM:
+        raise ValueError(f"internal: ndim {ndim} not supported")
+    if len(terms) != nout:
+        raise ValueError("internal: one term list per computed output")
+    if ncopy > MAXCOPY:
+        raise ValueError(f"internal: more than {MAXCOPY} copied outputs")
+    g.ncopy = ncopy
+    for c in range(ncopy):
+        if not 0 <= copies[c] < nout:
+            raise ValueError("internal: copy source out of range")
+        g.copy_src[c] = copies[c]
+    g.ndim = ndim
+    g.r = row_axis
+    g.L = u.shape[row_axis]
+    g.nrd = len(row_dims)
+    for d in range(ndim):
+        g.shape[d] = u.shape[d]
+        g.ustr[d] = _estride(u, d)
+    for m in range(g.nrd):
+        g.rdims[m] = row_dims[m]
+        nrows *= u.shape[row_dims[m]]
+    if g.nrd > 0:
+        d = row_dims[g.nrd - 1]
+        if nrows == 0:
+            return
+        if tile < 1 or tile > u.shape[d]:
+            tile = u.shape[d]
+        # pad the innermost row dim to a whole number of tiles
+        nrows = (nrows // u.shape[d]) * ((u.shape[d] + tile - 1) // tile) * tile
+    else:
+        tile = 1
+    g.tile = tile
+    g.nrows = nrows
+    if seg < 1:
+        seg = 1
+    if seg > g.L:
+        seg = g.L if g.L > 0 else 1
+    g.seg = seg
+    g.nseg = (g.L + seg - 1) // seg
+    if g.L == 0 or nrows == 0:
+        return
+
+    cdef AxisOp* cops = <AxisOp*>malloc(max(nops, 1) * sizeof(AxisOp))
+    cdef Py_ssize_t* ostr = <Py_ssize_t*>malloc((nout + ncopy + 1) * ndim * sizeof(Py_ssize_t))
+    cdef void** optr = <void**>malloc((nout + ncopy + 1) * sizeof(void*))
+    cdef int* term_start = <int*>malloc((nout + 1) * sizeof(int))
+    cdef int nterms = 0
+    for c in range(nout):
+        nterms += len(terms[c])
+    cdef Term* cterms = <Term*>malloc(max(nterms, 1) * sizeof(Term))
+    cdef cnp.ndarray a
+    if not cops or not ostr or not optr or not term_start or not cterms:
+        free(cops); free(ostr); free(optr); free(term_start); free(cterms)
+        raise MemoryError()
+    try:
+        for k in range(nops):
+            (axis, co, cw, i0, i1, rowmap, tidx, twt, tcst) = ops[k]
+            cops[k].axis = axis
+            cops[k].n = u.shape[axis]
+            cops[k].W = len(co)
+            cops[k].co = <const Py_ssize_t*>cnp.PyArray_DATA(co)
+            cops[k].cw = <const double*>cnp.PyArray_DATA(cw)
+            cops[k].i0 = i0
+            cops[k].i1 = i1
+            cops[k].rowmap = <const Py_ssize_t*>cnp.PyArray_DATA(rowmap)
+            cops[k].TW = tidx.shape[1]
+            cops[k].tidx = <const Py_ssize_t*>cnp.PyArray_DATA(tidx)
+            cops[k].twt = <const double*>cnp.PyArray_DATA(twt)
+            cops[k].tcst = <const double*>cnp.PyArray_DATA(tcst)
+        for k in range(nops):
+            if max(cops[k].W, cops[k].TW) > MAXW:
+                raise ValueError(f"internal: operator with more than {MAXW} taps per row")
+        m = 0
+        for c in range(nout):
+            if len(terms[c]) > MAXTERMS:
+                raise ValueError(f"internal: more than {MAXTERMS} terms in one output")
+            width = 0
+            term_start[c] = m
+            for (ta, tb, toff) in terms[c]:
+                cterms[m].a = ta
+                cterms[m].b = tb
+                cterms[m].off = toff
+                wa = max(cops[<int>ta].W, cops[<int>ta].TW)
+                width += wa * (max(cops[<int>tb].W, cops[<int>tb].TW) if tb >= 0 else 1)
+                m += 1
+            if width > MAXTAPS:
+                raise ValueError(f"internal: {width} taps in one output (at most {MAXTAPS})")
+            a = outs[c]
+            if a.ndim != ndim or any(a.shape[d] != u.shape[d] for d in range(ndim)):
+                raise ValueError("internal: output shape differs from the input's")
+            optr[c] = cnp.PyArray_DATA(a)
+            for d in range(ndim):
+                ostr[c * ndim + d] = _estride(a, d)
+        term_start[nout] = m
+        for c in range(nout, nout + ncopy):
+            a = outs[c]
+            if a.ndim != ndim or any(a.shape[d] != u.shape[d] for d in range(ndim)):
+                raise ValueError("internal: output shape differs from the input's")
+            optr[c] = cnp.PyArray_DATA(a)
+            for d in range(ndim):
+                ostr[c * ndim + d] = _estride(a, d)
+        if u.dtype.num == cnp.NPY_FLOAT64:
+            with nogil:
+                _run[double](&g, <const double*>cnp.PyArray_DATA(u), <double**>optr,
+                             ostr, nout, term_start, cterms, cops, nthreads)
+        elif u.dtype.num == cnp.NPY_FLOAT32:
+            with nogil:
+                _run[float](&g, <const float*>cnp.PyArray_DATA(u), <float**>optr,
+                            ostr, nout, term_start, cterms, cops, nthreads)
+        else:
+            raise TypeError(f"internal: kernel dtype {u.dtype}")
+    finally:
+        free(cops); free(ostr); free(optr); free(term_start); free(cterms)
