@@ -19,6 +19,10 @@ __all__ = ["derivative", "gradient", "laplacian", "hessian", "divergence", "curl
 
 # below this many output elements x terms the kernels run on one thread
 _SERIAL_WORK = 1 << 15
+# outputs at least this large (bytes, all together) are written with
+# non-temporal stores (AVX2 builds): they would not stay in cache, and
+# skipping the read-for-ownership of each destination line saves bandwidth
+_STREAM_BYTES = 16 << 20
 # cache budget for the input rows a cross-row stencil revisits: slabs larger
 # than this are walked in tiles (a share of a typical L3; on 256^3 arrays,
 # where three planes fit in L3, tiling measured no gain)
@@ -97,7 +101,8 @@ def _launch(field, lead_stride, outs, terms, specs, nthreads, copies=None):
         kterms = [[(a, b, comp * lead_stride // ur.itemsize) for (a, b, comp) in t]
                   for t in terms]
         tile = _tile(ur, r, rest, ops)
-        _k.apply(ur, orr, kterms, ops, r, rest, nthreads, seg, tile, copies)
+        _k.apply(ur, orr, kterms, ops, r, rest, nthreads, seg, tile, copies,
+                 sum(o.nbytes for o in outs) >= _STREAM_BYTES)
 
 
 def _prepare(shape, dtype, ax_list, order_list, acc, boundary, spacing, cval):

@@ -9,16 +9,31 @@
  *
  * Taps are consumed up to eight per pass; partial sums of earlier passes
  * live in the ACC buffer `tmp`.  The last pass goes to `out` (stride osr)
- * when `to_out`, else to `tmp`.  (Non-temporal stores for large outputs were
- * tried here and measured slower on 256^3 Laplacians, gradients and
- * Hessians, so the stores are ordinary.)
+ * when `to_out`, else to `tmp`.
+ *
+ * With `stream` (to_out, osr == 1, AVX2 builds) the whole 64-byte lines of
+ * the output are written with non-temporal stores from 4-wide (double) or
+ * 8-wide (float) vectors: a large output then skips the read-for-ownership
+ * of every destination line.  The partial lines at both ends get ordinary
+ * stores, so no line mixes the two kinds.  Vector and scalar lanes compute
+ * the same left-to-right sums, so results are bitwise identical.
  */
 #ifndef FASTDIFF_COMBINE_H
 #define FASTDIFF_COMBINE_H
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #define FD_MAXG 8
+
+#if defined(__AVX2__)
+#include <immintrin.h>
+#define FD_CAN_STREAM 1
+typedef double fd_v4d __attribute__((vector_size(32), aligned(8)));
+typedef float fd_v8f __attribute__((vector_size(32), aligned(4)));
+#else
+#define FD_CAN_STREAM 0
+#endif
 
 /* s = b + w0*p0[j] + ... + w(G-1)*p(G-1)[j], left to right */
 #define FD_S1(b, j) ((b) + w0 * (ACC)p0[j])
@@ -48,6 +63,64 @@
 #define FD_OUT_NEXT(SUM) for (j = 0; j < n; j++) out[j] = (FD_T)SUM(acc[j], j);
 #define FD_OUTS_FIRST(SUM) for (j = 0; j < n; j++) out[j * osr] = (FD_T)SUM(a0, j);
 #define FD_OUTS_NEXT(SUM) for (j = 0; j < n; j++) out[j * osr] = (FD_T)SUM(acc[j], j);
+
+#if FD_CAN_STREAM
+/* the same sums on vectors VT of ACC: loads of VW consecutive samples */
+#define FD_L(ptr, j) (*(const VT *)((ptr) + (j)))
+#define FD_VS1(b, j) ((b) + w0 * FD_L(p0, j))
+#define FD_VS2(b, j) (FD_VS1(b, j) + w1 * FD_L(p1, j))
+#define FD_VS3(b, j) (FD_VS2(b, j) + w2 * FD_L(p2, j))
+#define FD_VS4(b, j) (FD_VS3(b, j) + w3 * FD_L(p3, j))
+#define FD_VS5(b, j) (FD_VS4(b, j) + w4 * FD_L(p4, j))
+#define FD_VS6(b, j) (FD_VS5(b, j) + w5 * FD_L(p5, j))
+#define FD_VS7(b, j) (FD_VS6(b, j) + w6 * FD_L(p6, j))
+#define FD_VS8(b, j) (FD_VS7(b, j) + w7 * FD_L(p7, j))
+#define FD_SWITCH_VG(LOOP)                                                    \
+    switch (G) {                                                              \
+    case 1: LOOP(FD_VS1) break;                                               \
+    case 2: LOOP(FD_VS2) break;                                               \
+    case 3: LOOP(FD_VS3) break;                                               \
+    case 4: LOOP(FD_VS4) break;                                               \
+    case 5: LOOP(FD_VS5) break;                                               \
+    case 6: LOOP(FD_VS6) break;                                               \
+    case 7: LOOP(FD_VS7) break;                                               \
+    default: LOOP(FD_VS8) break;                                              \
+    }
+#define FD_NT_FIRST(SUM) for (j = head; j < end; j += VW) {                   \
+        VT v = SUM(a0 + (VT){0}, j); NTSTORE(out + j, v); }
+#define FD_NT_NEXT(SUM) for (j = head; j < end; j += VW) {                    \
+        VT v = SUM(FD_L(acc, j), j); NTSTORE(out + j, v); }
+#define FD_NT_d(ptr, v) _mm256_stream_pd((ptr), (__m256d)(v))
+#define FD_NT_f(ptr, v) _mm256_stream_ps((ptr), (__m256)(v))
+#define FD_STREAM_PASS                                                        \
+    {                                                                         \
+        ptrdiff_t head = 0, end;                                              \
+        const ptrdiff_t line = 64 / (ptrdiff_t)sizeof(FD_T);                  \
+        while (head < n && (((uintptr_t)(out + head)) & 63)) head++;         \
+        end = head + ((n - head) / line) * line;                              \
+        if (first) {                                                          \
+            for (j = 0; j < head; j++) {                                      \
+                FD_SWITCH_G(FD_ONE_FIRST) }                                   \
+            FD_SWITCH_VG(FD_NT_FIRST)                                         \
+            for (j = end; j < n; j++) {                                       \
+                FD_SWITCH_G(FD_ONE_FIRST) }                                   \
+        } else {                                                              \
+            for (j = 0; j < head; j++) {                                      \
+                FD_SWITCH_G(FD_ONE_NEXT) }                                    \
+            FD_SWITCH_VG(FD_NT_NEXT)                                          \
+            for (j = end; j < n; j++) {                                       \
+                FD_SWITCH_G(FD_ONE_NEXT) }                                    \
+        }                                                                     \
+    }
+#define FD_ONE_FIRST(SUM) out[j] = (FD_T)SUM(a0, j);
+#define FD_ONE_NEXT(SUM) out[j] = (FD_T)SUM(acc[j], j);
+#else
+#define FD_STREAM_PASS                                                        \
+    {                                                                         \
+        if (first) { FD_SWITCH_G(FD_OUT_FIRST) }                              \
+        else { FD_SWITCH_G(FD_OUT_NEXT) }                                     \
+    }
+#endif
 
 /* The body shared by both types: T the data type, ACC the accumulator. */
 #define FD_COMBINE_BODY(T, ACC)                                               \
@@ -80,6 +153,8 @@
         if (!(last && to_out)) {                                              \
             if (first) { FD_SWITCH_G(FD_TMP_FIRST) }                          \
             else { FD_SWITCH_G(FD_TMP_NEXT) }                                 \
+        } else if (stream && osr == 1) {                                      \
+            FD_STREAM_PASS                                                    \
         } else if (osr == 1) {                                                \
             if (first) { FD_SWITCH_G(FD_OUT_FIRST) }                          \
             else { FD_SWITCH_G(FD_OUT_NEXT) }                                 \
@@ -90,24 +165,77 @@
         g += G;                                                               \
     }
 
+static inline void fd_sfence(void)
+{
+#if FD_CAN_STREAM
+    _mm_sfence();
+#endif
+}
+
+/* dst[j] = src[j] for j < n (a mirrored Hessian row, still in cache);
+ * whole lines with non-temporal stores when `stream` (AVX2 builds) */
+#define FD_COPY_BODY(T, VT, VW, NTSTORE)                                      \
+    ptrdiff_t j = 0;                                                          \
+    if (stream && FD_CAN_STREAM) {                                            \
+        ptrdiff_t head = 0, end;                                              \
+        const ptrdiff_t line = 64 / (ptrdiff_t)sizeof(T);                     \
+        while (head < n && (((uintptr_t)(dst + head)) & 63)) head++;          \
+        end = head + ((n - head) / line) * line;                              \
+        for (; j < head; j++) dst[j] = src[j];                                \
+        FD_COPY_NT(VT, VW, NTSTORE)                                           \
+    }                                                                         \
+    memcpy(dst + j, src + j, (size_t)(n - j) * sizeof(T));
+#if FD_CAN_STREAM
+#define FD_COPY_NT(VT, VW, NTSTORE)                                           \
+        for (; j < end; j += VW) NTSTORE(dst + j, *(const VT *)(src + j));
+#else
+#define FD_COPY_NT(VT, VW, NTSTORE) (void)end;
+typedef double fd_v4d;
+typedef float fd_v8f;
+#define FD_NT_d(p, v)
+#define FD_NT_f(p, v)
+#endif
+
+static inline void fd_copy_d(ptrdiff_t n, const double *src, double *dst, int stream)
+{
+    FD_COPY_BODY(double, fd_v4d, 4, FD_NT_d)
+}
+
+static inline void fd_copy_f(ptrdiff_t n, const float *src, float *dst, int stream)
+{
+    FD_COPY_BODY(float, fd_v8f, 8, FD_NT_f)
+}
+
 static inline void fd_combine_d(ptrdiff_t n, int ntaps, const double *const *p,
                                 const double *w, double c0, ptrdiff_t sr, void *tmp,
-                                double *out, ptrdiff_t osr, int to_out)
+                                double *out, ptrdiff_t osr, int to_out, int stream)
 {
 #define ACC double
+#define VT fd_v4d
+#define VW 4
+#define NTSTORE FD_NT_d
     typedef double FD_T;
     FD_COMBINE_BODY(double, double)
 #undef ACC
+#undef VT
+#undef VW
+#undef NTSTORE
 }
 
 static inline void fd_combine_f(ptrdiff_t n, int ntaps, const float *const *p,
                                 const double *w, double c0, ptrdiff_t sr, void *tmp,
-                                float *out, ptrdiff_t osr, int to_out)
+                                float *out, ptrdiff_t osr, int to_out, int stream)
 {
 #define ACC float
+#define VT fd_v8f
+#define VW 8
+#define NTSTORE FD_NT_f
     typedef float FD_T;
     FD_COMBINE_BODY(float, float)
 #undef ACC
+#undef VT
+#undef VW
+#undef NTSTORE
 }
 
 #endif

@@ -12,9 +12,8 @@
 # Work units are (row, segment) pairs, statically scheduled over OpenMP
 # threads; every output element is computed by the same sequence of
 # operations whatever the thread count, so results are bitwise reproducible.
-from cython.parallel cimport prange
+from cython.parallel cimport parallel, prange
 from libc.stdlib cimport malloc, free
-from libc.string cimport memset
 
 cimport numpy as cnp
 from cython cimport floating
@@ -26,10 +25,13 @@ cnp.import_array()
 cdef extern from "_combine.h":
     void fd_combine_d(Py_ssize_t n, int T, const double* const* p, const double* w,
                       double c0, Py_ssize_t sr, void* tmp, double* out, Py_ssize_t osr,
-                      bint to_out) noexcept nogil
+                      bint to_out, bint stream) noexcept nogil
     void fd_combine_f(Py_ssize_t n, int T, const float* const* p, const double* w,
                       double c0, Py_ssize_t sr, void* tmp, float* out, Py_ssize_t osr,
-                      bint to_out) noexcept nogil
+                      bint to_out, bint stream) noexcept nogil
+    void fd_sfence() noexcept nogil
+    void fd_copy_d(Py_ssize_t n, const double* src, double* dst, bint stream) noexcept nogil
+    void fd_copy_f(Py_ssize_t n, const float* src, float* dst, bint stream) noexcept nogil
 
 cdef enum:
     BLK = 256          # elements per accumulation block (stack buffer)
@@ -69,6 +71,7 @@ ctypedef struct Geometry:
     Py_ssize_t nseg
     Py_ssize_t nrows             # rows, counting the padding of the last tile
     Py_ssize_t tile              # rows of the innermost row dim per cache tile
+    bint stream                  # non-temporal stores for contiguous output rows
     int ncopy                    # trailing outputs that copy computed ones
     int copy_src[MAXCOPY]
     int nrd                      # number of row dims (ndim - 1)
@@ -140,16 +143,17 @@ cdef inline double _along_elem(const AxisOp* op, const floating* row, Py_ssize_t
 
 cdef inline void _combine(Py_ssize_t n, int T, const floating** p, const double* w,
                           double c0, Py_ssize_t sr, double* tmp,
-                          floating* o, Py_ssize_t osr, bint to_out) noexcept nogil:
+                          floating* o, Py_ssize_t osr, bint to_out,
+                          bint stream) noexcept nogil:
     """dst[j] = c0 + sum_t w[t] * p[t][j*sr] for j < n (see ``_combine.h``).
 
     Accumulates in the data's precision.  dst is ``o`` (stride osr) when
     ``to_out``, else the buffer ``tmp``.
     """
     if floating is double:
-        fd_combine_d(n, T, p, w, c0, sr, <void*>tmp, o, osr, to_out)
+        fd_combine_d(n, T, p, w, c0, sr, <void*>tmp, o, osr, to_out, stream)
     else:
-        fd_combine_f(n, T, p, w, c0, sr, <void*>tmp, o, osr, to_out)
+        fd_combine_f(n, T, p, w, c0, sr, <void*>tmp, o, osr, to_out, stream)
 
 
 cdef int _term_rows(const Geometry* g, const floating* row, const Py_ssize_t* idx,
@@ -222,7 +226,7 @@ cdef inline int _add_tap(const floating** p, double* w, int T, const floating* p
 
 cdef void _block(const Geometry* g, const floating* row, const Py_ssize_t* idx,
                  Py_ssize_t j0, Py_ssize_t jl, Py_ssize_t a, Py_ssize_t b,
-                 floating* o, Py_ssize_t osr, int tb, int te,
+                 floating* o, Py_ssize_t osr, bint stream, int tb, int te,
                  const Term* terms, const AxisOp* ops, double* tmp) noexcept nogil:
     """Output elements [j0, j0 + jl) (jl <= BLK) of one row, written to ``o``
     (the output row at element 0, stride osr), for the terms tb..te-1.
@@ -260,7 +264,7 @@ cdef void _block(const Geometry* g, const floating* row, const Py_ssize_t* idx,
                 else:
                     for k in range(op.W):
                         T = _add_tap(p, w, T, rp[q] + (ia + op.co[k]) * sr, rw[q] * op.cw[k])
-        _combine(ib - ia, T, p, w, c0, sr, tmp, o + ia * osr, osr, True)
+        _combine(ib - ia, T, p, w, c0, sr, tmp, o + ia * osr, osr, True, stream)
     for j in range(j0, ia):
         o[j * osr] = <floating>_edge_elem(row, sr, j, c0, te - tb, rstart, rp, rw, along)
     for j in range(ib, je):
@@ -344,7 +348,7 @@ cdef void _unit(Py_ssize_t unit, const Geometry* g, const floating* u,
             jl = jend - j0
             if jl > BLK:
                 jl = BLK
-            _block(g, row, idx, j0, jl, a, b, outs[c] + ooff, osr,
+            _block(g, row, idx, j0, jl, a, b, outs[c] + ooff, osr, g.stream,
                    term_start[c], term_start[c + 1], terms, ops, tmp)
             j0 += jl
     # outputs that are copies of computed ones (the mirrored half of a
@@ -359,8 +363,16 @@ cdef void _unit(Py_ssize_t unit, const Geometry* g, const floating* u,
             q = q + idx[d] * ostr[m * g.ndim + d]
         osr = ostr[c * g.ndim + g.r]
         a = ostr[m * g.ndim + g.r]
-        for j0 in range(jstart, jend):
-            outs[c][ooff + j0 * osr] = outs[m][q + j0 * a]
+        if osr == 1 and a == 1:
+            if floating is double:
+                fd_copy_d(jend - jstart, outs[m] + q + jstart, outs[c] + ooff + jstart,
+                          g.stream)
+            else:
+                fd_copy_f(jend - jstart, outs[m] + q + jstart, outs[c] + ooff + jstart,
+                          g.stream)
+        else:
+            for j0 in range(jstart, jend):
+                outs[c][ooff + j0 * osr] = outs[m][q + j0 * a]
 
 
 cdef void _run(const Geometry* g, const floating* u, floating** outs,
@@ -371,9 +383,12 @@ cdef void _run(const Geometry* g, const floating* u, floating** outs,
     if nthreads <= 1:
         for unit in range(nunits):
             _unit(unit, g, u, outs, ostr, nout, term_start, terms, ops)
+        fd_sfence()
     else:
-        for unit in prange(nunits, nogil=True, schedule="static", num_threads=nthreads):
-            _unit(unit, g, u, outs, ostr, nout, term_start, terms, ops)
+        with parallel(num_threads=nthreads):
+            for unit in prange(nunits, schedule="static"):
+                _unit(unit, g, u, outs, ostr, nout, term_start, terms, ops)
+            fd_sfence()  # this thread's streaming stores are visible after the join
 
 
 cdef Py_ssize_t _estride(cnp.ndarray a, int d) except? -1:
@@ -386,7 +401,7 @@ cdef Py_ssize_t _estride(cnp.ndarray a, int d) except? -1:
 
 def apply(cnp.ndarray u, list outs, list terms, list ops, int row_axis,
           list row_dims, int nthreads, Py_ssize_t seg, Py_ssize_t tile,
-          list copies=None):
+          list copies=None, bint stream=False):
     """Apply operator terms to u, writing every output.
 
     u : float32/float64 ndarray (any strides, native byte order).
@@ -404,6 +419,8 @@ def apply(cnp.ndarray u, list outs, list terms, list ops, int row_axis,
     tile : rows of the innermost row dim walked before moving on along the
         outer row dims (cache blocking: neighbouring rows of cross-row
         stencils stay in cache); >= that dim's size means no tiling.
+    stream : write contiguous output rows with non-temporal stores where the
+        build supports it (outputs much larger than the caches).
     copies : source output index for each of the last ``len(copies)``
         entries of ``outs``, which get no terms and are filled with copies.
     """
@@ -446,6 +463,7 @@ def apply(cnp.ndarray u, list outs, list terms, list ops, int row_axis,
     else:
         tile = 1
     g.tile = tile
+    g.stream = stream
     g.nrows = nrows
     if seg < 1:
         seg = 1
