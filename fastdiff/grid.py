@@ -540,7 +540,11 @@ def directional(u, direction, *, normalize=True, axes=None, spacing=1.0, acc=2,
 
 def _sparse_axis(shape, axis, order, acc, mode, sp, scale=1.0):
     """kron(I, D_axis, I) acting on the C-order ravel of an array of ``shape``."""
-    from scipy import sparse
+    try:
+        from scipy import sparse
+    except ImportError as exc:
+        raise ImportError("fastdiff.grid.matrix and laplacian_matrix need scipy "
+                          "(pip install scipy)") from exc
     from ._tables import sparse_1d
     n = shape[axis]
     D = sparse_1d(n, axis_table(n, order, acc, mode, sp, 0.0, scale))
