@@ -99,21 +99,18 @@ typedef float fd_v8f __attribute__((vector_size(32), aligned(4)));
         while (head < n && (((uintptr_t)(out + head)) & 63)) head++;         \
         end = head + ((n - head) / line) * line;                              \
         if (first) {                                                          \
-            for (j = 0; j < head; j++) {                                      \
-                FD_SWITCH_G(FD_ONE_FIRST) }                                   \
+            lo = 0; hi = head; FD_SWITCH_G(FD_RANGE_FIRST)                    \
             FD_SWITCH_VG(FD_NT_FIRST)                                         \
-            for (j = end; j < n; j++) {                                       \
-                FD_SWITCH_G(FD_ONE_FIRST) }                                   \
+            lo = end; hi = n; FD_SWITCH_G(FD_RANGE_FIRST)                     \
         } else {                                                              \
-            for (j = 0; j < head; j++) {                                      \
-                FD_SWITCH_G(FD_ONE_NEXT) }                                    \
+            lo = 0; hi = head; FD_SWITCH_G(FD_RANGE_NEXT)                     \
             FD_SWITCH_VG(FD_NT_NEXT)                                          \
-            for (j = end; j < n; j++) {                                       \
-                FD_SWITCH_G(FD_ONE_NEXT) }                                    \
+            lo = end; hi = n; FD_SWITCH_G(FD_RANGE_NEXT)                      \
         }                                                                     \
     }
-#define FD_ONE_FIRST(SUM) out[j] = (FD_T)SUM(a0, j);
-#define FD_ONE_NEXT(SUM) out[j] = (FD_T)SUM(acc[j], j);
+/* ordinary stores over [lo, hi): the partial lines at both ends */
+#define FD_RANGE_FIRST(SUM) for (j = lo; j < hi; j++) out[j] = (FD_T)SUM(a0, j);
+#define FD_RANGE_NEXT(SUM) for (j = lo; j < hi; j++) out[j] = (FD_T)SUM(acc[j], j);
 #else
 #define FD_STREAM_PASS                                                        \
     {                                                                         \
@@ -124,7 +121,8 @@ typedef float fd_v8f __attribute__((vector_size(32), aligned(4)));
 
 /* The body shared by both types: T the data type, ACC the accumulator. */
 #define FD_COMBINE_BODY(T, ACC)                                               \
-    ptrdiff_t j;                                                              \
+    ptrdiff_t j, lo, hi;                                                      \
+    (void)lo; (void)hi;                                                       \
     int g = 0, G, t;                                                          \
     ACC *acc = (ACC *)tmp;                                                    \
     const ACC a0 = (ACC)c0;                                                   \
