@@ -274,3 +274,20 @@ def direction(d, k, shape, normalize, name="direction"):
         return arr / norm
     with np.errstate(invalid="ignore", divide="ignore"):
         return np.where(norm > 0, arr / np.where(norm > 0, norm, 1.0), 0.0)
+
+
+def vector_field(v, ax, name="v"):
+    """Normalise a stacked vector field v (m, *S); return (v, dtype, axes of S)."""
+    v, dtype = as_input(v, name=name)
+    if v.ndim < 2:
+        raise ValueError(f"{name} must be a stack of fields of shape (m, *S), got shape {v.shape}")
+    if v.shape[0] == 0:
+        raise ValueError(f"{name} has no components ({name}.shape[0] == 0)")
+    return v, dtype, axes(ax, v.ndim - 1)
+
+
+def components(v, k, name="v"):
+    """Check that v has one component per differentiated axis."""
+    if v.shape[0] != k:
+        raise ValueError(f"{name} has {v.shape[0]} components, but {k} axes are differentiated "
+                         f"({name}.shape[0] must equal the number of axes)")

@@ -127,23 +127,6 @@ def _result(out, shape, dtype, inputs, like, lead=()):
     return _alloc(like, lead, dtype) if res is None else res
 
 
-def _vector(v, axes):
-    """Normalise a stacked vector field v (m, *S); return (v, dtype, S axes)."""
-    v, dtype = V.as_input(v, name="v")
-    if v.ndim < 2:
-        raise ValueError(f"v must be a stack of fields of shape (m, *S), got shape {v.shape}")
-    if v.shape[0] == 0:
-        raise ValueError("v has no components (v.shape[0] == 0)")
-    ax = V.axes(axes, v.ndim - 1)
-    return v, dtype, ax
-
-
-def _components(v, k):
-    if v.shape[0] != k:
-        raise ValueError(f"v has {v.shape[0]} components, but {k} axes are differentiated "
-                         f"(v.shape[0] must equal the number of axes)")
-
-
 def derivative(u, axis, order=1, *, spacing=1.0, acc=2, boundary="one-sided",
                cval=0.0, out=None, num_threads=None):
     """Derivative of ``order`` along one axis of a sampled array.
@@ -383,9 +366,9 @@ def divergence(v, *, axes=None, spacing=1.0, acc=2, boundary="one-sided", cval=0
     >>> fd.grid.divergence(np.stack([3 * y, x * y]))[2]    # d(3y)/dy + d(xy)/dx = 3 + y
     array([5., 5., 5., 5., 5., 5.])
     """
-    v, dtype, ax = _vector(v, axes)
+    v, dtype, ax = V.vector_field(v, axes)
     k = len(ax)
-    _components(v, k)
+    V.components(v, k)
     field = v[0]
     specs = _prepare(field.shape, dtype, ax, (1,) * k, acc, boundary, spacing, cval)
     nt = V.num_threads(num_threads)
@@ -422,11 +405,11 @@ def curl(v, *, axes=None, spacing=1.0, acc=2, boundary="one-sided", cval=0.0, ou
            [2., 2., 2., 2., 2.],
            [2., 2., 2., 2., 2.]])
     """
-    v, dtype, ax = _vector(v, axes)
+    v, dtype, ax = V.vector_field(v, axes)
     k = len(ax)
     if k not in (2, 3):
         raise ValueError(f"curl needs 2 or 3 differentiated axes, got {k} (axes={ax})")
-    _components(v, k)
+    V.components(v, k)
     field = v[0]
     base = _prepare(field.shape, dtype, ax, (1,) * k, acc, boundary, spacing, cval)
     # spec i: +D_i, spec k + i: -D_i
@@ -473,7 +456,7 @@ def jacobian(v, *, axes=None, spacing=1.0, acc=2, boundary="one-sided", cval=0.0
     array([[2., 1.],
            [2., 1.]])
     """
-    v, dtype, ax = _vector(v, axes)
+    v, dtype, ax = V.vector_field(v, axes)
     k = len(ax)
     m = v.shape[0]
     field = v[0]

@@ -231,23 +231,6 @@ def hessian(u, *, axes=None, spacing=1.0, acc=2, boundary="one-sided",
     return _store(res, out, dtype)
 
 
-def _vector_input(v, axes):
-    """Validate a vector field ``v`` of shape ``(m, *S)``; axes refer to S."""
-    v, dtype = _V.as_input(v, name="v")
-    if v.ndim < 2:
-        raise ValueError(f"v must be a stack of fields of shape (m, *S), got shape {v.shape}")
-    if v.shape[0] == 0:
-        raise ValueError("v has no components (v.shape[0] == 0)")
-    axes = _V.axes(axes, v.ndim - 1)
-    return v, dtype, axes
-
-
-def _check_components(v, k):
-    if v.shape[0] != k:
-        raise ValueError(f"v has {v.shape[0]} components, but {k} axes are differentiated "
-                         f"(v.shape[0] must equal the number of axes)")
-
-
 def _field_derivatives(v, axes, acc, boundary, spacing, cval, num_threads):
     """Validated (acc, modes, sps, cv) for first derivatives of the components of v."""
     return _prepare(v[0], axes, (1,) * len(axes), acc, boundary, spacing, cval, num_threads)
@@ -257,8 +240,8 @@ def divergence(v, *, axes=None, spacing=1.0, acc=2, boundary="one-sided",
                cval=0.0, out=None, num_threads=None):
     """``sum_i d v[i] / dx_axes[i]`` of ``v`` of shape ``(k, *S)``, shape ``S``
     (pure NumPy; see :func:`fastdiff.grid.divergence`)."""
-    v, dtype, axes = _vector_input(v, axes)
-    _check_components(v, len(axes))
+    v, dtype, axes = _V.vector_field(v, axes)
+    _V.components(v, len(axes))
     acc, modes, sps, cv = _field_derivatives(v, axes, acc, boundary, spacing, cval, num_threads)
     out = _V.out(out, v.shape[1:], dtype, [v])
     res = None
@@ -273,11 +256,11 @@ def curl(v, *, axes=None, spacing=1.0, acc=2, boundary="one-sided",
     """Curl of ``v``: 3 axes, ``v`` of shape ``(3, *S)`` -> ``(3, *S)``; 2 axes,
     ``v`` of shape ``(2, *S)`` -> ``S`` (the scalar curl ``D0 v1 - D1 v0``)
     (pure NumPy; see :func:`fastdiff.grid.curl`)."""
-    v, dtype, axes = _vector_input(v, axes)
+    v, dtype, axes = _V.vector_field(v, axes)
     k = len(axes)
     if k not in (2, 3):
         raise ValueError(f"curl needs 2 or 3 differentiated axes, got {k} (axes={axes})")
-    _check_components(v, k)
+    _V.components(v, k)
     acc, modes, sps, cv = _field_derivatives(v, axes, acc, boundary, spacing, cval, num_threads)
     S = v.shape[1:]
     shape = S if k == 2 else (3,) + S
@@ -297,7 +280,7 @@ def jacobian(v, *, axes=None, spacing=1.0, acc=2, boundary="one-sided",
              cval=0.0, out=None, num_threads=None):
     """``J[i, j] = d v[i] / dx_axes[j]`` of ``v`` of shape ``(m, *S)``, shape
     ``(m, k, *S)`` (pure NumPy; see :func:`fastdiff.grid.jacobian`)."""
-    v, dtype, axes = _vector_input(v, axes)
+    v, dtype, axes = _V.vector_field(v, axes)
     k = len(axes)
     acc, modes, sps, cv = _field_derivatives(v, axes, acc, boundary, spacing, cval, num_threads)
     out = _V.out(out, (v.shape[0], k) + v.shape[1:], dtype, [v])
