@@ -23,6 +23,9 @@ _SERIAL_WORK = 1 << 15
 # non-temporal stores (AVX2 builds): they would not stay in cache, and
 # skipping the read-for-ownership of each destination line saves bandwidth
 _STREAM_BYTES = 16 << 20
+# elements of a row computed for every output before moving along the row
+# (the input rows of a block stay in L1 across the outputs)
+_CBLK = 256
 # cache budget for the input rows a cross-row stencil revisits: slabs larger
 # than this are walked in tiles (a share of a typical L3; on 256^3 arrays,
 # where three planes fit in L3, tiling measured no gain)
@@ -102,7 +105,7 @@ def _launch(field, lead_stride, outs, terms, specs, nthreads, copies=None):
                   for t in terms]
         tile = _tile(ur, r, rest, ops)
         _k.apply(ur, orr, kterms, ops, r, rest, nthreads, seg, tile, copies,
-                 sum(o.nbytes for o in outs) >= _STREAM_BYTES)
+                 sum(o.nbytes for o in outs) >= _STREAM_BYTES, _CBLK)
 
 
 def _prepare(shape, dtype, ax_list, order_list, acc, boundary, spacing, cval):

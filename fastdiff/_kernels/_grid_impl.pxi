@@ -72,6 +72,7 @@ ctypedef struct Geometry:
     Py_ssize_t nrows             # rows, counting the padding of the last tile
     Py_ssize_t tile              # rows of the innermost row dim per cache tile
     bint stream                  # non-temporal stores for contiguous output rows
+    Py_ssize_t cblk              # elements of a row per block (<= BLK)
     int ncopy                    # trailing outputs that copy computed ones
     int copy_src[MAXCOPY]
     int nrd                      # number of row dims (ndim - 1)
@@ -321,58 +322,58 @@ cdef void _unit(Py_ssize_t unit, const Geometry* g, const floating* u,
         uoff = uoff + idx[d] * g.ustr[d]
     idx[g.r] = 0
     row = u + uoff
-    for c in range(nout):
-        ooff = 0
-        for m in range(g.nrd):
-            d = g.rdims[m]
-            ooff = ooff + idx[d] * ostr[c * g.ndim + d]
-        osr = ostr[c * g.ndim + g.r]
-        # where every along-row operator of this output is central: [a, b)
-        a = 0
-        b = g.L
-        for m in range(term_start[c], term_start[c + 1]):
-            for k in range(2):
-                q = terms[m].a if k == 0 else terms[m].b
-                if q < 0:
-                    continue
-                op = &ops[q]
-                if op.axis == g.r:
-                    if op.i0 > a:
-                        a = op.i0
-                    if op.i1 < b:
-                        b = op.i1
-        if b < a:
-            b = a
-        j0 = jstart
-        while j0 < jend:
-            jl = jend - j0
-            if jl > BLK:
-                jl = BLK
+    # blocks of the row segment outermost, outputs inside: the input rows a
+    # block reads stay in L1 while every output is computed from them
+    j0 = jstart
+    while j0 < jend:
+        jl = jend - j0
+        if jl > g.cblk:
+            jl = g.cblk
+        for c in range(nout):
+            ooff = 0
+            for m in range(g.nrd):
+                d = g.rdims[m]
+                ooff = ooff + idx[d] * ostr[c * g.ndim + d]
+            osr = ostr[c * g.ndim + g.r]
+            # where every along-row operator of this output is central: [a, b)
+            a = 0
+            b = g.L
+            for m in range(term_start[c], term_start[c + 1]):
+                for k in range(2):
+                    q = terms[m].a if k == 0 else terms[m].b
+                    if q < 0:
+                        continue
+                    op = &ops[q]
+                    if op.axis == g.r:
+                        if op.i0 > a:
+                            a = op.i0
+                        if op.i1 < b:
+                            b = op.i1
+            if b < a:
+                b = a
             _block(g, row, idx, j0, jl, a, b, outs[c] + ooff, osr, g.stream,
                    term_start[c], term_start[c + 1], terms, ops, tmp)
-            j0 += jl
-    # outputs that are copies of computed ones (the mirrored half of a
-    # Hessian): copy the row segment while it is still in cache
-    for c in range(nout, nout + g.ncopy):
-        m = g.copy_src[c - nout]
-        ooff = 0
-        q = 0
-        for k in range(g.nrd):
-            d = g.rdims[k]
-            ooff = ooff + idx[d] * ostr[c * g.ndim + d]
-            q = q + idx[d] * ostr[m * g.ndim + d]
-        osr = ostr[c * g.ndim + g.r]
-        a = ostr[m * g.ndim + g.r]
-        if osr == 1 and a == 1:
-            if floating is double:
-                fd_copy_d(jend - jstart, outs[m] + q + jstart, outs[c] + ooff + jstart,
-                          g.stream)
+        # outputs that copy computed ones (the mirrored half of a Hessian):
+        # copy the block while it is still in cache
+        for c in range(nout, nout + g.ncopy):
+            m = g.copy_src[c - nout]
+            ooff = 0
+            q = 0
+            for k in range(g.nrd):
+                d = g.rdims[k]
+                ooff = ooff + idx[d] * ostr[c * g.ndim + d]
+                q = q + idx[d] * ostr[m * g.ndim + d]
+            osr = ostr[c * g.ndim + g.r]
+            a = ostr[m * g.ndim + g.r]
+            if osr == 1 and a == 1:
+                if floating is double:
+                    fd_copy_d(jl, outs[m] + q + j0, outs[c] + ooff + j0, g.stream)
+                else:
+                    fd_copy_f(jl, outs[m] + q + j0, outs[c] + ooff + j0, g.stream)
             else:
-                fd_copy_f(jend - jstart, outs[m] + q + jstart, outs[c] + ooff + jstart,
-                          g.stream)
-        else:
-            for j0 in range(jstart, jend):
-                outs[c][ooff + j0 * osr] = outs[m][q + j0 * a]
+                for jt in range(j0, j0 + jl):
+                    outs[c][ooff + jt * osr] = outs[m][q + jt * a]
+        j0 += jl
 
 
 cdef void _run(const Geometry* g, const floating* u, floating** outs,
@@ -401,7 +402,7 @@ cdef Py_ssize_t _estride(cnp.ndarray a, int d) except? -1:
 
 def apply(cnp.ndarray u, list outs, list terms, list ops, int row_axis,
           list row_dims, int nthreads, Py_ssize_t seg, Py_ssize_t tile,
-          list copies=None, bint stream=False):
+          list copies=None, bint stream=False, Py_ssize_t cblk=BLK):
     """Apply operator terms to u, writing every output.
 
     u : float32/float64 ndarray (any strides, native byte order).
@@ -464,6 +465,7 @@ def apply(cnp.ndarray u, list outs, list terms, list ops, int row_axis,
         tile = 1
     g.tile = tile
     g.stream = stream
+    g.cblk = cblk if 0 < cblk <= BLK else BLK
     g.nrows = nrows
     if seg < 1:
         seg = 1
