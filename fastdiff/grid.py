@@ -26,6 +26,10 @@ _STREAM_BYTES = 16 << 20
 # elements of a row computed for every output before moving along the row
 # (the input rows of a block stay in L1 across the outputs)
 _CBLK = 256
+# rows along the innermost row dim per work unit: their taps are gathered
+# once and shifted from row to row (the per-row set-up is most of the
+# instructions outside the vector loops)
+_RUN = 8
 # cache budget for the input rows a cross-row stencil revisits: slabs larger
 # than this are walked in tiles (a share of a typical L3; on 256^3 arrays,
 # where three planes fit in L3, tiling measured no gain)
@@ -105,7 +109,7 @@ def _launch(field, lead_stride, outs, terms, specs, nthreads, copies=None):
                   for t in terms]
         tile = _tile(ur, r, rest, ops)
         _k.apply(ur, orr, kterms, ops, r, rest, nthreads, seg, tile, copies,
-                 sum(o.nbytes for o in outs) >= _STREAM_BYTES, _CBLK)
+                 sum(o.nbytes for o in outs) >= _STREAM_BYTES, _CBLK, _RUN)
 
 
 def _prepare(shape, dtype, ax_list, order_list, acc, boundary, spacing, cval):

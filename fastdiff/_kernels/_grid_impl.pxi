@@ -40,6 +40,7 @@ cdef enum:
     MAXTERMS = 64      # terms of one output
     MAXW = 64          # taps of one 1-D operator row
     MAXCOPY = 512      # copied outputs
+    MAXEDGE = 64       # edge elements of a block with precomputed taps
 
 
 ctypedef struct AxisOp:
@@ -69,8 +70,11 @@ ctypedef struct Geometry:
     Py_ssize_t L                 # row length
     Py_ssize_t seg               # elements per work unit along the row
     Py_ssize_t nseg
-    Py_ssize_t nrows             # rows, counting the padding of the last tile
+    Py_ssize_t nrows             # work units per row segment (runs, with padding)
     Py_ssize_t tile              # rows of the innermost row dim per cache tile
+    int D                        # innermost row dim (runs of rows go along it), -1 if none
+    Py_ssize_t run               # rows per run (taps gathered once, shifted per row)
+    Py_ssize_t nrun              # runs per tile
     bint stream                  # non-temporal stores for contiguous output rows
     Py_ssize_t cblk              # elements of a row per block (<= BLK)
     int ncopy                    # trailing outputs that copy computed ones
@@ -225,16 +229,37 @@ cdef inline int _add_tap(const floating** p, double* w, int T, const floating* p
     return T + 1
 
 
-cdef void _block(const Geometry* g, const floating* row, const Py_ssize_t* idx,
+cdef inline bint _run_interior(const Geometry* g, Py_ssize_t i, int tb, int te,
+                               const Term* terms, const AxisOp* ops) noexcept nogil:
+    """True when every operator of terms tb..te-1 along the run axis uses
+    its central stencil at index i (the tap pattern is then the same for all
+    such rows, shifted by the row distance)."""
+    cdef int m, k, q
+    cdef const AxisOp* op
+    for m in range(tb, te):
+        for k in range(2):
+            q = terms[m].a if k == 0 else terms[m].b
+            if q < 0:
+                continue
+            op = &ops[q]
+            if op.axis == g.D and not (op.i0 <= i < op.i1):
+                return False
+    return True
+
+
+cdef void _block(const Geometry* g, const floating* row, Py_ssize_t* idx, Py_ssize_t nk,
                  Py_ssize_t j0, Py_ssize_t jl, Py_ssize_t a, Py_ssize_t b,
-                 floating* o, Py_ssize_t osr, bint stream, int tb, int te,
+                 floating* o, Py_ssize_t osr, Py_ssize_t osD, bint stream, int tb, int te,
                  const Term* terms, const AxisOp* ops, double* tmp) noexcept nogil:
-    """Output elements [j0, j0 + jl) (jl <= BLK) of one row, written to ``o``
-    (the output row at element 0, stride osr), for the terms tb..te-1.
+    """Output elements [j0, j0 + jl) (jl <= BLK) of ``nk`` consecutive rows
+    along the run axis D (row k at ``row + k*sD``, output ``o + k*osD``; ``o``
+    is the output row at element 0, stride osr), for the terms tb..te-1.
 
     ``[a, b)`` is where every along-row operator of the output uses its
     central stencil: there all terms become taps of one combine; elsewhere
-    the along-row operators are evaluated element by element.
+    the along-row operators are evaluated element by element.  The taps are
+    gathered once and shifted from row to row while the operators along D
+    stay central (the interior rows of a run).
     """
     cdef const floating* rp[MAXTAPS]
     cdef double rw[MAXTAPS]
@@ -242,37 +267,143 @@ cdef void _block(const Geometry* g, const floating* row, const Py_ssize_t* idx,
     cdef double w[MAXTAPS]
     cdef int rstart[MAXTERMS + 1]
     cdef const AxisOp* along[MAXTERMS]
-    cdef double c0 = 0.0, s
-    cdef int T = 0, R = 0, m, q, k
-    cdef Py_ssize_t sr = g.ustr[g.r], j, ia, ib
+    cdef double c0 = 0.0
+    cdef int T = 0, R = 0, m, q, t
+    cdef Py_ssize_t sr = g.ustr[g.r], sD = 0, j, ia, ib, kk, i_base = 0
     cdef Py_ssize_t je = j0 + jl
     cdef const AxisOp* op
-    for m in range(tb, te):
-        rstart[m - tb] = R
-        R = _term_rows(g, row, idx, &terms[m], ops, rp, rw, R, &c0, &along[m - tb])
-    rstart[te - tb] = R
+    cdef bint reuse = False, edges_ok = False
+    cdef Py_ssize_t eoff[MAXTAPS]
+    cdef double ew[MAXTAPS]
+    cdef int estart[MAXEDGE + 1]
+    cdef double ec[MAXEDGE]
+    cdef int E = 0, nedge = 0
+    cdef const floating* rowk
+    cdef floating* ok
+    if g.D >= 0:
+        sD = g.ustr[g.D]
+        i_base = idx[g.D]
     ia = a if a > j0 else j0
     ib = b if b < je else je
     if ib < ia:
         ia = je
         ib = je
-    if ia < ib:
-        for m in range(te - tb):
-            op = along[m]
-            for q in range(rstart[m], rstart[m + 1]):
-                if op == NULL:
-                    T = _add_tap(p, w, T, rp[q] + ia * sr, rw[q])
-                else:
-                    for k in range(op.W):
-                        T = _add_tap(p, w, T, rp[q] + (ia + op.co[k]) * sr, rw[q] * op.cw[k])
-        _combine(ib - ia, T, p, w, c0, sr, tmp, o + ia * osr, osr, True, stream)
-    for j in range(j0, ia):
-        o[j * osr] = <floating>_edge_elem(row, sr, j, c0, te - tb, rstart, rp, rw, along)
-    for j in range(ib, je):
-        o[j * osr] = <floating>_edge_elem(row, sr, j, c0, te - tb, rstart, rp, rw, along)
+    for kk in range(nk):
+        rowk = row + kk * sD
+        ok = o + kk * osD
+        if reuse and _run_interior(g, i_base + kk, tb, te, terms, ops):
+            # same pattern as the previous row, one row further along D
+            for t in range(T):
+                p[t] = p[t] + sD
+            for t in range(R):
+                rp[t] = rp[t] + sD
+        else:
+            if g.D >= 0:
+                idx[g.D] = i_base + kk
+            c0 = 0.0
+            R = 0
+            T = 0
+            for m in range(tb, te):
+                rstart[m - tb] = R
+                R = _term_rows(g, rowk, idx, &terms[m], ops, rp, rw, R, &c0, &along[m - tb])
+            rstart[te - tb] = R
+            if ia < ib:
+                for m in range(te - tb):
+                    op = along[m]
+                    for q in range(rstart[m], rstart[m + 1]):
+                        if op == NULL:
+                            T = _add_tap(p, w, T, rp[q] + ia * sr, rw[q])
+                        else:
+                            for t in range(op.W):
+                                T = _add_tap(p, w, T, rp[q] + (ia + op.co[t]) * sr,
+                                             rw[q] * op.cw[t])
+            reuse = g.D >= 0 and _run_interior(g, i_base + kk, tb, te, terms, ops)
+            # the edge elements' taps, as offsets from the row (they move
+            # with it), gathered once per pattern
+            E = 0
+            nedge = 0
+            edges_ok = (ia - j0) + (je - ib) <= MAXEDGE
+            if edges_ok:
+                estart[0] = 0
+                for q in range((ia - j0) + (je - ib)):
+                    j = j0 + q if q < ia - j0 else ib + q - (ia - j0)
+                    E = _edge_taps(sr, j, te - tb, rstart, rp, rw, along, rowk,
+                                   eoff, ew, E, &ec[nedge], c0)
+                    if E < 0:
+                        edges_ok = False
+                        break
+                    nedge += 1
+                    estart[nedge] = E
+        if ia < ib:
+            _combine(ib - ia, T, p, w, c0, sr, tmp, ok + ia * osr, osr, True, stream)
+        if edges_ok:
+            for q in range(ia - j0):
+                ok[(j0 + q) * osr] = <floating>_edge_sum(rowk, eoff, ew, estart[q],
+                                                         estart[q + 1], ec[q])
+            for q in range(ia - j0, nedge):
+                j = ib + q - (ia - j0)
+                ok[j * osr] = <floating>_edge_sum(rowk, eoff, ew, estart[q], estart[q + 1],
+                                                  ec[q])
+        else:
+            for j in range(j0, ia):
+                ok[j * osr] = <floating>_edge_elem(sr, j, c0, te - tb, rstart, rp, rw, along)
+            for j in range(ib, je):
+                ok[j * osr] = <floating>_edge_elem(sr, j, c0, te - tb, rstart, rp, rw, along)
+    if g.D >= 0:
+        idx[g.D] = i_base
 
 
-cdef inline double _edge_elem(const floating* row, Py_ssize_t sr, Py_ssize_t j, double c0,
+cdef inline double _edge_sum(const floating* row, const Py_ssize_t* eoff, const double* ew,
+                             int e0, int e1, double c) noexcept nogil:
+    cdef int t
+    cdef double s = c
+    for t in range(e0, e1):
+        s = s + ew[t] * row[eoff[t]]
+    return s
+
+
+cdef inline int _edge_taps(Py_ssize_t sr, Py_ssize_t j, int nterms, const int* rstart,
+                           const floating** rp, const double* rw, const AxisOp** along,
+                           const floating* row, Py_ssize_t* eoff, double* ew, int E,
+                           double* ec, double c0) noexcept nogil:
+    """Append the taps of edge element j (offsets from ``row``), in the order
+    ``_edge_elem`` sums them; its constant goes to ``ec``.  -1 when full."""
+    cdef int m, q, t
+    cdef Py_ssize_t rr
+    cdef const AxisOp* op
+    cdef double c = c0, wt
+    for m in range(nterms):
+        op = along[m]
+        for q in range(rstart[m], rstart[m + 1]):
+            if op == NULL:
+                if E >= MAXTAPS:
+                    return -1
+                eoff[E] = (rp[q] - row) + j * sr
+                ew[E] = rw[q]
+                E += 1
+            elif op.i0 <= j < op.i1:
+                if E + op.W > MAXTAPS:
+                    return -1
+                for t in range(op.W):
+                    eoff[E] = (rp[q] - row) + (j + op.co[t]) * sr
+                    ew[E] = rw[q] * op.cw[t]
+                    E += 1
+            else:
+                rr = op.rowmap[j]
+                c = c + rw[q] * op.tcst[rr]
+                if E + op.TW > MAXTAPS:
+                    return -1
+                for t in range(op.TW):
+                    wt = op.twt[rr * op.TW + t]
+                    if wt != 0.0:
+                        eoff[E] = (rp[q] - row) + op.tidx[rr * op.TW + t] * sr
+                        ew[E] = rw[q] * wt
+                        E += 1
+    ec[0] = c
+    return E
+
+
+cdef inline double _edge_elem(Py_ssize_t sr, Py_ssize_t j, double c0,
                               int nterms, const int* rstart, const floating** rp,
                               const double* rw, const AxisOp** along) noexcept nogil:
     """Output element j outside the along-row interior, term by term."""
@@ -296,18 +427,17 @@ cdef void _unit(Py_ssize_t unit, const Geometry* g, const floating* u,
     cdef Py_ssize_t s = unit - t * g.nseg
     cdef Py_ssize_t jstart = s * g.seg
     cdef Py_ssize_t jend = jstart + g.seg
-    cdef Py_ssize_t uoff = 0, ooff, q, osr, a, b, jt, j0, jl
+    cdef Py_ssize_t uoff = 0, ooff, q, osr, osD, a, b, jr, j0, jl, nk = 1, kk, end
     cdef int d, c, m, k
     cdef const AxisOp* op
     cdef const floating* row
     if jend > g.L:
         jend = g.L
-    # unit order: tile of the innermost row dim (outermost loop), the other
-    # row dims, the row within the tile, the segment of the row
+    # unit order: tile of the innermost row dim D (outermost loop), the other
+    # row dims, the run of rows within the tile, the segment of the row
     if g.nrd > 0:
-        d = g.rdims[g.nrd - 1]
-        q = t // g.tile
-        jt = t - q * g.tile
+        q = t // g.nrun
+        jr = t - q * g.nrun
         t = q
         for m in range(g.nrd - 2, -1, -1):
             d = g.rdims[m]
@@ -315,15 +445,21 @@ cdef void _unit(Py_ssize_t unit, const Geometry* g, const floating* u,
             idx[d] = t - q * g.shape[d]
             t = q
             uoff = uoff + idx[d] * g.ustr[d]
-        d = g.rdims[g.nrd - 1]
-        idx[d] = t * g.tile + jt
+        d = g.D
+        idx[d] = t * g.tile + jr * g.run
         if idx[d] >= g.shape[d]:
             return  # past the end of the last, partial tile
+        end = t * g.tile + g.tile
+        if end > g.shape[d]:
+            end = g.shape[d]
+        nk = end - idx[d]
+        if nk > g.run:
+            nk = g.run
         uoff = uoff + idx[d] * g.ustr[d]
     idx[g.r] = 0
     row = u + uoff
     # blocks of the row segment outermost, outputs inside: the input rows a
-    # block reads stay in L1 while every output is computed from them
+    # block reads stay in cache while every output is computed from them
     j0 = jstart
     while j0 < jend:
         jl = jend - j0
@@ -335,6 +471,7 @@ cdef void _unit(Py_ssize_t unit, const Geometry* g, const floating* u,
                 d = g.rdims[m]
                 ooff = ooff + idx[d] * ostr[c * g.ndim + d]
             osr = ostr[c * g.ndim + g.r]
+            osD = ostr[c * g.ndim + g.D] if g.D >= 0 else 0
             # where every along-row operator of this output is central: [a, b)
             a = 0
             b = g.L
@@ -351,7 +488,7 @@ cdef void _unit(Py_ssize_t unit, const Geometry* g, const floating* u,
                             b = op.i1
             if b < a:
                 b = a
-            _block(g, row, idx, j0, jl, a, b, outs[c] + ooff, osr, g.stream,
+            _block(g, row, idx, nk, j0, jl, a, b, outs[c] + ooff, osr, osD, g.stream,
                    term_start[c], term_start[c + 1], terms, ops, tmp)
         # outputs that copy computed ones (the mirrored half of a Hessian):
         # copy the block while it is still in cache
@@ -365,14 +502,19 @@ cdef void _unit(Py_ssize_t unit, const Geometry* g, const floating* u,
                 q = q + idx[d] * ostr[m * g.ndim + d]
             osr = ostr[c * g.ndim + g.r]
             a = ostr[m * g.ndim + g.r]
-            if osr == 1 and a == 1:
-                if floating is double:
-                    fd_copy_d(jl, outs[m] + q + j0, outs[c] + ooff + j0, g.stream)
+            osD = ostr[c * g.ndim + g.D] if g.D >= 0 else 0
+            b = ostr[m * g.ndim + g.D] if g.D >= 0 else 0
+            for kk in range(nk):
+                if osr == 1 and a == 1:
+                    if floating is double:
+                        fd_copy_d(jl, outs[m] + q + kk * b + j0,
+                                  outs[c] + ooff + kk * osD + j0, g.stream)
+                    else:
+                        fd_copy_f(jl, outs[m] + q + kk * b + j0,
+                                  outs[c] + ooff + kk * osD + j0, g.stream)
                 else:
-                    fd_copy_f(jl, outs[m] + q + j0, outs[c] + ooff + j0, g.stream)
-            else:
-                for jt in range(j0, j0 + jl):
-                    outs[c][ooff + jt * osr] = outs[m][q + jt * a]
+                    for jr in range(j0, j0 + jl):
+                        outs[c][ooff + kk * osD + jr * osr] = outs[m][q + kk * b + jr * a]
         j0 += jl
 
 
@@ -402,7 +544,7 @@ cdef Py_ssize_t _estride(cnp.ndarray a, int d) except? -1:
 
 def apply(cnp.ndarray u, list outs, list terms, list ops, int row_axis,
           list row_dims, int nthreads, Py_ssize_t seg, Py_ssize_t tile,
-          list copies=None, bint stream=False, Py_ssize_t cblk=BLK):
+          list copies=None, bint stream=False, Py_ssize_t cblk=BLK, Py_ssize_t run=8):
     """Apply operator terms to u, writing every output.
 
     u : float32/float64 ndarray (any strides, native byte order).
@@ -422,6 +564,8 @@ def apply(cnp.ndarray u, list outs, list terms, list ops, int row_axis,
         stencils stay in cache); >= that dim's size means no tiling.
     stream : write contiguous output rows with non-temporal stores where the
         build supports it (outputs much larger than the caches).
+    run : rows along the innermost row dim handled per work unit (their taps
+        are gathered once and shifted).
     copies : source output index for each of the last ``len(copies)``
         entries of ``outs``, which get no terms and are filled with copies.
     """
@@ -453,16 +597,22 @@ def apply(cnp.ndarray u, list outs, list terms, list ops, int row_axis,
     for m in range(g.nrd):
         g.rdims[m] = row_dims[m]
         nrows *= u.shape[row_dims[m]]
+    g.run = run if run > 0 else 1
     if g.nrd > 0:
         d = row_dims[g.nrd - 1]
+        g.D = d
         if nrows == 0:
             return
         if tile < 1 or tile > u.shape[d]:
             tile = u.shape[d]
-        # pad the innermost row dim to a whole number of tiles
-        nrows = (nrows // u.shape[d]) * ((u.shape[d] + tile - 1) // tile) * tile
+        g.nrun = (tile + g.run - 1) // g.run
+        # units: whole tiles of whole runs along D, padded past the end of D
+        nrows = (nrows // u.shape[d]) * ((u.shape[d] + tile - 1) // tile) * g.nrun
     else:
         tile = 1
+        g.D = -1
+        g.run = 1
+        g.nrun = 1
     g.tile = tile
     g.stream = stream
     g.cblk = cblk if 0 < cblk <= BLK else BLK
