@@ -96,18 +96,33 @@ typedef float fd_v8f __attribute__((vector_size(32), aligned(4)));
     {                                                                         \
         ptrdiff_t head = 0, end;                                              \
         const ptrdiff_t line = 64 / (ptrdiff_t)sizeof(FD_T);                  \
-        while (head < n && (((uintptr_t)(out + head)) & 63)) head++;         \
+        if (((uintptr_t)out) % sizeof(FD_T)) head = n; /* never line-aligned */ \
+        else head = (ptrdiff_t)(((64 - ((uintptr_t)out & 63)) & 63) / sizeof(FD_T)); \
+        if (head > n) head = n;                                               \
         end = head + ((n - head) / line) * line;                              \
         if (first) {                                                          \
-            lo = 0; hi = head; FD_SWITCH_G(FD_RANGE_FIRST)                    \
+            lo = 0; hi = head; FD_EDGE_RANGE(FD_VR_FIRST, FD_RANGE_FIRST)     \
             FD_SWITCH_VG(FD_NT_FIRST)                                         \
-            lo = end; hi = n; FD_SWITCH_G(FD_RANGE_FIRST)                     \
+            lo = end; hi = n; FD_EDGE_RANGE(FD_VR_FIRST, FD_RANGE_FIRST)      \
         } else {                                                              \
-            lo = 0; hi = head; FD_SWITCH_G(FD_RANGE_NEXT)                     \
+            lo = 0; hi = head; FD_EDGE_RANGE(FD_VR_NEXT, FD_RANGE_NEXT)       \
             FD_SWITCH_VG(FD_NT_NEXT)                                          \
-            lo = end; hi = n; FD_SWITCH_G(FD_RANGE_NEXT)                      \
+            lo = end; hi = n; FD_EDGE_RANGE(FD_VR_NEXT, FD_RANGE_NEXT)        \
         }                                                                     \
     }
+/* [lo, hi) with ordinary vector stores when it holds a whole vector (the
+ * last one overlapping the previous: the same values are written twice),
+ * else element by element */
+#define FD_EDGE_RANGE(VLOOP, SLOOP)                                           \
+    if (hi - lo >= VW) { FD_SWITCH_VG(VLOOP) } else { FD_SWITCH_G(SLOOP) }
+#define FD_VR_FIRST(SUM) {                                                    \
+        for (j = lo; j + VW <= hi; j += VW)                                   \
+            *(VT *)(out + j) = SUM(a0 + (VT){0}, j);                          \
+        if (j < hi) { j = hi - VW; *(VT *)(out + j) = SUM(a0 + (VT){0}, j); } }
+#define FD_VR_NEXT(SUM) {                                                     \
+        for (j = lo; j + VW <= hi; j += VW)                                   \
+            *(VT *)(out + j) = SUM(FD_L(acc, j), j);                          \
+        if (j < hi) { j = hi - VW; *(VT *)(out + j) = SUM(FD_L(acc, j), j); } }
 /* ordinary stores over [lo, hi): the partial lines at both ends */
 #define FD_RANGE_FIRST(SUM) for (j = lo; j < hi; j++) out[j] = (FD_T)SUM(a0, j);
 #define FD_RANGE_NEXT(SUM) for (j = lo; j < hi; j++) out[j] = (FD_T)SUM(acc[j], j);
