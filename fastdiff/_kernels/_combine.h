@@ -26,6 +26,15 @@
 
 #define FD_MAXG 8
 
+/* outputs never overlap inputs (checked in Python), and tmp is private:
+ * let the compiler vectorise without runtime alias checks (too many
+ * pointers for it to version the loops otherwise) */
+#if defined(__GNUC__) && !defined(__clang__)
+#define FD_IVDEP _Pragma("GCC ivdep")
+#else
+#define FD_IVDEP
+#endif
+
 #if defined(__AVX2__)
 #include <immintrin.h>
 #define FD_CAN_STREAM 1
@@ -57,10 +66,10 @@ typedef float fd_v8f __attribute__((vector_size(32), aligned(4)));
     default: LOOP(FD_S8) break;                                               \
     }
 
-#define FD_TMP_FIRST(SUM) for (j = 0; j < n; j++) acc[j] = SUM(a0, j);
-#define FD_TMP_NEXT(SUM) for (j = 0; j < n; j++) acc[j] = SUM(acc[j], j);
-#define FD_OUT_FIRST(SUM) for (j = 0; j < n; j++) out[j] = (FD_T)SUM(a0, j);
-#define FD_OUT_NEXT(SUM) for (j = 0; j < n; j++) out[j] = (FD_T)SUM(acc[j], j);
+#define FD_TMP_FIRST(SUM) FD_IVDEP for (j = 0; j < n; j++) acc[j] = SUM(a0, j);
+#define FD_TMP_NEXT(SUM) FD_IVDEP for (j = 0; j < n; j++) acc[j] = SUM(acc[j], j);
+#define FD_OUT_FIRST(SUM) FD_IVDEP for (j = 0; j < n; j++) out[j] = (FD_T)SUM(a0, j);
+#define FD_OUT_NEXT(SUM) FD_IVDEP for (j = 0; j < n; j++) out[j] = (FD_T)SUM(acc[j], j);
 #define FD_OUTS_FIRST(SUM) for (j = 0; j < n; j++) out[j * osr] = (FD_T)SUM(a0, j);
 #define FD_OUTS_NEXT(SUM) for (j = 0; j < n; j++) out[j * osr] = (FD_T)SUM(acc[j], j);
 
@@ -124,8 +133,8 @@ typedef float fd_v8f __attribute__((vector_size(32), aligned(4)));
             *(VT *)(out + j) = SUM(FD_L(acc, j), j);                          \
         if (j < hi) { j = hi - VW; *(VT *)(out + j) = SUM(FD_L(acc, j), j); } }
 /* ordinary stores over [lo, hi): the partial lines at both ends */
-#define FD_RANGE_FIRST(SUM) for (j = lo; j < hi; j++) out[j] = (FD_T)SUM(a0, j);
-#define FD_RANGE_NEXT(SUM) for (j = lo; j < hi; j++) out[j] = (FD_T)SUM(acc[j], j);
+#define FD_RANGE_FIRST(SUM) FD_IVDEP for (j = lo; j < hi; j++) out[j] = (FD_T)SUM(a0, j);
+#define FD_RANGE_NEXT(SUM) FD_IVDEP for (j = lo; j < hi; j++) out[j] = (FD_T)SUM(acc[j], j);
 #else
 #define FD_STREAM_PASS                                                        \
     {                                                                         \
