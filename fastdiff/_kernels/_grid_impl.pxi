@@ -6,12 +6,15 @@
 # for boundary rows / non-uniform grids) along some axis a:
 #   * a == r ("along"): a stencil along the row itself;
 #   * a != r ("cross"): a weighted sum of whole neighbouring rows.
-# A derivative is one output with one term, a gradient k outputs with one term
-# each, a Laplacian one output with k terms: one pass over memory for all.
+# A term may also be the product of two operators (a mixed partial) and read
+# another component of a stacked input.  A derivative is one output with one
+# term, a gradient k outputs with one term each, a Laplacian one output with k
+# terms: one pass over memory for all.
 #
-# Work units are (row, segment) pairs, statically scheduled over OpenMP
-# threads; every output element is computed by the same sequence of
-# operations whatever the thread count, so results are bitwise reproducible.
+# Work units are (run of rows, segment) pairs under OpenMP's guided schedule
+# (large contiguous chunks first, small ones to even out the end); every
+# output element is computed by the same sequence of operations whatever the
+# thread count or the unit it falls in, so results are bitwise reproducible.
 from cython.parallel cimport parallel, prange
 from libc.stdlib cimport malloc, free
 
@@ -529,7 +532,7 @@ cdef void _run(const Geometry* g, const floating* u, floating** outs,
         fd_sfence()
     else:
         with parallel(num_threads=nthreads):
-            for unit in prange(nunits, schedule="static"):
+            for unit in prange(nunits, schedule="guided", chunksize=8):
                 _unit(unit, g, u, outs, ostr, nout, term_start, terms, ops)
             fd_sfence()  # this thread's streaming stores are visible after the join
 
