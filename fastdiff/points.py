@@ -1,0 +1,686 @@
+"""Derivatives of black-box functions at batches of points.
+
+Points are rows: ``x`` has shape (n,) for one point or (N, n) for N points.
+Every stencil point of every input point in a chunk is laid out in one
+(M, n) array, f is called once per chunk, and the returned values are
+combined with the stencil weights.  With ``adaptive=True`` (default) the
+derivative is computed at a short geometric sequence of steps (h, h/2, h/4
+for first derivatives) and Richardson-extrapolated; per element the estimate
+with the smallest estimated error is kept.
+
+Status: the layout and the combination are written with NumPy here; the
+Cython/OpenMP kernels of the architecture are still to come, so
+``num_threads`` is validated but has no effect yet.
+"""
+from __future__ import annotations
+
+import numbers
+
+import numpy as np
+
+from . import _validation as V
+from ._stencil import stencil
+
+__all__ = ["Result", "derivative", "gradient", "jacobian", "hessian", "laplacian",
+           "directional"]
+
+_EPS = np.finfo(np.float64).eps
+_METHODS = ("central", "forward", "backward", "complex")
+_SAFETY = 4.0          # multiplies the raw error estimates (coverage)
+
+
+class Result:
+    """Derivative values with error estimates (``full_output=True``).
+
+    Attributes
+    ----------
+    value : ndarray
+        The derivatives.
+    error : ndarray
+        Estimated absolute error of each value (same shape).
+    step : ndarray
+        The step used for each value's chosen estimate (same shape).
+    nfev : int
+        Evaluations of f per input point.
+    success : ndarray of bool
+        False where the value or its error estimate is not finite.
+    """
+
+    __slots__ = ("value", "error", "step", "nfev", "success")
+
+    def __init__(self, value, error, step, nfev, success):
+        self.value, self.error, self.step = value, error, step
+        self.nfev, self.success = int(nfev), success
+
+    def __repr__(self):
+        return (f"Result(value={self.value!r}, error={self.error!r}, nfev={self.nfev}, "
+                f"success={self.success!r})")
+
+
+# ---------------------------------------------------------------------------
+# argument handling
+# ---------------------------------------------------------------------------
+
+def _check_f(f):
+    if not callable(f):
+        raise TypeError(f"f must be callable, got {type(f).__name__}")
+
+
+def _points(x, name="x"):
+    """(X (N, n) float64, single) from x of shape (n,) or (N, n)."""
+    try:
+        arr = np.asarray(x)
+    except Exception as exc:
+        raise TypeError(f"{name} must be an array of real numbers") from exc
+    if arr.dtype.kind not in "biuf":
+        raise TypeError(f"{name} must hold real numbers, got dtype {arr.dtype}")
+    if arr.ndim not in (1, 2):
+        raise ValueError(f"{name} must have shape (n,) or (N, n), got shape {arr.shape}")
+    if arr.shape[-1] == 0:
+        raise ValueError(f"{name} must have at least one coordinate, got shape {arr.shape}")
+    single = arr.ndim == 1
+    return np.atleast_2d(arr.astype(np.float64)), single
+
+
+def _method(method, allowed=_METHODS):
+    if not isinstance(method, str) or method not in allowed:
+        raise ValueError(f"method must be one of {', '.join(repr(m) for m in allowed)}, "
+                         f"got {method!r}")
+    return method
+
+
+def _max_memory(m):
+    if isinstance(m, (bool, np.bool_)) or not isinstance(m, numbers.Real):
+        raise TypeError(f"max_memory must be a positive number of bytes, got {m!r}")
+    if not m > 0:
+        raise ValueError(f"max_memory must be a positive number of bytes, got {m!r}")
+    return float(m)
+
+
+def _bounds(bounds, X):
+    if bounds is None:
+        return None
+    try:
+        lo, hi = bounds
+    except (TypeError, ValueError):
+        raise TypeError("bounds must be a pair (lower, upper)") from None
+    n = X.shape[1]
+    lo = np.broadcast_to(np.asarray(lo, dtype=np.float64), (n,)).copy()
+    hi = np.broadcast_to(np.asarray(hi, dtype=np.float64), (n,)).copy()
+    if np.any(~(lo < hi)):
+        raise ValueError("bounds must have lower < upper in every coordinate")
+    if np.any(X < lo) or np.any(X > hi):
+        raise ValueError("x must lie inside bounds")
+    return lo, hi
+
+
+def _user_step(step, X):
+    if step is None:
+        return None
+    h = np.asarray(step, dtype=np.float64)
+    try:
+        h = np.broadcast_to(h, X.shape)
+    except ValueError:
+        raise ValueError(f"step must be a scalar, shape (n,) or shape {X.shape}, "
+                         f"got shape {h.shape}") from None
+    if np.any(~np.isfinite(h)) or np.any(h <= 0):
+        raise ValueError("step must be positive and finite")
+    return h
+
+
+class _Evaluator:
+    """Calls f on batches of points, checking what it returns."""
+
+    def __init__(self, f, args, kwargs, vectorized, complex_ok=False):
+        self.f, self.args = f, tuple(args)
+        self.kwargs = {} if kwargs is None else dict(kwargs)
+        self.vectorized = bool(vectorized)
+        self.complex_ok = complex_ok
+        self.m = None            # output length (None: scalar f)
+
+    def __call__(self, P):
+        """Values at the rows of P: (M,) or (M, m)."""
+        if self.vectorized:
+            out = np.asarray(self.f(P, *self.args, **self.kwargs))
+        else:
+            out = np.asarray([np.asarray(self.f(p, *self.args, **self.kwargs)) for p in P])
+        M = P.shape[0]
+        if out.dtype.kind not in ("biufc" if self.complex_ok else "biuf"):
+            raise ValueError(f"f must return real numbers, got dtype {out.dtype}")
+        if out.ndim == 0 or out.shape[0] != M or out.ndim > 2:
+            raise ValueError(f"f returned shape {out.shape} for {M} points; expected ({M},) "
+                             f"for a scalar function or ({M}, m) for a vector function")
+        m = None if out.ndim == 1 else out.shape[1]
+        if self.m is None:
+            self.m = m if m is not None else 0
+        elif (m or 0) != self.m:
+            raise ValueError(f"f returned shape {out.shape}, but earlier calls returned "
+                             f"{'(M,)' if self.m == 0 else f'(M, {self.m})'}")
+        return out
+
+
+# ---------------------------------------------------------------------------
+# the engine: 1-D stencils along directions, Richardson over levels
+# ---------------------------------------------------------------------------
+
+def _levels(adaptive, order, kind):
+    if not adaptive:
+        return 1
+    return 2 if (order == 2 and kind == "hessian") else 3
+
+
+def _base_c(order, acc, levels, one_sided):
+    """Relative base step: rounding/truncation balance for the final order."""
+    s = 1 if one_sided else 2
+    p_final = acc + s * (levels - 1)
+    return _EPS ** (1.0 / (p_final + order))
+
+
+def _richardson(D, order_acc, one_sided):
+    """Tableau over levels (axis 0 of D, steps h/2^k): values and error estimates.
+
+    Returns (value, error, level index) choosing, per element, the diagonal
+    entry with the smallest estimated error.
+    """
+    L = D.shape[0]
+    if L == 1:
+        return D[0], np.zeros_like(D[0]), np.zeros(D[0].shape, dtype=np.int64)
+    s = 1 if one_sided else 2
+    R = [D[0]]
+    diag = [D[0]]
+    prev_row = [D[0]]
+    for k in range(1, L):
+        row = [D[k]]
+        for mm in range(1, k + 1):
+            q = order_acc + s * (mm - 1)
+            row.append(row[mm - 1] + (row[mm - 1] - prev_row[mm - 1]) / (2.0 ** q - 1.0))
+        diag.append(row[k])
+        prev_row = row
+        R.append(row)
+    vals = np.stack(diag[1:])
+    errs = np.stack([np.abs(diag[k] - diag[k - 1]) for k in range(1, L)])
+    with np.errstate(invalid="ignore"):
+        pick = np.argmin(np.where(np.isnan(errs), np.inf, errs), axis=0)
+    value = np.take_along_axis(vals, pick[None], 0)[0]
+    err = np.take_along_axis(errs, pick[None], 0)[0]
+    return value, err, pick + 1
+
+
+def _chunks(N, per_point_rows, n, max_memory):
+    per_point = max(1, per_point_rows) * max(1, n) * 8
+    size = max(1, int(max_memory // per_point))
+    return [(a, min(N, a + size)) for a in range(0, N, size)]
+
+
+def _variant(st):
+    """(nonzero offsets, their weights, weight of offset 0) of a stencil."""
+    offs = st.offsets.astype(np.float64)
+    w = st.weights
+    nz = offs != 0
+    keep = nz & (w != 0)
+    return offs[keep], w[keep], float(np.sum(w[~nz]))
+
+
+def _first_derivatives(ev, X, dirs, method, acc, h, levels, bounds, max_memory, order=1):
+    """Derivatives of ``order`` of f along ``dirs`` at every point.
+
+    X (N, n); dirs (N, k, n) directions; h (N, k) base steps along each
+    direction.  f(x) is evaluated once per point and serves every offset 0;
+    each (point, direction, level) then needs K evaluations.  Returns value
+    (N, k[, m]), error, step and the evaluations per point.
+    """
+    N, k, n = dirs.shape
+    if method == "complex":
+        return _complex_step(ev, X, dirs, h, max_memory)
+    one_sided = method in ("forward", "backward")
+    fwd = _variant(stencil(order, offsets=np.arange(0, acc + order)))
+    bwd = _variant(stencil(order, offsets=-np.arange(0, acc + order)[::-1]))
+    base = {"central": _variant(stencil(order, acc)), "forward": fwd, "backward": bwd}[method]
+    variants = [base, fwd, bwd]
+    kinds = np.zeros((N, k), dtype=np.int8)        # 0 base, 1 forward, 2 backward
+    if bounds is not None:
+        kinds, h = _fit_bounds(X, dirs, h, bounds, base[0], acc + order - 1)
+    K = max(len(v[0]) for v in variants if v is not None)
+    OFF = np.zeros((N, k, K))
+    W = np.zeros((N, k, K))
+    W0 = np.zeros((N, k))
+    for t, (o, w, w0) in enumerate(variants):
+        sel = kinds == t
+        OFF[sel, :len(o)] = o
+        W[sel, :len(o)] = w
+        W0[sel] = w0
+    L = levels
+    hl = h[None] / (2.0 ** np.arange(L))[:, None, None]                  # (L, N, k)
+    rows = 1 + L * k * K
+    vals = f0_all = None
+    for a, b in _chunks(N, rows, n, max_memory):
+        Nc = b - a
+        Xc = X[a:b]
+        disp = hl[:, a:b, :, None] * OFF[None, a:b]                       # (L, Nc, k, K)
+        P = Xc[None, :, None, None, :] + disp[..., None] * dirs[None, a:b, :, None, :]
+        P = np.concatenate([Xc[:, None, :], np.moveaxis(P, 0, 1).reshape(Nc, -1, n)], axis=1)
+        Fv = ev(P.reshape(-1, n))
+        Fv = Fv.reshape((Nc, rows) + Fv.shape[1:])
+        tail = Fv.shape[2:]
+        ex = (1,) * len(tail)
+        f0 = Fv[:, 0]
+        Fs = np.moveaxis(Fv[:, 1:].reshape((Nc, L, k, K) + tail), 1, 0)    # (L, Nc, k, K, ...)
+        with np.errstate(invalid="ignore", over="ignore"):
+            S = np.sum(W[None, a:b].reshape((1, Nc, k, K) + ex) * Fs, axis=3)
+            S = S + W0[None, a:b].reshape((1, Nc, k) + ex) * f0.reshape((1, Nc, 1) + tail)
+            D = S / hl[:, a:b].reshape((L, Nc, k) + ex) ** order
+        if vals is None:
+            vals = np.empty((L, N, k) + tail)
+            f0_all = np.empty((N,) + tail)
+        vals[:, a:b] = D
+        f0_all[a:b] = f0
+    ex = (1,) * (vals.ndim - 3)
+    wsum = (np.sum(np.abs(W), axis=2) + np.abs(W0)).reshape((N, k) + ex)
+    f0s = np.abs(f0_all).reshape((N, 1) + f0_all.shape[1:])
+    hh = h.reshape((N, k) + ex)
+    with np.errstate(invalid="ignore", over="ignore"):
+        if L == 1:
+            value = vals[0]
+            err = _SAFETY * _EPS * wsum * f0s / hh ** order
+            step = np.broadcast_to(hh, value.shape).copy()
+            return value, err, step, rows
+        value = np.empty(vals.shape[1:])
+        err = np.empty(vals.shape[1:])
+        lev = np.zeros(vals.shape[1:], dtype=np.int64)
+        for t in np.unique(kinds):
+            sel = kinds == t
+            v_, e_, l_ = _richardson(vals[:, sel], acc, one_sided or t != 0)
+            value[sel], err[sel], lev[sel] = v_, e_, l_
+        rounding = _EPS * wsum * f0s / (hh / 2.0 ** (L - 1)) ** order
+        err = _SAFETY * (err + rounding)
+        step = hh / 2.0 ** lev
+    return value, err, step, rows
+
+
+def _complex_step(ev, X, dirs, h, max_memory):
+    """Im f(x + i h d) / h: first derivatives to rounding, one evaluation each."""
+    N, k, n = dirs.shape
+    vals = None
+    for a, b in _chunks(N, k, n, max_memory):
+        Nc = b - a
+        P = X[a:b, None, :] + 1j * (h[a:b, :, None] * dirs[a:b])
+        Fv = ev(P.reshape(-1, n))
+        Fv = Fv.reshape((Nc, k) + Fv.shape[1:])
+        ex = (1,) * (Fv.ndim - 2)
+        D = np.imag(Fv) / h[a:b].reshape((Nc, k) + ex)
+        if vals is None:
+            vals = np.empty((N, k) + Fv.shape[2:])
+        vals[a:b] = D
+    ex = (1,) * (vals.ndim - 2)
+    with np.errstate(invalid="ignore"):
+        err = 2 * _EPS * np.abs(vals)
+    return vals, err, np.broadcast_to(h.reshape((N, k) + ex), vals.shape).copy(), k
+
+
+def _fit_bounds(X, dirs, h, bounds, base_offs, span):
+    """Per (point, direction): keep the base stencil if it stays in the box,
+    else a one-sided one towards the side with more room, with the step
+    shrunk so that its ``span`` steps fit."""
+    lo, hi = bounds
+    N, k, n = dirs.shape
+    Xb = X[:, None, :]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        up = np.where(dirs > 0, (hi - Xb) / dirs, np.where(dirs < 0, (Xb - lo) / -dirs, np.inf))
+        dn = np.where(dirs > 0, (Xb - lo) / dirs, np.where(dirs < 0, (hi - Xb) / -dirs, np.inf))
+    room_up = np.min(up, axis=2)
+    room_dn = np.min(dn, axis=2)
+    reach_up = max(float(np.max(base_offs)), 0.0) * h
+    reach_dn = max(-float(np.min(base_offs)), 0.0) * h
+    bad = (reach_up > room_up) | (reach_dn > room_dn)
+    use_fwd = bad & (room_up >= room_dn)
+    use_bwd = bad & ~use_fwd
+    kinds = np.where(use_fwd, 1, np.where(use_bwd, 2, 0)).astype(np.int8)
+    room = np.where(use_fwd, room_up, room_dn)
+    h = np.where(bad, np.minimum(h, room / span), h)
+    return kinds, h
+
+
+def _finish(value, err, step, nfev, full_output):
+    if not full_output:
+        return value
+    with np.errstate(invalid="ignore"):
+        success = np.isfinite(value) & np.isfinite(err)
+    return Result(value, err, step, nfev, success)
+
+
+def _setup(f, x, method, acc, max_memory, num_threads, args, kwargs, vectorized,
+           allowed=_METHODS):
+    _check_f(f)
+    X, single = _points(x)
+    method = _method(method, allowed)
+    acc = V.check_acc(acc)
+    mm = _max_memory(max_memory)
+    V.num_threads(num_threads)
+    ev = _Evaluator(f, args, kwargs, vectorized, complex_ok=method == "complex")
+    return X, single, method, acc, mm, ev
+
+
+def _default_step(X, c, step):
+    s = np.maximum(np.abs(X), 1.0)
+    return c * s if step is None else step
+
+
+# ---------------------------------------------------------------------------
+# public functions
+# ---------------------------------------------------------------------------
+
+def gradient(f, x, *, args=(), kwargs=None, method="central", acc=2, step=None,
+             adaptive=True, bounds=None, full_output=False, max_memory=256 * 2**20,
+             vectorized=True, num_threads=None):
+    """Gradient of a scalar function at one point (n,) or at N points (N, n).
+
+    f is called with an (M, n) array of evaluation points and returns (M,)
+    (``vectorized=False``: one (n,) point at a time, returning a scalar).
+
+    Returns
+    -------
+    ndarray or Result
+        Shape (n,) or (N, n); a `Result` with ``full_output=True``.
+
+    Examples
+    --------
+    >>> import numpy as np, fastdiff as fd
+    >>> f = lambda p: p[:, 0] ** 2 * p[:, 1] + 3 * np.log(p[:, 0] * p[:, 1])
+    >>> np.round(fd.points.gradient(f, [1.0, 2.0]), 10)     # (2xy + 3/x, x^2 + 3/y)
+    array([7. , 2.5])
+    """
+    X, single, method, acc, mm, ev = _setup(f, x, method, acc, max_memory, num_threads,
+                                            args, kwargs, vectorized)
+    N, n = X.shape
+    L = 1 if method == "complex" else _levels(adaptive, 1, "first")
+    bnd = _bounds(bounds, X)
+    if method == "complex":
+        h = _default_step(X, 1e-20, _user_step(step, X))
+    else:
+        h = _default_step(X, _base_c(1, acc, L, method != "central"), _user_step(step, X))
+    dirs = np.broadcast_to(np.eye(n), (N, n, n))
+    value, err, st, nfev = _first_derivatives(ev, X, dirs, method, acc, h, L, bnd, mm)
+    if ev.m:
+        raise ValueError(f"f returned shape (M, {ev.m}); gradient needs a scalar function "
+                         f"returning (M,) — use jacobian for vector functions")
+    res = _finish(value, err, st, nfev, full_output)
+    return _squeeze(res, single)
+
+
+def jacobian(f, x, *, args=(), kwargs=None, method="central", acc=2, step=None,
+             adaptive=True, bounds=None, full_output=False, max_memory=256 * 2**20,
+             vectorized=True, num_threads=None):
+    """Jacobian J[i, j] = df_i/dx_j of a vector function: (N, m, n) (or (m, n)).
+
+    f returns (M, m) for an (M, n) array of points ((M,) counts as m = 1).
+
+    Examples
+    --------
+    >>> import numpy as np, fastdiff as fd
+    >>> f = lambda p: np.stack([p[:, 0] ** 2 * p[:, 1], 5 * p[:, 0] + np.sin(p[:, 1])], axis=1)
+    >>> np.round(fd.points.jacobian(f, [1.0, 0.0]), 10)     # [[2xy, x^2], [5, cos y]]
+    array([[0., 1.],
+           [5., 1.]])
+    """
+    X, single, method, acc, mm, ev = _setup(f, x, method, acc, max_memory, num_threads,
+                                            args, kwargs, vectorized)
+    N, n = X.shape
+    L = 1 if method == "complex" else _levels(adaptive, 1, "first")
+    bnd = _bounds(bounds, X)
+    if method == "complex":
+        h = _default_step(X, 1e-20, _user_step(step, X))
+    else:
+        h = _default_step(X, _base_c(1, acc, L, method != "central"), _user_step(step, X))
+    dirs = np.broadcast_to(np.eye(n), (N, n, n))
+    value, err, st, nfev = _first_derivatives(ev, X, dirs, method, acc, h, L, bnd, mm)
+    if value.ndim == 2:          # scalar f: one row
+        value, err, st = value[:, None], err[:, None], st[:, None]
+    else:                        # (N, n, m) -> (N, m, n)
+        value, err, st = (np.swapaxes(a, 1, 2) for a in (value, err, st))
+    res = _finish(value, err, st, nfev, full_output)
+    return _squeeze(res, single)
+
+
+def directional(f, x, v, *, normalize=True, args=(), kwargs=None, method="central", acc=2,
+                step=None, adaptive=True, bounds=None, full_output=False,
+                max_memory=256 * 2**20, vectorized=True, num_threads=None):
+    """Directional derivative along v ((n,) or (N, n)), unit-normalised by default.
+
+    Returns (N,) for scalar f, (N, m) for vector f (drop N for one point).
+
+    Examples
+    --------
+    >>> import numpy as np, fastdiff as fd
+    >>> f = lambda p: p[:, 0] ** 2 + p[:, 1] ** 2
+    >>> round(float(fd.points.directional(f, [1.0, 2.0], [1.0, 1.0])), 10)   # (2x + 2y)/sqrt(2)
+    4.2426406871
+    """
+    X, single, method, acc, mm, ev = _setup(f, x, method, acc, max_memory, num_threads,
+                                            args, kwargs, vectorized)
+    N, n = X.shape
+    d = np.asarray(v, dtype=np.float64)
+    if d.shape not in ((n,), (N, n)):
+        raise ValueError(f"v has shape {d.shape}, but needs shape ({n},) or ({N}, {n})")
+    d = np.broadcast_to(d, (N, n))
+    norm = np.sqrt(np.sum(d * d, axis=1))
+    if np.any(norm == 0):
+        raise ValueError("v must not be the zero vector")
+    unit = d / norm[:, None]
+    L = 1 if method == "complex" else _levels(adaptive, 1, "first")
+    bnd = _bounds(bounds, X)
+    scale = np.maximum(np.max(np.abs(X), axis=1), 1.0)[:, None]
+    if step is not None:
+        h = np.broadcast_to(np.asarray(_user_step(np.asarray(step).max(), X[:, :1])), (N, 1))
+    elif method == "complex":
+        h = 1e-20 * scale
+    else:
+        h = _base_c(1, acc, L, method != "central") * scale
+    value, err, st, nfev = _first_derivatives(ev, X, unit[:, None, :], method, acc, h, L, bnd,
+                                              mm)
+    value, err, st = value[:, 0], err[:, 0], st[:, 0]
+    if not normalize:
+        fac = norm if value.ndim == 1 else norm[:, None]
+        value, err = value * fac, err * fac
+    res = _finish(value, err, st, nfev, full_output)
+    return _squeeze(res, single)
+
+
+def derivative(f, x, order=1, *, args=(), kwargs=None, method="central", acc=2, step=None,
+               adaptive=True, bounds=None, full_output=False, max_memory=256 * 2**20,
+               vectorized=True, num_threads=None):
+    """Derivative of ``order`` of a univariate function applied elementwise.
+
+    ``x`` may have any shape; f maps arrays elementwise (it is called with a
+    1-D array of evaluation points).  The result has x's shape.
+
+    Examples
+    --------
+    >>> import numpy as np, fastdiff as fd
+    >>> np.round(fd.points.derivative(np.sin, np.array([0.0, np.pi / 2])), 12)
+    array([1., 0.])
+    """
+    _check_f(f)
+    order = V.check_order(order)
+    xa = np.asarray(x, dtype=np.float64)
+    shape = xa.shape
+    flat = xa.reshape(-1, 1)
+    if method == "complex" and order != 1:
+        raise ValueError("method='complex' gives first derivatives only")
+
+    def g(P, *a, **k):
+        return f(P[:, 0], *a, **k) if vectorized else f(P[0], *a, **k)
+
+    X, _, method, acc, mm, ev = _setup(g, flat, method, acc, max_memory, num_threads, args,
+                                       kwargs, vectorized)
+    L = 1 if method == "complex" else _levels(adaptive, order, "first")
+    bnd = _bounds(bounds, X)
+    if method == "complex":
+        h = _default_step(X, 1e-20, _user_step(step, X))
+    else:
+        h = _default_step(X, _base_c(order, acc, L, method != "central"), _user_step(step, X))
+    value, err, st, nfev = _first_derivatives(ev, X, np.ones((X.shape[0], 1, 1)), method,
+                                              acc, h, L, bnd, mm, order=order)
+    if ev.m:
+        raise ValueError(f"f returned shape (M, {ev.m}); derivative needs an elementwise "
+                         f"function returning (M,)")
+    res = _finish(value[:, 0].reshape(shape), err[:, 0].reshape(shape),
+                  st[:, 0].reshape(shape), nfev, full_output)
+    return res
+
+
+def _squeeze(res, single):
+    if not single:
+        return res
+    if isinstance(res, Result):
+        return Result(res.value[0], res.error[0], res.step[0], res.nfev, res.success[0])
+    return res[0]
+
+
+def _second_levels(ev, X, h, L, mm, pairs):
+    """f at x, x ± h_i e_i and x ± h_i e_i ± h_j e_j for every level.
+
+    Returns (f0 (N[, m]), Fd (L, N, n, 2[, m]) for -,+ along each axis,
+    Fm (L, N, npairs, 4[, m]) for (++, +-, -+, --)).
+    """
+    N, n = X.shape
+    npairs = len(pairs)
+    rows = 1 + L * (2 * n + 4 * npairs)
+    f0_all = Fd_all = Fm_all = None
+    for a, b in _chunks(N, rows, n, mm):
+        Xc = X[a:b]
+        Nc = b - a
+        pts = [Xc[:, None, :]]
+        for lev in range(L):
+            hl = h[a:b] / 2.0 ** lev                                       # (Nc, n)
+            E = np.eye(n)[None] * hl[:, :, None]                           # (Nc, n, n)
+            pts.append(Xc[:, None, :] - E)
+            pts.append(Xc[:, None, :] + E)
+            if npairs:
+                I = np.array([p[0] for p in pairs])
+                J = np.array([p[1] for p in pairs])
+                Ei, Ej = E[:, I, :], E[:, J, :]
+                pts += [Xc[:, None, :] + Ei + Ej, Xc[:, None, :] + Ei - Ej,
+                        Xc[:, None, :] - Ei + Ej, Xc[:, None, :] - Ei - Ej]
+        P = np.concatenate(pts, axis=1)                                    # (Nc, rows, n)
+        Fv = ev(P.reshape(-1, n))
+        Fv = Fv.reshape((Nc, rows) + Fv.shape[1:])
+        tail = Fv.shape[2:]
+        per = 2 * n + 4 * npairs
+        body = Fv[:, 1:].reshape((Nc, L, per) + tail)
+        Fd = np.stack([body[:, :, :n], body[:, :, n:2 * n]], axis=3)       # (Nc, L, n, 2)
+        Fm = body[:, :, 2 * n:].reshape((Nc, L, 4, npairs) + tail)
+        Fm = np.moveaxis(Fm, 2, 3)                                         # (Nc, L, np, 4)
+        if f0_all is None:
+            f0_all = np.empty((N,) + tail)
+            Fd_all = np.empty((L, N, n, 2) + tail)
+            Fm_all = np.empty((L, N, npairs, 4) + tail)
+        f0_all[a:b] = Fv[:, 0]
+        Fd_all[:, a:b] = np.moveaxis(Fd, 1, 0)
+        Fm_all[:, a:b] = np.moveaxis(Fm, 1, 0)
+    return f0_all, Fd_all, Fm_all, rows
+
+
+def _second_setup(f, x, method, acc, max_memory, num_threads, args, kwargs, vectorized,
+                  step, adaptive, bounds, what):
+    X, single, method, acc, mm, ev = _setup(f, x, method, acc, max_memory, num_threads,
+                                            args, kwargs, vectorized, allowed=("central",))
+    if acc != 2:
+        raise ValueError(f"{what} supports acc=2 (Richardson extrapolation raises the "
+                         f"order), got acc={acc}")
+    if bounds is not None:
+        raise ValueError(f"bounds are not supported by {what} yet")
+    L = 2 if adaptive else 1
+    c = _EPS ** (1.0 / (2 + 2 * (L - 1) + 2))
+    h = _default_step(X, c, _user_step(step, X))
+    return X, single, ev, mm, L, h
+
+
+def hessian(f, x, *, args=(), kwargs=None, method="central", acc=2, step=None,
+            adaptive=True, bounds=None, full_output=False, max_memory=256 * 2**20,
+            vectorized=True, num_threads=None):
+    """Hessian of f at one point or N points: (N, n, n), or (N, m, n, n) for vector f.
+
+    Central second differences (diagonal) and four-point mixed differences,
+    2n^2 + 1 evaluations per level; with ``adaptive=True`` two levels and one
+    Richardson step.
+
+    Examples
+    --------
+    >>> import numpy as np, fastdiff as fd
+    >>> f = lambda p: p[:, 0] ** 3 - 2 * p[:, 0] * p[:, 1] - p[:, 1] ** 6
+    >>> np.round(fd.points.hessian(f, [1.0, 2.0]), 5)
+    array([[   6.,   -2.],
+           [  -2., -480.]])
+    """
+    X, single, ev, mm, L, h = _second_setup(f, x, method, acc, max_memory, num_threads,
+                                            args, kwargs, vectorized, step, adaptive,
+                                            bounds, "hessian")
+    N, n = X.shape
+    pairs = [(i, j) for i in range(n) for j in range(i + 1, n)]
+    f0, Fd, Fm, rows = _second_levels(ev, X, h, L, mm, pairs)
+    tail = f0.shape[1:]
+    ex = (1,) * len(tail)
+    hl = h[None] / (2.0 ** np.arange(L))[:, None, None]                    # (L, N, n)
+    with np.errstate(invalid="ignore", over="ignore"):
+        diag = (Fd[:, :, :, 0] - 2 * f0[None, :, None] + Fd[:, :, :, 1]) / (
+            hl.reshape(hl.shape + ex) ** 2)
+        H = np.empty((L, N, n, n) + tail)
+        H[:, :, np.arange(n), np.arange(n)] = diag
+        for t, (i, j) in enumerate(pairs):
+            mixed = (Fm[:, :, t, 0] - Fm[:, :, t, 1] - Fm[:, :, t, 2] + Fm[:, :, t, 3]) / (
+                4 * (hl[:, :, i] * hl[:, :, j]).reshape((L, N) + ex))
+            H[:, :, i, j] = mixed
+            H[:, :, j, i] = mixed
+    value, err, lev = _richardson(H, 2, False)
+    with np.errstate(invalid="ignore", over="ignore"):
+        hmin = np.min(h, axis=1) / 2.0 ** (L - 1)
+        rounding = 4 * _EPS * np.abs(f0)[:, None, None] / hmin.reshape((N, 1, 1) + ex) ** 2 \
+            if not tail else 4 * _EPS * np.abs(f0)[:, None, None, :] / \
+            hmin.reshape((N, 1, 1, 1)) ** 2
+        err = _SAFETY * (err + rounding)
+    step_arr = np.broadcast_to((np.min(h, axis=1)).reshape((N, 1, 1) + ex),
+                               value.shape) / 2.0 ** lev
+    if tail:  # (N, n, n, m) -> (N, m, n, n)
+        value, err, step_arr = (np.moveaxis(a, -1, 1) for a in (value, err, step_arr))
+    nfev = 1 + L * (2 * n + 4 * len(pairs))
+    res = _finish(value, err, np.ascontiguousarray(step_arr), nfev, full_output)
+    return _squeeze(res, single)
+
+
+def laplacian(f, x, *, args=(), kwargs=None, method="central", acc=2, step=None,
+              adaptive=True, bounds=None, full_output=False, max_memory=256 * 2**20,
+              vectorized=True, num_threads=None):
+    """Laplacian (trace of the Hessian) with 2n + 1 evaluations per level.
+
+    Returns (N,) for scalar f, (N, m) for vector f (drop N for one point).
+
+    Examples
+    --------
+    >>> import numpy as np, fastdiff as fd
+    >>> f = lambda p: np.sum(p ** 2, axis=1)
+    >>> round(float(fd.points.laplacian(f, [1.0, 2.0, 3.0])), 8)
+    6.0
+    """
+    X, single, ev, mm, L, h = _second_setup(f, x, method, acc, max_memory, num_threads,
+                                            args, kwargs, vectorized, step, adaptive,
+                                            bounds, "laplacian")
+    L = 3 if adaptive else 1
+    c = _EPS ** (1.0 / (2 + 2 * (L - 1) + 2))
+    h = _default_step(X, c, _user_step(step, X))
+    N, n = X.shape
+    f0, Fd, _, rows = _second_levels(ev, X, h, L, mm, [])
+    tail = f0.shape[1:]
+    ex = (1,) * len(tail)
+    hl = h[None] / (2.0 ** np.arange(L))[:, None, None]
+    with np.errstate(invalid="ignore", over="ignore"):
+        d2 = (Fd[:, :, :, 0] - 2 * f0[None, :, None] + Fd[:, :, :, 1]) / \
+            hl.reshape(hl.shape + ex) ** 2
+        lap = np.sum(d2, axis=2)                                           # (L, N[, m])
+    value, err, lev = _richardson(lap, 2, False)
+    with np.errstate(invalid="ignore", over="ignore"):
+        hmin = (np.min(h, axis=1) / 2.0 ** (L - 1)).reshape((N,) + ex)
+        err = _SAFETY * (err + 4 * n * _EPS * np.abs(f0) / hmin ** 2)
+    step_arr = np.broadcast_to(np.min(h, axis=1).reshape((N,) + ex), value.shape) / 2.0 ** lev
+    nfev = 1 + L * 2 * n
+    res = _finish(value, err, np.ascontiguousarray(step_arr), nfev, full_output)
+    return _squeeze(res, single)
