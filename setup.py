@@ -20,7 +20,7 @@ DEBUG = os.environ.get("FASTDIFF_DEBUG", "0") not in ("", "0")
 NO_OPENMP = os.environ.get("FASTDIFF_NO_OPENMP", "0") not in ("", "0")
 
 # (module, extra compile flags): the AVX2 build is the same code as _grid
-KERNELS = [("_grid", []), ("_grid_avx2", ["-mavx2"])]
+KERNELS = [("_grid", []), ("_grid_avx2", ["-mavx2"]), ("_points", [])]
 
 DIRECTIVES = {
     "language_level": 3,

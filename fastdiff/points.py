@@ -8,9 +8,10 @@ derivative is computed at a short geometric sequence of steps (h, h/2, h/4
 for first derivatives) and Richardson-extrapolated; per element the estimate
 with the smallest estimated error is kept.
 
-Status: the layout and the combination are written with NumPy here; the
-Cython/OpenMP kernels of the architecture are still to come, so
-``num_threads`` is validated but has no effect yet.
+The layout and combination of first-derivative stencils (gradient,
+jacobian, directional, derivative) run in Cython/OpenMP kernels
+(``_kernels/_points.pyx``); Hessians and Laplacians are still laid out with
+NumPy.
 """
 from __future__ import annotations
 
@@ -19,6 +20,7 @@ import numbers
 import numpy as np
 
 from . import _validation as V
+from ._kernels import _points as _pk
 from ._stencil import stencil
 
 __all__ = ["Result", "derivative", "gradient", "jacobian", "hessian", "laplacian",
@@ -221,7 +223,8 @@ def _variant(st):
     return offs[keep], w[keep], float(np.sum(w[~nz]))
 
 
-def _first_derivatives(ev, X, dirs, method, acc, h, levels, bounds, max_memory, order=1):
+def _first_derivatives(ev, X, dirs, method, acc, h, levels, bounds, max_memory, nthreads,
+                       order=1):
     """Derivatives of ``order`` of f along ``dirs`` at every point.
 
     X (N, n); dirs (N, k, n) directions; h (N, k) base steps along each
@@ -250,30 +253,28 @@ def _first_derivatives(ev, X, dirs, method, acc, h, levels, bounds, max_memory, 
         W[sel, :len(o)] = w
         W0[sel] = w0
     L = levels
-    hl = h[None] / (2.0 ** np.arange(L))[:, None, None]                  # (L, N, k)
+    hl = np.ascontiguousarray(h[None] / (2.0 ** np.arange(L))[:, None, None])  # (L, N, k)
     rows = 1 + L * k * K
+    axes = k == n and np.array_equal(dirs[0], np.eye(n)) and dirs.strides[0] == 0
+    D3 = np.zeros((0, 0, 0)) if axes else np.ascontiguousarray(dirs)
     vals = f0_all = None
     for a, b in _chunks(N, rows, n, max_memory):
         Nc = b - a
-        Xc = X[a:b]
-        disp = hl[:, a:b, :, None] * OFF[None, a:b]                       # (L, Nc, k, K)
-        P = Xc[None, :, None, None, :] + disp[..., None] * dirs[None, a:b, :, None, :]
-        P = np.concatenate([Xc[:, None, :], np.moveaxis(P, 0, 1).reshape(Nc, -1, n)], axis=1)
+        P = np.empty((Nc, rows, n))
+        _pk.layout(np.ascontiguousarray(X[a:b]), D3 if axes else D3[a:b], OFF[a:b],
+                   np.ascontiguousarray(hl[:, a:b]), P, nthreads)
         Fv = ev(P.reshape(-1, n))
-        Fv = Fv.reshape((Nc, rows) + Fv.shape[1:])
-        tail = Fv.shape[2:]
-        ex = (1,) * len(tail)
-        f0 = Fv[:, 0]
-        Fs = np.moveaxis(Fv[:, 1:].reshape((Nc, L, k, K) + tail), 1, 0)    # (L, Nc, k, K, ...)
+        tail = Fv.shape[1:]
+        Fm = np.ascontiguousarray(Fv.reshape(Nc, rows, -1), dtype=np.float64)
+        D = np.empty((L, Nc, k, Fm.shape[2]))
         with np.errstate(invalid="ignore", over="ignore"):
-            S = np.sum(W[None, a:b].reshape((1, Nc, k, K) + ex) * Fs, axis=3)
-            S = S + W0[None, a:b].reshape((1, Nc, k) + ex) * f0.reshape((1, Nc, 1) + tail)
-            D = S / hl[:, a:b].reshape((L, Nc, k) + ex) ** order
+            _pk.combine(Fm, W[a:b], W0[a:b], np.ascontiguousarray(hl[:, a:b]), order, D,
+                        nthreads)
         if vals is None:
             vals = np.empty((L, N, k) + tail)
             f0_all = np.empty((N,) + tail)
-        vals[:, a:b] = D
-        f0_all[a:b] = f0
+        vals[:, a:b] = D.reshape((L, Nc, k) + tail)
+        f0_all[a:b] = Fm[:, 0].reshape((Nc,) + tail)
     ex = (1,) * (vals.ndim - 3)
     wsum = (np.sum(np.abs(W), axis=2) + np.abs(W0)).reshape((N, k) + ex)
     f0s = np.abs(f0_all).reshape((N, 1) + f0_all.shape[1:])
@@ -355,8 +356,8 @@ def _setup(f, x, method, acc, max_memory, num_threads, args, kwargs, vectorized,
     method = _method(method, allowed)
     acc = V.check_acc(acc)
     mm = _max_memory(max_memory)
-    V.num_threads(num_threads)
     ev = _Evaluator(f, args, kwargs, vectorized, complex_ok=method == "complex")
+    ev.nthreads = V.num_threads(num_threads)
     return X, single, method, acc, mm, ev
 
 
@@ -399,7 +400,8 @@ def gradient(f, x, *, args=(), kwargs=None, method="central", acc=2, step=None,
     else:
         h = _default_step(X, _base_c(1, acc, L, method != "central"), _user_step(step, X))
     dirs = np.broadcast_to(np.eye(n), (N, n, n))
-    value, err, st, nfev = _first_derivatives(ev, X, dirs, method, acc, h, L, bnd, mm)
+    value, err, st, nfev = _first_derivatives(ev, X, dirs, method, acc, h, L, bnd, mm,
+                                                 ev.nthreads)
     if ev.m:
         raise ValueError(f"f returned shape (M, {ev.m}); gradient needs a scalar function "
                          f"returning (M,) — use jacobian for vector functions")
@@ -432,7 +434,8 @@ def jacobian(f, x, *, args=(), kwargs=None, method="central", acc=2, step=None,
     else:
         h = _default_step(X, _base_c(1, acc, L, method != "central"), _user_step(step, X))
     dirs = np.broadcast_to(np.eye(n), (N, n, n))
-    value, err, st, nfev = _first_derivatives(ev, X, dirs, method, acc, h, L, bnd, mm)
+    value, err, st, nfev = _first_derivatives(ev, X, dirs, method, acc, h, L, bnd, mm,
+                                                 ev.nthreads)
     if value.ndim == 2:          # scalar f: one row
         value, err, st = value[:, None], err[:, None], st[:, None]
     else:                        # (N, n, m) -> (N, m, n)
@@ -476,7 +479,7 @@ def directional(f, x, v, *, normalize=True, args=(), kwargs=None, method="centra
     else:
         h = _base_c(1, acc, L, method != "central") * scale
     value, err, st, nfev = _first_derivatives(ev, X, unit[:, None, :], method, acc, h, L, bnd,
-                                              mm)
+                                              mm, ev.nthreads)
     value, err, st = value[:, 0], err[:, 0], st[:, 0]
     if not normalize:
         fac = norm if value.ndim == 1 else norm[:, None]
@@ -519,7 +522,7 @@ def derivative(f, x, order=1, *, args=(), kwargs=None, method="central", acc=2, 
     else:
         h = _default_step(X, _base_c(order, acc, L, method != "central"), _user_step(step, X))
     value, err, st, nfev = _first_derivatives(ev, X, np.ones((X.shape[0], 1, 1)), method,
-                                              acc, h, L, bnd, mm, order=order)
+                                              acc, h, L, bnd, mm, ev.nthreads, order=order)
     if ev.m:
         raise ValueError(f"f returned shape (M, {ev.m}); derivative needs an elementwise "
                          f"function returning (M,)")
