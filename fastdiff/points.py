@@ -10,8 +10,8 @@ with the smallest estimated error is kept.
 
 The layout and combination of first-derivative stencils (gradient,
 jacobian, directional, derivative) run in Cython/OpenMP kernels
-(``_kernels/_points.pyx``); Hessians and Laplacians are still laid out with
-NumPy.
+(``_kernels/_points.pyx``), as does the layout of second-derivative stencils
+(hessian, laplacian), whose values are then combined with NumPy.
 """
 from __future__ import annotations
 
@@ -548,23 +548,14 @@ def _second_levels(ev, X, h, L, mm, pairs):
     N, n = X.shape
     npairs = len(pairs)
     rows = 1 + L * (2 * n + 4 * npairs)
+    I = np.array([p[0] for p in pairs], dtype=np.intp)
+    J = np.array([p[1] for p in pairs], dtype=np.intp)
     f0_all = Fd_all = Fm_all = None
     for a, b in _chunks(N, rows, n, mm):
-        Xc = X[a:b]
         Nc = b - a
-        pts = [Xc[:, None, :]]
-        for lev in range(L):
-            hl = h[a:b] / 2.0 ** lev                                       # (Nc, n)
-            E = np.eye(n)[None] * hl[:, :, None]                           # (Nc, n, n)
-            pts.append(Xc[:, None, :] - E)
-            pts.append(Xc[:, None, :] + E)
-            if npairs:
-                I = np.array([p[0] for p in pairs])
-                J = np.array([p[1] for p in pairs])
-                Ei, Ej = E[:, I, :], E[:, J, :]
-                pts += [Xc[:, None, :] + Ei + Ej, Xc[:, None, :] + Ei - Ej,
-                        Xc[:, None, :] - Ei + Ej, Xc[:, None, :] - Ei - Ej]
-        P = np.concatenate(pts, axis=1)                                    # (Nc, rows, n)
+        P = np.empty((Nc, rows, n))
+        _pk.layout2(np.ascontiguousarray(X[a:b]), np.ascontiguousarray(h[a:b]), L, I, J, P,
+                    ev.nthreads)
         Fv = ev(P.reshape(-1, n))
         Fv = Fv.reshape((Nc, rows) + Fv.shape[1:])
         tail = Fv.shape[2:]

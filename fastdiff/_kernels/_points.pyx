@@ -63,3 +63,47 @@ def combine(const double[:, :, ::1] F,    # IN  (N, 1 + L*k*K, m) values
                         r = 1 + (l * k + j) * K + t
                         s = s + W[i, j, t] * F[i, r, q]
                     D[l, i, j, q] = s / hp
+
+
+def layout2(const double[:, ::1] X,       # IN  (N, n) points
+            const double[:, ::1] h,       # IN  (N, n) base steps
+            int L,                        # levels (steps h / 2^l)
+            const Py_ssize_t[::1] I,      # IN  (npairs,) first axis of each mixed pair
+            const Py_ssize_t[::1] J,      # IN  (npairs,) second axis
+            double[:, :, ::1] P,          # OUT (N, 1 + L*(2n + 4*npairs), n)
+            int nthreads):
+    """Second-derivative stencil points: x; then per level x - h_i e_i (i < n),
+    x + h_i e_i, and for each pair (i, j): x + h_i e_i + h_j e_j, x + h_i e_i -
+    h_j e_j, x - h_i e_i + h_j e_j, x - h_i e_i - h_j e_j (four blocks)."""
+    cdef Py_ssize_t N = X.shape[0], n = X.shape[1], npairs = I.shape[0]
+    cdef Py_ssize_t per = 2 * n + 4 * npairs
+    cdef Py_ssize_t i, l, a, c, r, q, ii, jj
+    cdef double scale, hi, hj
+    if N == 0:
+        return
+    for i in prange(N, nogil=True, schedule="static", num_threads=nthreads):
+        for r in range(1 + L * per):
+            for c in range(n):
+                P[i, r, c] = X[i, c]
+        for l in range(L):
+            scale = 1.0
+            for a in range(l):
+                scale = scale * 0.5
+            r = 1 + l * per
+            for a in range(n):
+                P[i, r + a, a] = X[i, a] - h[i, a] * scale
+                P[i, r + n + a, a] = X[i, a] + h[i, a] * scale
+            r = r + 2 * n
+            for q in range(npairs):
+                ii = I[q]
+                jj = J[q]
+                hi = h[i, ii] * scale
+                hj = h[i, jj] * scale
+                P[i, r + q, ii] = X[i, ii] + hi
+                P[i, r + q, jj] = X[i, jj] + hj
+                P[i, r + npairs + q, ii] = X[i, ii] + hi
+                P[i, r + npairs + q, jj] = X[i, jj] - hj
+                P[i, r + 2 * npairs + q, ii] = X[i, ii] - hi
+                P[i, r + 2 * npairs + q, jj] = X[i, jj] + hj
+                P[i, r + 3 * npairs + q, ii] = X[i, ii] - hi
+                P[i, r + 3 * npairs + q, jj] = X[i, jj] - hj
