@@ -107,8 +107,12 @@ def _bounds(bounds, X):
     except (TypeError, ValueError):
         raise TypeError("bounds must be a pair (lower, upper)") from None
     n = X.shape[1]
-    lo = np.broadcast_to(np.asarray(lo, dtype=np.float64), (n,)).copy()
-    hi = np.broadcast_to(np.asarray(hi, dtype=np.float64), (n,)).copy()
+    try:
+        lo = np.broadcast_to(np.asarray(lo, dtype=np.float64), (n,)).copy()
+        hi = np.broadcast_to(np.asarray(hi, dtype=np.float64), (n,)).copy()
+    except (ValueError, TypeError):
+        raise ValueError(f"bounds must be scalars or arrays of length {n} (one per "
+                         f"coordinate), got {bounds!r}") from None
     if np.any(~(lo < hi)):
         raise ValueError("bounds must have lower < upper in every coordinate")
     if np.any(X < lo) or np.any(X > hi):
@@ -279,7 +283,7 @@ def _first_derivatives(ev, X, dirs, method, acc, h, levels, bounds, max_memory, 
     wsum = (np.sum(np.abs(W), axis=2) + np.abs(W0)).reshape((N, k) + ex)
     f0s = np.abs(f0_all).reshape((N, 1) + f0_all.shape[1:])
     hh = h.reshape((N, k) + ex)
-    with np.errstate(invalid="ignore", over="ignore"):
+    with np.errstate(invalid="ignore", over="ignore", divide="ignore"):
         if L == 1:
             value = vals[0]
             err = _SAFETY * _EPS * wsum * f0s / hh ** order
@@ -341,6 +345,18 @@ def _fit_bounds(X, dirs, h, bounds, base_offs, span):
     return kinds, h
 
 
+def _empty(ev, n, kind, full_output, single=False):
+    """Results for a batch of no points: f is called once on an empty batch
+    to learn whether it is vector-valued."""
+    ev(np.empty((0, n)))
+    mshape = (ev.m,) if ev.m else ()
+    shape = {"gradient": (0, n), "jacobian": (0, max(ev.m, 1), n),
+             "hessian": (0,) + mshape + (n, n), "laplacian": (0,) + mshape,
+             "directional": (0,) + mshape}[kind]
+    z = np.empty(shape)
+    return Result(z, z.copy(), z.copy(), 0, np.empty(shape, dtype=bool)) if full_output else z
+
+
 def _finish(value, err, step, nfev, full_output):
     if not full_output:
         return value
@@ -393,6 +409,8 @@ def gradient(f, x, *, args=(), kwargs=None, method="central", acc=2, step=None,
     X, single, method, acc, mm, ev = _setup(f, x, method, acc, max_memory, num_threads,
                                             args, kwargs, vectorized)
     N, n = X.shape
+    if N == 0:
+        return _empty(ev, n, "gradient", full_output)
     L = 1 if method == "complex" else _levels(adaptive, 1, "first")
     bnd = _bounds(bounds, X)
     if method == "complex":
@@ -427,6 +445,8 @@ def jacobian(f, x, *, args=(), kwargs=None, method="central", acc=2, step=None,
     X, single, method, acc, mm, ev = _setup(f, x, method, acc, max_memory, num_threads,
                                             args, kwargs, vectorized)
     N, n = X.shape
+    if N == 0:
+        return _empty(ev, n, "jacobian", full_output)
     L = 1 if method == "complex" else _levels(adaptive, 1, "first")
     bnd = _bounds(bounds, X)
     if method == "complex":
@@ -461,6 +481,8 @@ def directional(f, x, v, *, normalize=True, args=(), kwargs=None, method="centra
     X, single, method, acc, mm, ev = _setup(f, x, method, acc, max_memory, num_threads,
                                             args, kwargs, vectorized)
     N, n = X.shape
+    if N == 0:
+        return _empty(ev, n, "directional", full_output)
     d = np.asarray(v, dtype=np.float64)
     if d.shape not in ((n,), (N, n)):
         raise ValueError(f"v has shape {d.shape}, but needs shape ({n},) or ({N}, {n})")
@@ -515,6 +537,10 @@ def derivative(f, x, order=1, *, args=(), kwargs=None, method="central", acc=2, 
 
     X, _, method, acc, mm, ev = _setup(g, flat, method, acc, max_memory, num_threads, args,
                                        kwargs, vectorized)
+    if X.shape[0] == 0:
+        z = np.empty(shape)
+        return Result(z, z.copy(), z.copy(), 0, np.empty(shape, dtype=bool)) \
+            if full_output else z
     L = 1 if method == "complex" else _levels(adaptive, order, "first")
     bnd = _bounds(bounds, X)
     if method == "complex":
@@ -539,7 +565,7 @@ def _squeeze(res, single):
     return res[0]
 
 
-def _second_levels(ev, X, h, L, mm, pairs):
+def _second_levels_all(ev, X, h, L, mm, pairs):
     """f at x, x ± h_i e_i and x ± h_i e_i ± h_j e_j for every level.
 
     Returns (f0 (N[, m]), Fd (L, N, n, 2[, m]) for -,+ along each axis,
@@ -577,16 +603,121 @@ def _second_levels(ev, X, h, L, mm, pairs):
 def _second_setup(f, x, method, acc, max_memory, num_threads, args, kwargs, vectorized,
                   step, adaptive, bounds, what):
     X, single, method, acc, mm, ev = _setup(f, x, method, acc, max_memory, num_threads,
-                                            args, kwargs, vectorized, allowed=("central",))
-    if acc != 2:
-        raise ValueError(f"{what} supports acc=2 (Richardson extrapolation raises the "
-                         f"order), got acc={acc}")
-    if bounds is not None:
-        raise ValueError(f"bounds are not supported by {what} yet")
-    L = 2 if adaptive else 1
-    c = _EPS ** (1.0 / (2 + 2 * (L - 1) + 2))
+                                            args, kwargs, vectorized,
+                                            allowed=("central", "forward", "backward"))
+    bnd = _bounds(bounds, X)
+    L = (2 if what == "hessian" else 3) if adaptive else 1
+    one_sided = method != "central"
+    s_ = 1 if one_sided else 2
+    c = _EPS ** (1.0 / (acc + s_ * (L - 1) + 2))
     h = _default_step(X, c, _user_step(step, X))
-    return X, single, ev, mm, L, h
+    # per coordinate: 0 central, 1 forward, 2 backward
+    base = {"central": 0, "forward": 1, "backward": 2}[method]
+    types = np.full(X.shape, base, dtype=np.int8)
+    if bnd is not None:
+        lo, hi = bnd
+        up, dn = hi - X, X - lo
+        half = acc // 2            # central reach of a second derivative, in steps
+        span = acc + 1             # one-sided reach
+        if base == 0:
+            central = np.minimum(up, dn) >= h * half / 4    # shrink a little, not a lot
+            types = np.where(central, 0, np.where(up >= dn, 1, 2)).astype(np.int8)
+        else:
+            fits = np.where(types == 1, up, dn) >= h * span / 4
+            types = np.where(fits, types, np.where(up >= dn, 1, 2)).astype(np.int8)
+        reach = np.where(types == 0, np.minimum(up, dn) / half,
+                         np.where(types == 1, up, dn) / span)
+        h = np.minimum(h, reach)
+    return X, single, ev, mm, L, h, types, acc, one_sided
+
+
+def _variants(order, acc):
+    """(offsets, weights) of the central, forward and backward stencils."""
+    c = stencil(order, acc)
+    fw = stencil(order, offsets=np.arange(0, acc + order))
+    bw = stencil(order, offsets=-np.arange(0, acc + order)[::-1])
+    return [(st.offsets.astype(np.int64), st.weights) for st in (c, fw, bw)]
+
+
+def _second_plan(types, acc, mixed):
+    """Stencil plan for second derivatives with per-coordinate stencil types.
+
+    Returns (M, C): M (R, n) integer offsets (in steps of each coordinate) of
+    the R evaluation points besides x itself; C (n, n, R + 1) weights, column
+    0 for f(x), so that d2f/dx_i dx_j = C[i, j] . [f(x), f(x + M h)] / (h_i h_j).
+    """
+    n = len(types)
+    d2 = _variants(2, acc)
+    d1 = _variants(1, acc)
+    rows = {}
+
+    def row(vec):
+        key = tuple(int(v) for v in vec)
+        if not any(key):
+            return 0
+        if key not in rows:
+            rows[key] = len(rows) + 1
+        return rows[key]
+
+    entries = []
+    for i in range(n):
+        offs, wts = d2[types[i]]
+        for o, w in zip(offs, wts):
+            if w != 0:
+                v = np.zeros(n, dtype=np.int64)
+                v[i] = o
+                entries.append((i, i, row(v), w))
+    if mixed:
+        for i in range(n):
+            for j in range(i + 1, n):
+                oi, wi = d1[types[i]]
+                oj, wj = d1[types[j]]
+                for a, wa in zip(oi, wi):
+                    for b, wb in zip(oj, wj):
+                        if wa != 0 and wb != 0:
+                            v = np.zeros(n, dtype=np.int64)
+                            v[i], v[j] = a, b
+                            entries.append((i, j, row(v), wa * wb))
+    M = np.zeros((len(rows), n))
+    for key, r in rows.items():
+        M[r - 1] = key
+    C = np.zeros((n, n, len(rows) + 1))
+    for i, j, r, w in entries:
+        C[i, j, r] += w
+        if i != j:
+            C[j, i, r] += w
+    return M, C
+
+
+def _second_generic(ev, X, h, types, acc, L, mixed, mm):
+    """Hessian levels (L, N, n, n[, m]) and f(x) for points that share one
+    row of stencil types (one plan, laid out for all of them at once)."""
+    N, n = X.shape
+    M, C = _second_plan(types, acc, mixed)
+    R = M.shape[0]
+    Hs = f0s = None
+    for a, b in _chunks(N, 1 + L * R, n, mm):
+        Xc, hc = X[a:b], h[a:b]
+        Nc = b - a
+        P = [Xc[:, None, :]]
+        for lev in range(L):
+            P.append(Xc[:, None, :] + M[None] * (hc / 2.0 ** lev)[:, None, :])
+        P = np.concatenate(P, axis=1)
+        F = ev(P.reshape(-1, n))
+        F = F.reshape((Nc, 1 + L * R) + F.shape[1:])
+        tail = F.shape[2:]
+        if Hs is None:
+            Hs = np.empty((L, N, n, n) + tail)
+            f0s = np.empty((N,) + tail)
+        f0s[a:b] = F[:, 0]
+        for lev in range(L):
+            Fl = np.concatenate([F[:, :1], F[:, 1 + lev * R:1 + (lev + 1) * R]], axis=1)
+            hl = hc / 2.0 ** lev
+            with np.errstate(invalid="ignore", over="ignore", divide="ignore"):
+                num = np.einsum("ijr,nr...->nij...", C, Fl)
+                den = (hl[:, :, None] * hl[:, None, :]).reshape((Nc, n, n) + (1,) * len(tail))
+                Hs[lev, a:b] = num / den
+    return Hs, f0s, 1 + L * R
 
 
 def hessian(f, x, *, args=(), kwargs=None, method="central", acc=2, step=None,
@@ -606,39 +737,115 @@ def hessian(f, x, *, args=(), kwargs=None, method="central", acc=2, step=None,
     array([[   6.,   -2.],
            [  -2., -480.]])
     """
-    X, single, ev, mm, L, h = _second_setup(f, x, method, acc, max_memory, num_threads,
-                                            args, kwargs, vectorized, step, adaptive,
-                                            bounds, "hessian")
+    X, single, ev, mm, L, h, types, acc, one_sided = _second_setup(
+        f, x, method, acc, max_memory, num_threads, args, kwargs, vectorized, step, adaptive,
+        bounds, "hessian")
+    if X.shape[0] == 0:
+        return _empty(ev, X.shape[1], "hessian", full_output)
+    value, err, step_arr, nfev, f0 = _second_all(ev, X, h, types, acc, L, mm, True)
     N, n = X.shape
-    pairs = [(i, j) for i in range(n) for j in range(i + 1, n)]
-    f0, Fd, Fm, rows = _second_levels(ev, X, h, L, mm, pairs)
-    tail = f0.shape[1:]
+    tail = value.shape[3:]
     ex = (1,) * len(tail)
-    hl = h[None] / (2.0 ** np.arange(L))[:, None, None]                    # (L, N, n)
-    with np.errstate(invalid="ignore", over="ignore"):
-        diag = (Fd[:, :, :, 0] - 2 * f0[None, :, None] + Fd[:, :, :, 1]) / (
-            hl.reshape(hl.shape + ex) ** 2)
-        H = np.empty((L, N, n, n) + tail)
-        H[:, :, np.arange(n), np.arange(n)] = diag
-        for t, (i, j) in enumerate(pairs):
-            mixed = (Fm[:, :, t, 0] - Fm[:, :, t, 1] - Fm[:, :, t, 2] + Fm[:, :, t, 3]) / (
-                4 * (hl[:, :, i] * hl[:, :, j]).reshape((L, N) + ex))
-            H[:, :, i, j] = mixed
-            H[:, :, j, i] = mixed
-    value, err, lev = _richardson(H, 2, False)
-    with np.errstate(invalid="ignore", over="ignore"):
-        hmin = np.min(h, axis=1) / 2.0 ** (L - 1)
-        rounding = 4 * _EPS * np.abs(f0)[:, None, None] / hmin.reshape((N, 1, 1) + ex) ** 2 \
-            if not tail else 4 * _EPS * np.abs(f0)[:, None, None, :] / \
-            hmin.reshape((N, 1, 1, 1)) ** 2
+    with np.errstate(invalid="ignore", over="ignore", divide="ignore"):
+        hmin = (np.min(h, axis=1) / 2.0 ** (L - 1)).reshape((N, 1, 1) + ex)
+        rounding = 4 * _EPS * np.abs(f0).reshape((N, 1, 1) + tail) / hmin ** 2
         err = _SAFETY * (err + rounding)
-    step_arr = np.broadcast_to((np.min(h, axis=1)).reshape((N, 1, 1) + ex),
-                               value.shape) / 2.0 ** lev
     if tail:  # (N, n, n, m) -> (N, m, n, n)
         value, err, step_arr = (np.moveaxis(a, -1, 1) for a in (value, err, step_arr))
-    nfev = 1 + L * (2 * n + 4 * len(pairs))
     res = _finish(value, err, np.ascontiguousarray(step_arr), nfev, full_output)
     return _squeeze(res, single)
+
+
+def _laplacian_levels(ev, X, h, types, acc, L, mm):
+    """Laplacian levels summed before extrapolation: (value, raw error, step,
+    nfev, f(x))."""
+    N, n = X.shape
+    fast = np.all(types == 0, axis=1) if acc == 2 else np.zeros(N, dtype=bool)
+    parts = []
+    nfev = 0
+    if np.any(fast):
+        fi = np.flatnonzero(fast)
+        f0, Fd, _, rows = _second_levels_all(ev, X[fi], h[fi], L, mm, [])
+        tail = f0.shape[1:]
+        ex = (1,) * len(tail)
+        hl = h[fi][None] / (2.0 ** np.arange(L))[:, None, None]
+        with np.errstate(invalid="ignore", over="ignore", divide="ignore"):
+            lap = np.sum((Fd[:, :, :, 0] - 2 * f0[None, :, None] + Fd[:, :, :, 1])
+                         / hl.reshape(hl.shape + ex) ** 2, axis=2)
+        parts.append((fi, lap, f0, False))
+        nfev = max(nfev, rows)
+    rest = np.flatnonzero(~fast)
+    if len(rest):
+        kinds, inv = np.unique(types[rest], axis=0, return_inverse=True)
+        for g, row in enumerate(kinds):
+            gi = rest[np.asarray(inv).ravel() == g]
+            Hg, f0g, cnt = _second_generic(ev, X[gi], h[gi], row, acc, L, False, mm)
+            parts.append((gi, np.trace(Hg, axis1=2, axis2=3), f0g, bool(np.any(row != 0))))
+            nfev = max(nfev, cnt)
+    tail = parts[0][2].shape[1:]
+    value = np.empty((N,) + tail)
+    err = np.empty((N,) + tail)
+    lev = np.zeros((N,) + tail, dtype=np.int64)
+    f0 = np.empty((N,) + tail)
+    for gi, lap, f0g, one_sided in parts:
+        value[gi], err[gi], lev[gi] = _richardson(lap, acc, one_sided)
+        f0[gi] = f0g
+    step_arr = np.broadcast_to(np.min(h, axis=1).reshape((N,) + (1,) * len(tail)),
+                               value.shape) / 2.0 ** lev
+    return value, err, step_arr, nfev, f0
+
+
+def _second_all(ev, X, h, types, acc, L, mm, mixed):
+    """Hessian (mixed=True) or its diagonal (False) at every point, Richardson
+    extrapolated: (value (N, n, n[, m]), raw error, step, nfev, f(x)).
+
+    Points whose coordinates all take central acc=2 stencils use the Cython
+    layout (2n^2 + 1 evaluations per level); the others are grouped by their
+    row of stencil types and laid out from a plan (``_second_plan``)."""
+    N, n = X.shape
+    pairs = [(i, j) for i in range(n) for j in range(i + 1, n)] if mixed else []
+    fast = np.all(types == 0, axis=1) if acc == 2 else np.zeros(N, dtype=bool)
+    groups = []
+    nfev = 0
+    if np.any(fast):
+        fi = np.flatnonzero(fast)
+        f0, Fd, Fm, rows = _second_levels_all(ev, X[fi], h[fi], L, mm, pairs)
+        tail = f0.shape[1:]
+        ex = (1,) * len(tail)
+        hl = h[fi][None] / (2.0 ** np.arange(L))[:, None, None]
+        Hf = np.full((L, len(fi), n, n) + tail, np.nan)
+        with np.errstate(invalid="ignore", over="ignore", divide="ignore"):
+            Hf[:, :, np.arange(n), np.arange(n)] = (
+                Fd[:, :, :, 0] - 2 * f0[None, :, None] + Fd[:, :, :, 1]) / (
+                hl.reshape(hl.shape + ex) ** 2)
+            for t, (i, j) in enumerate(pairs):
+                mixed_ij = (Fm[:, :, t, 0] - Fm[:, :, t, 1] - Fm[:, :, t, 2]
+                            + Fm[:, :, t, 3]) / (4 * (hl[:, :, i] * hl[:, :, j]).reshape(
+                                (L, len(fi)) + ex))
+                Hf[:, :, i, j] = mixed_ij
+                Hf[:, :, j, i] = mixed_ij
+        groups.append((fi, Hf, f0, False))
+        nfev = max(nfev, rows)
+    rest = np.flatnonzero(~fast)
+    if len(rest):
+        kinds, inv = np.unique(types[rest], axis=0, return_inverse=True)
+        for g, row in enumerate(kinds):
+            gi = rest[np.asarray(inv).ravel() == g]
+            Hg, f0g, cnt = _second_generic(ev, X[gi], h[gi], row, acc, L, mixed, mm)
+            groups.append((gi, Hg, f0g, bool(np.any(row != 0))))
+            nfev = max(nfev, cnt)
+    tail = groups[0][2].shape[1:]
+    value = np.empty((N, n, n) + tail)
+    err = np.empty((N, n, n) + tail)
+    lev = np.zeros((N, n, n) + tail, dtype=np.int64)
+    f0 = np.empty((N,) + tail)
+    for gi, Hg, f0g, one_sided in groups:
+        value[gi], err[gi], lev[gi] = _richardson(Hg, acc, one_sided)
+        f0[gi] = f0g
+    ex = (1,) * len(tail)
+    step_arr = np.broadcast_to(np.min(h, axis=1).reshape((N, 1, 1) + ex),
+                               value.shape) / 2.0 ** lev
+    return value, err, step_arr, nfev, f0
 
 
 def laplacian(f, x, *, args=(), kwargs=None, method="central", acc=2, step=None,
@@ -655,26 +862,18 @@ def laplacian(f, x, *, args=(), kwargs=None, method="central", acc=2, step=None,
     >>> round(float(fd.points.laplacian(f, [1.0, 2.0, 3.0])), 8)
     6.0
     """
-    X, single, ev, mm, L, h = _second_setup(f, x, method, acc, max_memory, num_threads,
-                                            args, kwargs, vectorized, step, adaptive,
-                                            bounds, "laplacian")
-    L = 3 if adaptive else 1
-    c = _EPS ** (1.0 / (2 + 2 * (L - 1) + 2))
-    h = _default_step(X, c, _user_step(step, X))
+    X, single, ev, mm, L, h, types, acc, one_sided = _second_setup(
+        f, x, method, acc, max_memory, num_threads, args, kwargs, vectorized, step, adaptive,
+        bounds, "laplacian")
+    if X.shape[0] == 0:
+        return _empty(ev, X.shape[1], "laplacian", full_output)
     N, n = X.shape
-    f0, Fd, _, rows = _second_levels(ev, X, h, L, mm, [])
-    tail = f0.shape[1:]
+    # the diagonal of each Richardson level, summed, then extrapolated
+    value, err, step_arr, nfev, f0 = _laplacian_levels(ev, X, h, types, acc, L, mm)
+    tail = value.shape[1:]
     ex = (1,) * len(tail)
-    hl = h[None] / (2.0 ** np.arange(L))[:, None, None]
-    with np.errstate(invalid="ignore", over="ignore"):
-        d2 = (Fd[:, :, :, 0] - 2 * f0[None, :, None] + Fd[:, :, :, 1]) / \
-            hl.reshape(hl.shape + ex) ** 2
-        lap = np.sum(d2, axis=2)                                           # (L, N[, m])
-    value, err, lev = _richardson(lap, 2, False)
-    with np.errstate(invalid="ignore", over="ignore"):
+    with np.errstate(invalid="ignore", over="ignore", divide="ignore"):
         hmin = (np.min(h, axis=1) / 2.0 ** (L - 1)).reshape((N,) + ex)
         err = _SAFETY * (err + 4 * n * _EPS * np.abs(f0) / hmin ** 2)
-    step_arr = np.broadcast_to(np.min(h, axis=1).reshape((N,) + ex), value.shape) / 2.0 ** lev
-    nfev = 1 + L * 2 * n
     res = _finish(value, err, np.ascontiguousarray(step_arr), nfev, full_output)
     return _squeeze(res, single)

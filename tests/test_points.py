@@ -10,7 +10,6 @@ exceptions, wrong shapes, NaN isolation, chunking, shapes, bad arguments).
 import numpy as np
 import pytest
 
-import fastdiff as fd
 from fastdiff import points as P
 
 N_DIM = 10
@@ -235,6 +234,25 @@ class TestAccuracy:
         err = rel_rows(H, h(X_PTS))
         assert np.median(err) <= 1e-6, (name, np.median(err))
         assert err.max() <= 1e-4, (name, err.max(), X_PTS[err.argmax()])
+
+    @pytest.mark.parametrize("kw", [{"acc": 4}, {"method": "forward"}, {"method": "backward"}],
+                             ids=["acc4", "forward", "backward"])
+    @pytest.mark.parametrize("name", ["exp", "tanh_net"])
+    def test_hessian_other_settings(self, name, kw):
+        # acc and method are common keyword arguments (SPEC); only "complex"
+        # is restricted to first derivatives
+        f, _, h = FUNCS[name]
+        err = rel_rows(P.hessian(f, X_PTS[:50], **kw), h(X_PTS[:50]))
+        assert np.median(err) <= 1e-6, (name, kw, np.median(err))
+
+    @pytest.mark.parametrize("kw", [{"acc": 4}, {"method": "forward"}, {"method": "backward"}],
+                             ids=["acc4", "forward", "backward"])
+    def test_laplacian_other_settings(self, kw):
+        L = P.laplacian(f_nn, X_PTS[:50], **kw)
+        Ht = h_nn(X_PTS[:50])
+        scale = np.abs(np.diagonal(Ht, axis1=1, axis2=2)).sum(axis=1)
+        err = np.abs(L - np.trace(Ht, axis1=1, axis2=2)) / scale
+        assert np.median(err) <= 1e-7, (kw, np.median(err))
 
     @pytest.mark.parametrize("name", FNAMES)
     def test_hessian_symmetric(self, name):
@@ -615,31 +633,68 @@ class TestBounds:
         assert err.max() <= 1e-7, err.max()
 
     @pytest.mark.parametrize("box", list(BOXES))
-    def test_hessian_laplacian_inside(self, box):
+    def test_hessian_inside(self, box):
+        lo, hi = BOXES[box]
+        f, _ = _make_boxed(lo, hi)
+        X = _box_points(lo, hi)
+        H = P.hessian(f, X, bounds=(lo, hi))
+        err = rel_rows(H, h_box(X))
+        assert np.median(err) <= 1e-6 and err.max() <= 1e-5, (np.median(err), err.max())
+
+    @pytest.mark.parametrize("box", list(BOXES))
+    def test_laplacian_inside(self, box):
         lo, hi = BOXES[box]
         f, _ = _make_boxed(lo, hi)
         X = _box_points(lo, hi)
         Ht = h_box(X)
-        H = P.hessian(f, X, bounds=(lo, hi))
-        err = rel_rows(H, Ht)
-        assert np.median(err) <= 1e-6 and err.max() <= 1e-5, (np.median(err), err.max())
         L = P.laplacian(f, X, bounds=(lo, hi))
         scale = np.abs(np.diagonal(Ht, axis1=1, axis2=2)).sum(axis=1)
         lerr = np.abs(L - np.trace(Ht, axis1=1, axis2=2)) / scale
         assert np.median(lerr) <= 1e-8 and lerr.max() <= 1e-5, (np.median(lerr), lerr.max())
 
     @pytest.mark.parametrize("box", list(BOXES))
-    def test_jacobian_directional_derivative_inside(self, box):
+    def test_jacobian_inside(self, box):
         lo, hi = BOXES[box]
-        f, F = _make_boxed(lo, hi)
+        _, F = _make_boxed(lo, hi)
         X = _box_points(lo, hi)
         Jt = np.stack([g_exp(X), g_sincos(X), g_log(X)], axis=1)
         err = rel_rows(P.jacobian(F, X, bounds=(lo, hi)), Jt)
         assert err.max() <= 1e-7, err.max()
+
+    @pytest.mark.parametrize("box", list(BOXES))
+    def test_directional_inside(self, box):
+        lo, hi = BOXES[box]
+        f, _ = _make_boxed(lo, hi)
+        X = _box_points(lo, hi)
         v = np.linspace(-1, 1, N_DIM)
+        # keep the points whose line along +-v stays in the box for a length >= 0.02
+        # (at a corner the line may leave the box both ways: see the next test)
+        def room(s):
+            with np.errstate(divide="ignore", invalid="ignore"):
+                t = np.where(s * v > 0, (hi - X) / (s * v), np.where(s * v < 0, (lo - X) / (s * v), np.inf))
+            return t.min(axis=1)
+        keep = np.maximum(room(1.0), room(-1.0)) >= 0.02
+        assert keep.sum() >= 20
+        X = X[keep]
         d = P.directional(f, X, v, bounds=(lo, hi))
         true = g_box(X) @ (v / np.linalg.norm(v))
         np.testing.assert_allclose(d, true, rtol=1e-7, atol=1e-7 * np.abs(g_box(X)).max())
+
+    def test_directional_line_leaves_box_both_ways(self):
+        # at the corner (0, 0) of [0, 1]^2 the line along (1, -1) leaves the box
+        # in both directions: an error naming the problem, or NaN with
+        # success False -- never a silent number, never a stray RuntimeWarning
+        f, _ = _make_boxed(0.0, 1.0)
+        g = lambda X: f(np.hstack([X, np.full((len(X), N_DIM - 2), 0.5)]))
+        X = np.array([[0.0, 0.0], [0.5, 0.5]])
+        try:
+            r = P.directional(g, X, np.array([1.0, -1.0]), bounds=(0.0, 1.0),
+                              full_output=True)
+        except ValueError as e:
+            assert "bound" in str(e) or "v" in str(e)
+            return
+        assert not np.isfinite(r.value[0]) and not r.success[0]
+        assert np.isfinite(r.value[1]) and r.success[1]
 
     def test_one_dimensional_derivative_inside(self):
         def f(x):
@@ -1008,6 +1063,23 @@ class TestShapes:
         np.testing.assert_array_equal(G_list, G_arr)
         np.testing.assert_allclose(G_arr, [[4, 1], [24, 9]], rtol=1e-10)
 
+    @pytest.mark.parametrize("kind", ["gradient", "hessian", "laplacian", "jacobian",
+                                      "derivative"])
+    def test_empty_batch(self, kind):
+        # N = 0 points: an empty result of the right shape (NumPy convention),
+        # or at least a ValueError naming x -- never an IndexError/AttributeError
+        f = {"jacobian": lambda X: np.stack([X[:, 0], X[:, 1]], -1),
+             "derivative": np.sin}.get(kind, lambda X: _rowsum(np.sin(X)))
+        x = np.zeros((0, 4))
+        expect = {"gradient": (0, 4), "hessian": (0, 4, 4), "laplacian": (0,),
+                  "jacobian": (0, 2, 4), "derivative": (0, 4)}[kind]
+        try:
+            out = getattr(P, kind)(f, x)
+        except ValueError as e:
+            assert "x" in str(e)
+            return
+        assert out.shape == expect
+
     def test_input_not_modified(self):
         X = X_PTS[:5].copy()
         X0 = X.copy()
@@ -1046,6 +1118,15 @@ class TestStep:
         h = np.full(X.shape, 1e-3)
         np.testing.assert_array_equal(P.gradient(f_exp, X, step=h, adaptive=False),
                                       P.gradient(f_exp, X, step=1e-3, adaptive=False))
+
+    def test_user_step_for_badly_scaled_function(self):
+        # f varies on a scale of 1e-6: the remedy is an absolute base step
+        X = X_PTS[:10, :3] * 1e-6
+        f = lambda X: _rowsum(np.sin(1e6 * X))
+        r = P.gradient(f, X, step=1e-8, full_output=True)
+        true = 1e6 * np.cos(1e6 * X)
+        np.testing.assert_allclose(r.value, true, rtol=1e-9)
+        assert r.success.all()
 
     @pytest.mark.parametrize("method,sign", [("forward", 1), ("backward", -1)])
     def test_one_sided_direction(self, method, sign):
@@ -1109,6 +1190,12 @@ class TestDerivative:
     def test_one_sided(self, method):
         d = P.derivative(np.exp, self.x, method=method)
         np.testing.assert_allclose(d, np.exp(self.x), rtol=1e-8)
+
+    @pytest.mark.parametrize("kw", [{"acc": 4}, {"method": "forward"}, {"method": "backward"}],
+                             ids=["acc4", "forward", "backward"])
+    def test_order2_other_settings(self, kw):
+        np.testing.assert_allclose(P.derivative(np.exp, self.x, order=2, **kw), np.exp(self.x),
+                                   rtol=1e-6)
 
     def test_full_output(self):
         r = P.derivative(np.exp, self.x, full_output=True)
@@ -1244,6 +1331,10 @@ class TestBadArguments:
     def test_bounds_lower_ge_upper(self, bounds):
         with pytest.raises(ValueError, match="bounds"):
             P.gradient(f_exp, np.full((2, 3), 0.5), bounds=bounds)
+
+    def test_bounds_wrong_length(self):
+        with pytest.raises(ValueError, match="bounds"):
+            P.gradient(f_exp, np.full((2, 3), 0.5), bounds=(np.zeros(2), np.ones(2)))
 
     def test_x_outside_bounds(self):
         with pytest.raises(ValueError, match="bounds|x"):
