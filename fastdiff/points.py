@@ -20,7 +20,10 @@ import numbers
 import numpy as np
 
 from . import _validation as V
-from ._kernels import _points as _pk
+import contextlib
+import contextvars
+
+from ._kernels import _points as _compiled
 from ._stencil import stencil
 
 __all__ = ["Result", "derivative", "gradient", "jacobian", "hessian", "laplacian",
@@ -29,6 +32,19 @@ __all__ = ["Result", "derivative", "gradient", "jacobian", "hessian", "laplacian
 _EPS = np.finfo(np.float64).eps
 _METHODS = ("central", "forward", "backward", "complex")
 _SAFETY = 4.0          # multiplies the raw error estimates (coverage)
+
+# the layout/combine kernels: compiled, or the NumPy twins for
+# fastdiff.reference.points (a context variable: safe across threads)
+_KERNELS = contextvars.ContextVar("fastdiff_points_kernels", default=_compiled)
+
+
+@contextlib.contextmanager
+def _using_kernels(kernels):
+    token = _KERNELS.set(kernels)
+    try:
+        yield
+    finally:
+        _KERNELS.reset(token)
 
 
 class Result:
@@ -265,14 +281,14 @@ def _first_derivatives(ev, X, dirs, method, acc, h, levels, bounds, max_memory, 
     for a, b in _chunks(N, rows, n, max_memory):
         Nc = b - a
         P = np.empty((Nc, rows, n))
-        _pk.layout(np.ascontiguousarray(X[a:b]), D3 if axes else D3[a:b], OFF[a:b],
+        _KERNELS.get().layout(np.ascontiguousarray(X[a:b]), D3 if axes else D3[a:b], OFF[a:b],
                    np.ascontiguousarray(hl[:, a:b]), P, nthreads)
         Fv = ev(P.reshape(-1, n))
         tail = Fv.shape[1:]
         Fm = np.ascontiguousarray(Fv.reshape(Nc, rows, -1), dtype=np.float64)
         D = np.empty((L, Nc, k, Fm.shape[2]))
         with np.errstate(invalid="ignore", over="ignore"):
-            _pk.combine(Fm, W[a:b], W0[a:b], np.ascontiguousarray(hl[:, a:b]), order, D,
+            _KERNELS.get().combine(Fm, W[a:b], W0[a:b], np.ascontiguousarray(hl[:, a:b]), order, D,
                         nthreads)
         if vals is None:
             vals = np.empty((L, N, k) + tail)
@@ -580,7 +596,7 @@ def _second_levels_all(ev, X, h, L, mm, pairs):
     for a, b in _chunks(N, rows, n, mm):
         Nc = b - a
         P = np.empty((Nc, rows, n))
-        _pk.layout2(np.ascontiguousarray(X[a:b]), np.ascontiguousarray(h[a:b]), L, I, J, P,
+        _KERNELS.get().layout2(np.ascontiguousarray(X[a:b]), np.ascontiguousarray(h[a:b]), L, I, J, P,
                     ev.nthreads)
         Fv = ev(P.reshape(-1, n))
         Fv = Fv.reshape((Nc, rows) + Fv.shape[1:])

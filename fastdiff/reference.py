@@ -49,7 +49,7 @@ import numpy as np
 from . import _validation as _V
 from ._stencil import fornberg_rows, stencil
 
-__all__ = ["derivative", "gradient", "laplacian", "hessian", "divergence", "curl",
+__all__ = ["points", "derivative", "gradient", "laplacian", "hessian", "divergence", "curl",
            "jacobian", "directional"]
 
 _MODES = {
@@ -317,3 +317,7 @@ def directional(u, direction, *, normalize=True, axes=None, spacing=1.0, acc=2,
         term = d[i] * _derivative_work(u, ax, 1, acc, sp, mode, cv)
         res = term if res is None else res + term
     return _store(res, out, dtype)
+
+
+# the point-batch twins live in their own namespace: fastdiff.reference.points
+from . import _reference_points as points  # noqa: E402
