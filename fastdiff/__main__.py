@@ -154,6 +154,29 @@ def demo(out=sys.stdout, size=96):
     ck.check("laplacian equals 4 at every grid point",
              fd.grid.laplacian(XX**2 + YY**2, spacing=s[1] - s[0]), np.full((20, 20), 4.0), 1e-12)
 
+    print("\nblack-box functions at batches of points (fd.points)", file=out)
+    f1 = lambda p: p[:, 0] ** 2 * p[:, 1] + 3 * np.log(p[:, 0] * p[:, 1])  # noqa: E731
+    P2 = np.random.default_rng(2).uniform(0.5, 2.0, (2000, 2))
+    t = _best_time(lambda: fd.points.gradient(f1, P2), repeat=3)
+    ck.check("gradient of x^2 y + 3 ln(xy) = (2xy + 3/x, x^2 + 3/y)",
+             fd.points.gradient(f1, P2),
+             np.stack([2 * P2[:, 0] * P2[:, 1] + 3 / P2[:, 0], P2[:, 0] ** 2 + 3 / P2[:, 1]],
+                      axis=1), 1e-10, t)
+    f2 = lambda p: np.stack([p[:, 0] ** 2 * p[:, 1], 5 * p[:, 0] + np.sin(p[:, 1])], axis=1)  # noqa: E731
+    x0 = np.array([1.5, 0.5])
+    ck.check("jacobian of (x^2 y, 5x + sin y) = [[2xy, x^2], [5, cos y]]",
+             fd.points.jacobian(f2, x0), np.array([[1.5, 2.25], [5.0, np.cos(0.5)]]), 1e-10)
+    f3 = lambda p: p[:, 0] ** 3 - 2 * p[:, 0] * p[:, 1] - p[:, 1] ** 6  # noqa: E731
+    ck.check("hessian of x^3 - 2xy - y^6 at (1, 2) = [[6, -2], [-2, -480]]",
+             fd.points.hessian(f3, [1.0, 2.0]), np.array([[6.0, -2.0], [-2.0, -480.0]]), 1e-7)
+    f4 = lambda p: np.sum(np.sin(p) * np.exp(0.1 * p), axis=1)  # noqa: E731
+    P10 = np.random.default_rng(3).uniform(-2, 2, (500, 10))
+    ck.check("laplacian vs fastdiff.reference.points", fd.points.laplacian(f4, P10),
+             ref.points.laplacian(f4, P10), 1e-9)
+    r = fd.points.gradient(lambda p: np.sum(np.sin(p), axis=1), P10, method="complex",
+                           full_output=True)
+    ck.check("complex-step gradient of sum(sin) = cos", r.value, np.cos(P10), 1e-14)
+
     print(f"\n{ck.count - ck.failed} of {ck.count} checks passed", file=out)
     return ck.failed
 
