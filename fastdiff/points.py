@@ -228,9 +228,15 @@ def _richardson(D, order_acc, one_sided):
     return value, err, pick + 1
 
 
+# stencil points laid out per call of f, at most (bytes): chunks this size
+# stay below glibc's mmap threshold, so their memory (and f's temporaries) is
+# reused from call to call instead of being faulted in afresh each time
+_CHUNK_BYTES = 8 << 20
+
+
 def _chunks(N, per_point_rows, n, max_memory):
     per_point = max(1, per_point_rows) * max(1, n) * 8
-    size = max(1, int(max_memory // per_point))
+    size = max(1, int(min(max_memory, _CHUNK_BYTES) // per_point))
     return [(a, min(N, a + size)) for a in range(0, N, size)]
 
 
