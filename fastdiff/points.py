@@ -3,7 +3,8 @@
 Points are rows: ``x`` has shape (n,) for one point or (N, n) for N points.
 Every stencil point of every input point in a chunk is laid out in one
 (M, n) array, f is called once per chunk, and the returned values are
-combined with the stencil weights.  With ``adaptive=True`` (default) the
+combined with the stencil weights (the array f receives is reused for the
+next chunk: f must not keep it after returning).  With ``adaptive=True`` (default) the
 derivative is computed at a short geometric sequence of steps (h, h/2, h/4
 for first derivatives) and Richardson-extrapolated; per element the estimate
 with the smallest estimated error is kept.
@@ -234,6 +235,17 @@ def _richardson(D, order_acc, one_sided):
 _CHUNK_BYTES = 8 << 20
 
 
+class _Buffer:
+    """One layout buffer for all the chunks of a call (faulted in once)."""
+
+    def __init__(self, chunks, rows, n):
+        size = max((b - a for a, b in chunks), default=0)
+        self.data = np.empty((size, rows, n))
+
+    def take(self, Nc):
+        return self.data[:Nc]
+
+
 def _chunks(N, per_point_rows, n, max_memory):
     per_point = max(1, per_point_rows) * max(1, n) * 8
     size = max(1, int(min(max_memory, _CHUNK_BYTES) // per_point))
@@ -284,9 +296,11 @@ def _first_derivatives(ev, X, dirs, method, acc, h, levels, bounds, max_memory, 
     axes = k == n and np.array_equal(dirs[0], np.eye(n)) and dirs.strides[0] == 0
     D3 = np.zeros((0, 0, 0)) if axes else np.ascontiguousarray(dirs)
     vals = f0_all = None
-    for a, b in _chunks(N, rows, n, max_memory):
+    chunks = _chunks(N, rows, n, max_memory)
+    buf = _Buffer(chunks, rows, n)
+    for a, b in chunks:
         Nc = b - a
-        P = np.empty((Nc, rows, n))
+        P = buf.take(Nc)
         _KERNELS.get().layout(np.ascontiguousarray(X[a:b]), D3 if axes else D3[a:b], OFF[a:b],
                    np.ascontiguousarray(hl[:, a:b]), P, nthreads)
         Fv = ev(P.reshape(-1, n))
@@ -599,9 +613,11 @@ def _second_levels_all(ev, X, h, L, mm, pairs):
     I = np.array([p[0] for p in pairs], dtype=np.intp)
     J = np.array([p[1] for p in pairs], dtype=np.intp)
     f0_all = Fd_all = Fm_all = None
-    for a, b in _chunks(N, rows, n, mm):
+    chunks = _chunks(N, rows, n, mm)
+    buf = _Buffer(chunks, rows, n)
+    for a, b in chunks:
         Nc = b - a
-        P = np.empty((Nc, rows, n))
+        P = buf.take(Nc)
         _KERNELS.get().layout2(np.ascontiguousarray(X[a:b]), np.ascontiguousarray(h[a:b]), L, I, J, P,
                     ev.nthreads)
         Fv = ev(P.reshape(-1, n))
