@@ -186,10 +186,9 @@ class _Evaluator:
 # the engine: 1-D stencils along directions, Richardson over levels
 # ---------------------------------------------------------------------------
 
-def _levels(adaptive, order, kind):
-    if not adaptive:
-        return 1
-    return 2 if (order == 2 and kind == "hessian") else 3
+def _levels(method, adaptive):
+    """Step levels of a derivative along directions (h, h/2, h/4 adaptive)."""
+    return 1 if method == "complex" or not adaptive else 3
 
 
 def _base_c(order, acc, levels, one_sided):
@@ -447,7 +446,7 @@ def gradient(f, x, *, args=(), kwargs=None, method="central", acc=2, step=None,
     N, n = X.shape
     if N == 0:
         return _empty(ev, n, "gradient", full_output)
-    L = 1 if method == "complex" else _levels(adaptive, 1, "first")
+    L = _levels(method, adaptive)
     bnd = _bounds(bounds, X)
     if method == "complex":
         h = _default_step(X, 1e-20, _user_step(step, X))
@@ -483,7 +482,7 @@ def jacobian(f, x, *, args=(), kwargs=None, method="central", acc=2, step=None,
     N, n = X.shape
     if N == 0:
         return _empty(ev, n, "jacobian", full_output)
-    L = 1 if method == "complex" else _levels(adaptive, 1, "first")
+    L = _levels(method, adaptive)
     bnd = _bounds(bounds, X)
     if method == "complex":
         h = _default_step(X, 1e-20, _user_step(step, X))
@@ -527,7 +526,7 @@ def directional(f, x, v, *, normalize=True, args=(), kwargs=None, method="centra
     if np.any(norm == 0):
         raise ValueError("v must not be the zero vector")
     unit = d / norm[:, None]
-    L = 1 if method == "complex" else _levels(adaptive, 1, "first")
+    L = _levels(method, adaptive)
     bnd = _bounds(bounds, X)
     scale = np.maximum(np.max(np.abs(X), axis=1), 1.0)[:, None]
     if step is not None:
@@ -577,7 +576,7 @@ def derivative(f, x, order=1, *, args=(), kwargs=None, method="central", acc=2, 
         z = np.empty(shape)
         return Result(z, z.copy(), z.copy(), 0, np.empty(shape, dtype=bool)) \
             if full_output else z
-    L = 1 if method == "complex" else _levels(adaptive, order, "first")
+    L = _levels(method, adaptive)
     bnd = _bounds(bounds, X)
     if method == "complex":
         h = _default_step(X, 1e-20, _user_step(step, X))
