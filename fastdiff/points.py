@@ -421,6 +421,27 @@ def _default_step(X, c, step):
 # public functions
 # ---------------------------------------------------------------------------
 
+def _partials(f, x, method, acc, step, adaptive, bounds, max_memory, num_threads, args,
+              kwargs, vectorized, kind, full_output):
+    """First partial derivatives along every coordinate: (value (N, n[, m]),
+    error, step, nfev, single, evaluator), or the result for an empty batch."""
+    X, single, method, acc, mm, ev = _setup(f, x, method, acc, max_memory, num_threads,
+                                            args, kwargs, vectorized)
+    N, n = X.shape
+    if N == 0:
+        return _empty(ev, n, kind, full_output)
+    L = _levels(method, adaptive)
+    bnd = _bounds(bounds, X)
+    if method == "complex":
+        h = _default_step(X, 1e-20, _user_step(step, X))
+    else:
+        h = _default_step(X, _base_c(1, acc, L, method != "central"), _user_step(step, X))
+    dirs = np.broadcast_to(np.eye(n), (N, n, n))
+    value, err, st, nfev = _first_derivatives(ev, X, dirs, method, acc, h, L, bnd, mm,
+                                              ev.nthreads)
+    return value, err, st, nfev, single, ev
+
+
 def gradient(f, x, *, args=(), kwargs=None, method="central", acc=2, step=None,
              adaptive=True, bounds=None, full_output=False, max_memory=256 * 2**20,
              vectorized=True, num_threads=None):
@@ -441,20 +462,11 @@ def gradient(f, x, *, args=(), kwargs=None, method="central", acc=2, step=None,
     >>> np.round(fd.points.gradient(f, [1.0, 2.0]), 10)     # (2xy + 3/x, x^2 + 3/y)
     array([7. , 2.5])
     """
-    X, single, method, acc, mm, ev = _setup(f, x, method, acc, max_memory, num_threads,
-                                            args, kwargs, vectorized)
-    N, n = X.shape
-    if N == 0:
-        return _empty(ev, n, "gradient", full_output)
-    L = _levels(method, adaptive)
-    bnd = _bounds(bounds, X)
-    if method == "complex":
-        h = _default_step(X, 1e-20, _user_step(step, X))
-    else:
-        h = _default_step(X, _base_c(1, acc, L, method != "central"), _user_step(step, X))
-    dirs = np.broadcast_to(np.eye(n), (N, n, n))
-    value, err, st, nfev = _first_derivatives(ev, X, dirs, method, acc, h, L, bnd, mm,
-                                                 ev.nthreads)
+    out = _partials(f, x, method, acc, step, adaptive, bounds, max_memory, num_threads,
+                    args, kwargs, vectorized, "gradient", full_output)
+    if isinstance(out, (np.ndarray, Result)):
+        return out                       # an empty batch
+    value, err, st, nfev, single, ev = out
     if ev.m:
         raise ValueError(f"f returned shape (M, {ev.m}); gradient needs a scalar function "
                          f"returning (M,) — use jacobian for vector functions")
@@ -477,20 +489,11 @@ def jacobian(f, x, *, args=(), kwargs=None, method="central", acc=2, step=None,
     array([[0., 1.],
            [5., 1.]])
     """
-    X, single, method, acc, mm, ev = _setup(f, x, method, acc, max_memory, num_threads,
-                                            args, kwargs, vectorized)
-    N, n = X.shape
-    if N == 0:
-        return _empty(ev, n, "jacobian", full_output)
-    L = _levels(method, adaptive)
-    bnd = _bounds(bounds, X)
-    if method == "complex":
-        h = _default_step(X, 1e-20, _user_step(step, X))
-    else:
-        h = _default_step(X, _base_c(1, acc, L, method != "central"), _user_step(step, X))
-    dirs = np.broadcast_to(np.eye(n), (N, n, n))
-    value, err, st, nfev = _first_derivatives(ev, X, dirs, method, acc, h, L, bnd, mm,
-                                                 ev.nthreads)
+    out = _partials(f, x, method, acc, step, adaptive, bounds, max_memory, num_threads,
+                    args, kwargs, vectorized, "jacobian", full_output)
+    if isinstance(out, (np.ndarray, Result)):
+        return out                       # an empty batch
+    value, err, st, nfev, single, ev = out
     if value.ndim == 2:          # scalar f: one row
         value, err, st = value[:, None], err[:, None], st[:, None]
     else:                        # (N, n, m) -> (N, m, n)
