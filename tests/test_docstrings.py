@@ -1,0 +1,23 @@
+"""Every Examples section in the public modules runs and gives what it shows."""
+import doctest
+
+import pytest
+
+import fastdiff
+from fastdiff import _stencil, grid, points
+
+
+@pytest.mark.parametrize("module", [_stencil, grid, points], ids=lambda m: m.__name__)
+def test_docstring_examples(module):
+    res = doctest.testmod(module, optionflags=doctest.NORMALIZE_WHITESPACE, verbose=False)
+    assert res.attempted > 0, f"{module.__name__} has no examples"
+    assert res.failed == 0
+
+
+def test_every_public_function_has_examples():
+    for mod in (grid, points):
+        for name in mod.__all__:
+            obj = getattr(mod, name)
+            if callable(obj) and not isinstance(obj, type):
+                assert "Examples" in (obj.__doc__ or ""), f"{mod.__name__}.{name}"
+    assert "Examples" in fastdiff.stencil.__doc__
