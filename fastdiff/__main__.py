@@ -1,4 +1,4 @@
-"""Command line: ``python -m fastdiff {info,demo}`` (also the ``fastdiff`` script)."""
+"""Command line: ``python -m fastdiff {info,demo,bench}`` (also the ``fastdiff`` script)."""
 from __future__ import annotations
 
 import argparse
@@ -182,9 +182,14 @@ def demo(out=sys.stdout, size=96):
 
 
 def main(argv=None):
+    argv = sys.argv[1:] if argv is None else list(argv)
+    if argv and argv[0] == "bench":
+        from fastdiff import bench
+        return bench.main(argv[1:])
     parser = argparse.ArgumentParser(prog="fastdiff", description="fastdiff command line")
     sub = parser.add_subparsers(dest="cmd", required=True)
     sub.add_parser("info", help="version, OpenMP, threads, compile flags, CPU")
+    sub.add_parser("bench", help="the standard benchmark set (fastdiff bench --help)")
     p_demo = sub.add_parser("demo", help="a short self-checking tour with timings")
     p_demo.add_argument("--size", type=int, default=96, help="edge of the 3-D demo field")
     args = parser.parse_args(argv)

@@ -1,0 +1,307 @@
+"""``fastdiff bench``: a standard benchmark set, printed as a table.
+
+For every case: the best time over repeats (after a warm-up, outputs
+preallocated), the effective bandwidth (bytes read + written / time), the
+ratio to ``np.copyto`` of the same array (the memory-bandwidth limit of this
+machine), the ratio of ``fastdiff.reference`` to fastdiff, and the ratio of
+every installed peer (numpy.gradient, scipy.ndimage, findiff, numdifftools,
+scipy.differentiate) to fastdiff.  Peers that are not installed are named.
+
+    python -m fastdiff bench [--quick] [--json FILE] [--plot FILE.png]
+                             [--filter TEXT] [--threads N] [--repeat R]
+"""
+from __future__ import annotations
+
+import argparse
+import importlib
+import json
+import platform
+import sys
+import time
+
+import numpy as np
+
+PEERS = ("numpy", "scipy.ndimage", "findiff", "numdifftools", "scipy.differentiate")
+
+
+def _have(module):
+    try:
+        importlib.import_module(module)
+    except ImportError:
+        return False
+    return True
+
+
+def _best(fn, repeat, warmup=1):
+    for _ in range(warmup):
+        fn()
+    best = float("inf")
+    for _ in range(repeat):
+        t0 = time.perf_counter()
+        fn()
+        best = min(best, time.perf_counter() - t0)
+    return best
+
+
+class Case:
+    """One benchmark row.
+
+    ``run`` is the fastdiff call (output preallocated), ``copy`` the np.copyto
+    baseline for the same input, ``reference`` and ``peers`` callables to
+    compare (``peers``: name -> callable); ``nbytes`` the bytes read and
+    written by the operation, for the effective bandwidth.
+    """
+
+    def __init__(self, name, op, size, dtype, threads, run, copy, nbytes, reference=None,
+                 peers=None, array_bytes=0, slow_repeat=1):
+        self.name, self.op, self.size, self.dtype, self.threads = name, op, size, dtype, threads
+        self.run, self.copy, self.nbytes = run, copy, nbytes
+        self.reference, self.peers = reference, dict(peers or {})
+        self.array_bytes = array_bytes
+        self.slow_repeat = slow_repeat
+
+
+def _grid_cases(fd, quick, threads):
+    from fastdiff import reference as ref
+    have_ndi = _have("scipy.ndimage")
+    have_findiff = _have("findiff")
+    if quick:
+        sizes = [("2-D", (1024, 1024)), ("2-D", (2048, 2048)), ("3-D", (128, 128, 128)),
+                 ("3-D", (256, 256, 256))]
+        accs = (2, 4)
+        thread_list = sorted({1, threads})
+    else:
+        sizes = [("2-D", (1024, 1024)), ("2-D", (4096, 4096)), ("3-D", (128, 128, 128)),
+                 ("3-D", (256, 256, 256))]
+        accs = (2, 4, 8)
+        thread_list = sorted({1, threads})
+    rng = np.random.default_rng(0)
+    for dims, shape in sizes:
+        label = "x".join(str(s) for s in shape)
+        for dtype in ("float64", "float32"):
+            u = rng.random(shape).astype(dtype)
+            out = np.empty_like(u)
+            copy_dst = np.empty_like(u)
+            copy = (lambda u=u, d=copy_dst: np.copyto(d, u))
+            for acc in accs:
+                for nt in thread_list:
+                    peers = {}
+                    if acc == 2 and have_ndi:
+                        from scipy import ndimage
+                        peers["scipy.ndimage.laplace"] = (
+                            lambda u=u: ndimage.laplace(u, mode="reflect"))
+                    if acc == 2 and have_findiff:
+                        import findiff
+                        op = sum(findiff.Diff(ax, 1.0) ** 2 for ax in range(u.ndim))
+                        peers["findiff"] = (lambda u=u, op=op: op(u))
+                    yield Case(f"laplacian acc={acc}", "laplacian", label, dtype, nt,
+                               (lambda u=u, o=out, a=acc, t=nt:
+                                fd.grid.laplacian(u, acc=a, out=o, num_threads=t)),
+                               copy, 2 * u.nbytes,
+                               reference=(lambda u=u, a=acc: ref.laplacian(u, acc=a))
+                               if acc == 2 else None,
+                               peers=peers if nt == threads else {}, array_bytes=u.nbytes)
+            k = u.ndim
+            gout = np.empty((k,) + shape, dtype=dtype)
+            gpeers = {"numpy.gradient": (lambda u=u: np.gradient(u, edge_order=2))}
+            yield Case("gradient acc=2", "gradient", label, dtype, threads,
+                       (lambda u=u, o=gout: fd.grid.gradient(u, out=o, num_threads=threads)),
+                       copy, (1 + k) * u.nbytes, reference=(lambda u=u: ref.gradient(u)),
+                       peers=gpeers, array_bytes=u.nbytes)
+            if dims == "3-D":
+                hout = np.empty((k, k) + shape, dtype=dtype)
+                yield Case("hessian acc=2", "hessian", label, dtype, threads,
+                           (lambda u=u, o=hout: fd.grid.hessian(u, out=o, num_threads=threads)),
+                           copy, (1 + k * k) * u.nbytes,
+                           reference=(lambda u=u: ref.hessian(u)), array_bytes=u.nbytes)
+
+
+def _points_f(p):
+    a = 0.1 * np.arange(1, p.shape[-1] + 1)
+    return (np.sum(np.exp(a * p), axis=-1) + np.sum(np.sin(p[..., :-1]) * np.cos(p[..., 1:]),
+                                                    axis=-1))
+
+
+def _points_cases(fd, quick, threads):
+    from fastdiff import reference as ref
+    n = 10
+    N = 2000 if quick else 10_000
+    X = np.random.default_rng(1).uniform(-2, 2, (N, n))
+    r = fd.points.gradient(_points_f, X, full_output=True)
+    P = np.repeat(X, r.nfev, axis=0) + 1e-3
+    peers = {}
+    if _have("scipy.differentiate"):
+        from scipy import differentiate
+        peers["scipy.differentiate.jacobian"] = (
+            lambda: differentiate.jacobian(lambda z: _points_f(np.moveaxis(z, 0, -1)), X.T))
+    yield Case("points gradient n=10", "points", f"N={N}", "float64", threads,
+               lambda: fd.points.gradient(_points_f, X, num_threads=threads),
+               lambda: _points_f(P), X.nbytes + r.value.nbytes,
+               reference=lambda: ref.points.gradient(_points_f, X), peers=peers)
+    Nh = 200 if quick else 1000
+    Xh = X[:Nh]
+    rh = fd.points.hessian(_points_f, Xh, full_output=True)
+    Ph = np.repeat(Xh, rh.nfev, axis=0) + 1e-3
+    hpeers = {}
+    if _have("numdifftools"):
+        import numdifftools as nd
+        H = nd.Hessian(lambda z: _points_f(z[None])[0])
+        sample = Xh[:10]
+        # per-point loop on 10 points, scaled to the batch
+        hpeers["numdifftools.Hessian (per point)"] = (
+            lambda: [H(x) for x in sample], Nh / len(sample))
+    yield Case("points hessian n=10", "points", f"N={Nh}", "float64", threads,
+               lambda: fd.points.hessian(_points_f, Xh, num_threads=threads),
+               lambda: _points_f(Ph), Xh.nbytes + rh.value.nbytes,
+               reference=lambda: ref.points.hessian(_points_f, Xh), peers=hpeers)
+
+
+def standard_cases(quick=False, threads=None):
+    """The standard set (a generator of `Case`)."""
+    import fastdiff as fd
+    from fastdiff._validation import num_threads as _nt
+    threads = _nt(threads)
+    yield from _grid_cases(fd, quick, threads)
+    yield from _points_cases(fd, quick, threads)
+
+
+def run(cases, repeat=5, progress=True, file=sys.stdout):
+    """Time every case; return the result rows (dicts)."""
+    cases = list(cases)
+    rows = []
+    for i, c in enumerate(cases, 1):
+        if progress:
+            bar = "#" * int(30 * (i - 1) / len(cases))
+            print(f"\r[{bar:<30}] {i}/{len(cases)} {c.name} {c.size} {c.dtype} "
+                  f"threads={c.threads}" + " " * 10, end="", file=sys.stderr, flush=True)
+        t = _best(c.run, repeat)
+        tc = _best(c.copy, repeat)
+        row = {"operation": c.name, "kind": c.op, "size": c.size, "dtype": c.dtype,
+               "threads": c.threads, "seconds": t, "copy_seconds": tc,
+               "gbps": c.nbytes / t / 1e9, "copy_gbps": 2 * max(c.array_bytes, 1) / tc / 1e9
+               if c.array_bytes else None,
+               "ratio_to_copy": t / tc, "array_bytes": c.array_bytes, "peers": {}}
+        if c.reference is not None:
+            row["reference_ratio"] = _best(c.reference, c.slow_repeat, warmup=0) / t
+        for name, peer in c.peers.items():
+            scale = 1.0
+            if isinstance(peer, tuple):
+                peer, scale = peer
+            row["peers"][name] = _best(peer, c.slow_repeat, warmup=1) * scale / t
+        rows.append(row)
+    if progress:
+        print("\r" + " " * 100 + "\r", end="", file=sys.stderr, flush=True)
+    return rows
+
+
+def format_table(rows):
+    head = (f"{'operation':<22} {'size':<14} {'dtype':<8} {'thr':>3} {'time ms':>9} "
+            f"{'GB/s':>7} {'x copy':>7} {'ref/fd':>7}  peers (peer time / fastdiff time)")
+    lines = [head, "-" * len(head)]
+    for r in rows:
+        ref = f"{r['reference_ratio']:7.1f}" if "reference_ratio" in r else f"{'-':>7}"
+        gbps = f"{r['gbps']:7.1f}" if r["kind"] != "points" else f"{'-':>7}"
+        peers = ", ".join(f"{k} {v:.1f}x" for k, v in r["peers"].items())
+        lines.append(f"{r['operation']:<22} {r['size']:<14} {r['dtype']:<8} {r['threads']:>3} "
+                     f"{r['seconds'] * 1e3:9.2f} {gbps} {r['ratio_to_copy']:7.2f} "
+                     f"{ref}  {peers}")
+    lines.append("x copy: time / np.copyto of the same array (points rows: time / f "
+                 "evaluated alone on the same stencil points); ref/fd: fastdiff.reference "
+                 "time / fastdiff time")
+    return "\n".join(lines)
+
+
+def machine_info():
+    import fastdiff as fd
+    info = fd._config.config()
+    versions = {}
+    for mod in ("numpy", "scipy", "findiff", "numdifftools", "matplotlib"):
+        try:
+            versions[mod] = importlib.import_module(mod).__version__
+        except ImportError:
+            versions[mod] = None
+    info["versions"] = versions
+    info["machine"] = platform.machine()
+    info["date"] = time.strftime("%Y-%m-%d %H:%M:%S %Z")
+    return info
+
+
+def plot(rows, path):
+    """Throughput against array size with the copy roofline, one panel per dtype."""
+    try:
+        import matplotlib
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+    except ImportError:
+        raise SystemExit("fastdiff bench --plot needs matplotlib: pip install \"fastdiff[plot]\" "
+                         "(or pip install matplotlib)") from None
+    grid_rows = [r for r in rows if r["kind"] != "points" and r["array_bytes"]]
+    dtypes = sorted({r["dtype"] for r in grid_rows}) or ["float64"]
+    fig, axes = plt.subplots(1, len(dtypes), figsize=(6 * len(dtypes), 4.5), squeeze=False)
+    for ax, dt in zip(axes[0], dtypes):
+        sel = [r for r in grid_rows if r["dtype"] == dt]
+        roof = {}
+        for r in sel:
+            roof[r["array_bytes"]] = max(roof.get(r["array_bytes"], 0), r["copy_gbps"] or 0)
+        xs = sorted(roof)
+        ax.plot(xs, [roof[x] for x in xs], "k--", lw=2, label="np.copyto (bandwidth roofline)")
+        for op in sorted({(r["operation"], r["threads"]) for r in sel}):
+            pts = sorted((r["array_bytes"], r["gbps"]) for r in sel
+                         if (r["operation"], r["threads"]) == op)
+            ax.plot([p[0] for p in pts], [p[1] for p in pts], "o-",
+                    label=f"{op[0]} ({op[1]} thr)")
+        ax.set_xscale("log")
+        ax.set_xlabel("array size (bytes)")
+        ax.set_ylabel("effective GB/s (bytes read + written / time)")
+        ax.set_title(f"fastdiff grid operators, {dt}")
+        ax.grid(True, which="both", alpha=0.3)
+        ax.legend(fontsize=7)
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+
+
+def main(argv=None):
+    p = argparse.ArgumentParser(prog="fastdiff bench", description=__doc__.split("\n\n")[0])
+    p.add_argument("--quick", action="store_true", help="a reduced set (under a minute)")
+    p.add_argument("--json", metavar="FILE", help="save every figure and the machine info")
+    p.add_argument("--plot", metavar="FILE.png", help="throughput vs size with the roofline")
+    p.add_argument("--filter", metavar="TEXT", default="",
+                   help="only cases whose operation, size or dtype contains TEXT")
+    p.add_argument("--threads", type=int, default=None, help="threads for the 'all' runs")
+    p.add_argument("--repeat", type=int, default=None, help="timed repeats (best is kept)")
+    p.add_argument("--no-progress", action="store_true", help="no progress bar")
+    args = p.parse_args(argv)
+    if args.plot:   # fail early, before a long run
+        try:
+            importlib.import_module("matplotlib")
+        except ImportError:
+            print("fastdiff bench --plot needs matplotlib: pip install \"fastdiff[plot]\" "
+                  "(or pip install matplotlib)", file=sys.stderr)
+            return 2
+    repeat = args.repeat or (3 if args.quick else 5)
+    if repeat < 1:
+        p.error("--repeat must be >= 1")
+    info = machine_info()
+    print(f"fastdiff {info['version']} bench on {info['cpu']} ({info['cpu_count']} CPUs), "
+          f"OpenMP {info['openmp']}, kernels {info['kernels']}, {info['date']}")
+    missing = [m for m in PEERS if not _have(m)]
+    if missing:
+        print(f"peers not installed (skipped): {', '.join(missing)}")
+    flt = args.filter.lower()
+    cases = [c for c in standard_cases(args.quick, args.threads)
+             if flt in f"{c.name} {c.size} {c.dtype} {c.op}".lower()]
+    if not cases:
+        print(f"no benchmark matches --filter {args.filter!r}", file=sys.stderr)
+        return 2
+    rows = run(cases, repeat=repeat, progress=not args.no_progress)
+    print(format_table(rows))
+    if args.json:
+        with open(args.json, "w") as fh:
+            json.dump({"machine": info, "quick": args.quick, "repeat": repeat,
+                       "peers_missing": missing, "rows": rows}, fh, indent=1)
+        print(f"saved {args.json}")
+    if args.plot:
+        plot(rows, args.plot)
+        print(f"saved {args.plot}")
+    return 0
