@@ -140,6 +140,10 @@ def demo(out=sys.stdout, size=96):
         ck.check("laplacian_matrix @ u.ravel() = laplacian(u)",
                  (A @ u.ravel()).reshape(u.shape),
                  fd.grid.laplacian(u, spacing=h, boundary="periodic"), 1e-12)
+        D = fd.grid.matrix(u.shape, 1, 2, spacing=h, acc=4)
+        ck.check("matrix(order=1, axis=2) @ u.ravel() = derivative(u, 2)",
+                 (D @ u.ravel()).reshape(u.shape),
+                 fd.grid.derivative(u, 2, spacing=h, acc=4), 1e-12)
 
     print("\nseed example: f = x^2 + y^2 on a 20x20 grid over [-2, 2]^2", file=out)
     s = np.linspace(-2, 2, 20)
@@ -176,6 +180,12 @@ def demo(out=sys.stdout, size=96):
     r = fd.points.gradient(lambda p: np.sum(np.sin(p), axis=1), P10, method="complex",
                            full_output=True)
     ck.check("complex-step gradient of sum(sin) = cos", r.value, np.cos(P10), 1e-14)
+    ck.check("directional derivative of x^2 + y^2 along (1, 1) = (2x + 2y)/sqrt(2)",
+             fd.points.directional(lambda p: p[:, 0] ** 2 + p[:, 1] ** 2, P2, [1.0, 1.0]),
+             (2 * P2[:, 0] + 2 * P2[:, 1]) / np.sqrt(2), 1e-10)
+    xs1 = np.linspace(0, 3, 31)
+    ck.check("second derivative of sin, elementwise = -sin",
+             fd.points.derivative(np.sin, xs1, 2), -np.sin(xs1), 1e-7)
 
     print(f"\n{ck.count - ck.failed} of {ck.count} checks passed", file=out)
     return ck.failed
