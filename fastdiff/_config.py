@@ -18,7 +18,14 @@ except ImportError:  # pragma: no cover - source tree without a build
 
 
 def openmp_enabled():
-    """True when the compiled kernels use OpenMP threads."""
+    """True when the compiled kernels use OpenMP threads.
+
+    Examples
+    --------
+    >>> import fastdiff as fd
+    >>> fd.openmp_enabled() in (True, False)
+    True
+    """
     return _grid.openmp_enabled()
 
 
@@ -54,7 +61,14 @@ def config():
 
 
 def show_config(file=None):
-    """Print the version, OpenMP on/off, thread count, compiler flags and CPU."""
+    """Print the version, OpenMP on/off, thread count, compiler flags and CPU.
+
+    Examples
+    --------
+    >>> import fastdiff as fd
+    >>> fd.show_config()  # doctest: +ELLIPSIS
+    version ...
+    """
     cfg = config()
     width = max(len(k) for k in cfg)
     for k, v in cfg.items():

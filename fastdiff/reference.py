@@ -321,3 +321,32 @@ def directional(u, direction, *, normalize=True, axes=None, spacing=1.0, acc=2,
 
 # the point-batch twins live in their own namespace: fastdiff.reference.points
 from . import _reference_points as points  # noqa: E402
+
+
+def _add_examples():
+    """Every twin's docstring shows that it agrees with fastdiff.grid."""
+    calls = {
+        "derivative": "u, 1, 2, boundary='reflect'",
+        "gradient": "u, acc=4",
+        "laplacian": "u, boundary='periodic'",
+        "hessian": "u",
+        "divergence": "v",
+        "curl": "v",
+        "jacobian": "v",
+        "directional": "u, [1.0, 2.0]",
+    }
+    for name, call in calls.items():
+        fn = globals()[name]
+        fn.__doc__ = (fn.__doc__ or "") + f"""
+
+    Examples
+    --------
+    >>> import numpy as np, fastdiff as fd
+    >>> u = np.random.default_rng(0).random((6, 7))
+    >>> v = np.random.default_rng(1).random((2, 6, 7))
+    >>> bool(np.allclose(fd.reference.{name}({call}), fd.grid.{name}({call})))
+    True
+    """
+
+
+_add_examples()

@@ -4,10 +4,11 @@ import doctest
 import pytest
 
 import fastdiff
-from fastdiff import _stencil, grid, points
+from fastdiff import _config, _stencil, grid, points, reference
 
 
-@pytest.mark.parametrize("module", [_stencil, grid, points], ids=lambda m: m.__name__)
+@pytest.mark.parametrize("module", [_stencil, _config, grid, points, reference],
+                         ids=lambda m: m.__name__)
 def test_docstring_examples(module):
     res = doctest.testmod(module, optionflags=doctest.NORMALIZE_WHITESPACE, verbose=False)
     assert res.attempted > 0, f"{module.__name__} has no examples"
@@ -15,9 +16,10 @@ def test_docstring_examples(module):
 
 
 def test_every_public_function_has_examples():
-    for mod in (grid, points):
+    for mod in (grid, points, reference):
         for name in mod.__all__:
             obj = getattr(mod, name)
             if callable(obj) and not isinstance(obj, type):
                 assert "Examples" in (obj.__doc__ or ""), f"{mod.__name__}.{name}"
-    assert "Examples" in fastdiff.stencil.__doc__
+    for fn in (fastdiff.stencil, fastdiff.show_config, fastdiff.openmp_enabled):
+        assert "Examples" in fn.__doc__
