@@ -148,8 +148,11 @@ def _coords(x, n, name):
 
 
 def spacing(sp, ax, shape, name="spacing"):
-    """One ``("uniform", h)`` or ``("coords", x)`` per differentiated axis."""
+    """One ``("uniform", h)`` or ``("coords", x)`` per differentiated axis
+    (``None`` means a step of 1)."""
     k = len(ax)
+    if sp is None:
+        sp = 1.0
     if not isinstance(sp, (list, tuple)) and np.ndim(sp) == 0:
         if isinstance(sp, np.ndarray):
             sp = sp.item()

@@ -10,6 +10,7 @@ from operator import index as operator_index
 
 import numpy as np
 
+from . import _dask, _xarray
 from . import _validation as V
 from ._kernels import grid_kernels as _k
 from ._tables import axis_table
@@ -131,12 +132,18 @@ def _prepare(shape, dtype, ax_list, order_list, acc, boundary, spacing, cval):
     return specs
 
 
+def _no_out(out):
+    if out is not None:
+        raise ValueError("out is not supported for dask arrays: the result is lazy "
+                         "(compute it, or use dask.array.store)")
+
+
 def _result(out, shape, dtype, inputs, like, lead=()):
     res = V.out(out, tuple(lead) + tuple(shape), dtype, inputs)
     return _alloc(like, lead, dtype) if res is None else res
 
 
-def derivative(u, axis, order=1, *, spacing=1.0, acc=2, boundary="one-sided",
+def derivative(u, axis, order=1, *, spacing=None, acc=2, boundary="one-sided",
                cval=0.0, out=None, num_threads=None):
     """Derivative of ``order`` along one axis of a sampled array.
 
@@ -177,6 +184,12 @@ def derivative(u, axis, order=1, *, spacing=1.0, acc=2, boundary="one-sided",
     >>> fd.grid.derivative(x**2, 0, spacing=0.25)
     array([0. , 0.5, 1. , 1.5, 2. ])
     """
+    if _xarray.is_xarray(u):
+        return _xarray.call("derivative", u, axis, order, spacing=spacing, acc=acc,
+                            boundary=boundary, cval=cval, out=out, num_threads=num_threads)
+    if _dask.is_dask(u):
+        _no_out(out)
+        return _dask.derivative(u, axis, order, spacing, acc, boundary, cval, num_threads)
     order = V.check_order(order)
     u, dtype = V.as_input(u)
     ax = V.axis(axis, u.ndim)
@@ -187,7 +200,7 @@ def derivative(u, axis, order=1, *, spacing=1.0, acc=2, boundary="one-sided",
     return res
 
 
-def gradient(u, *, axes=None, spacing=1.0, acc=2, boundary="one-sided", cval=0.0,
+def gradient(u, *, axes=None, spacing=None, acc=2, boundary="one-sided", cval=0.0,
              out=None, num_threads=None):
     """Gradient of a sampled array: first derivatives along several axes in one pass.
 
@@ -226,6 +239,12 @@ def gradient(u, *, axes=None, spacing=1.0, acc=2, boundary="one-sided", cval=0.0
            [0., 2., 4., 6.],
            [0., 2., 4., 6.]])
     """
+    if _xarray.is_xarray(u):
+        return _xarray.call("gradient", u, axes=axes, spacing=spacing, acc=acc, boundary=boundary,
+                            cval=cval, out=out, num_threads=num_threads)
+    if _dask.is_dask(u):
+        _no_out(out)
+        return _dask.gradient(u, axes, spacing, acc, boundary, cval, num_threads)
     u, dtype = V.as_input(u)
     ax = V.axes(axes, u.ndim)
     k = len(ax)
@@ -252,7 +271,7 @@ _COMMON = """
         OpenMP threads (see `derivative`); results do not depend on it."""
 
 
-def laplacian(u, *, axes=None, spacing=1.0, acc=2, boundary="one-sided", cval=0.0,
+def laplacian(u, *, axes=None, spacing=None, acc=2, boundary="one-sided", cval=0.0,
               out=None, num_threads=None):
     """Laplacian: the sum of second derivatives along ``axes``, in one pass over memory.
 
@@ -278,6 +297,12 @@ def laplacian(u, *, axes=None, spacing=1.0, acc=2, boundary="one-sided", cval=0.
     >>> bool(np.allclose(lap, 4.0))
     True
     """
+    if _xarray.is_xarray(u):
+        return _xarray.call("laplacian", u, axes=axes, spacing=spacing, acc=acc,
+                            boundary=boundary, cval=cval, out=out, num_threads=num_threads)
+    if _dask.is_dask(u):
+        _no_out(out)
+        return _dask.laplacian(u, axes, spacing, acc, boundary, cval, num_threads)
     u, dtype = V.as_input(u)
     ax = V.axes(axes, u.ndim)
     k = len(ax)
@@ -288,7 +313,7 @@ def laplacian(u, *, axes=None, spacing=1.0, acc=2, boundary="one-sided", cval=0.
     return res
 
 
-def hessian(u, *, axes=None, spacing=1.0, acc=2, boundary="one-sided", cval=0.0,
+def hessian(u, *, axes=None, spacing=None, acc=2, boundary="one-sided", cval=0.0,
             out=None, num_threads=None):
     """Hessian: all second partial derivatives, shape ``(k, k, *u.shape)``.
 
@@ -325,6 +350,12 @@ def hessian(u, *, axes=None, spacing=1.0, acc=2, boundary="one-sided", cval=0.0,
     array([[ 3., -2.],
            [-2., -2.]])
     """
+    if _xarray.is_xarray(u):
+        return _xarray.call("hessian", u, axes=axes, spacing=spacing, acc=acc, boundary=boundary,
+                            cval=cval, out=out, num_threads=num_threads)
+    if _dask.is_dask(u):
+        _no_out(out)
+        return _dask.hessian(u, axes, spacing, acc, boundary, cval, num_threads)
     u, dtype = V.as_input(u)
     ax = V.axes(axes, u.ndim)
     k = len(ax)
@@ -350,7 +381,7 @@ def hessian(u, *, axes=None, spacing=1.0, acc=2, boundary="one-sided", cval=0.0,
     return res
 
 
-def divergence(v, *, axes=None, spacing=1.0, acc=2, boundary="one-sided", cval=0.0,
+def divergence(v, *, axes=None, spacing=None, acc=2, boundary="one-sided", cval=0.0,
                out=None, num_threads=None):
     """Divergence of a vector field ``v`` of shape ``(k, *S)``: sum_i dv_i/dx_i.
 
@@ -375,6 +406,17 @@ def divergence(v, *, axes=None, spacing=1.0, acc=2, boundary="one-sided", cval=0
     >>> fd.grid.divergence(np.stack([3 * y, x * y]))[2]    # d(3y)/dy + d(xy)/dx = 3 + y
     array([5., 5., 5., 5., 5., 5.])
     """
+    if _xarray.is_xarray(v):
+        return _xarray.call("divergence", v, axes=axes, spacing=spacing, acc=acc,
+                            boundary=boundary, cval=cval, out=out, num_threads=num_threads)
+    if _dask.is_dask(v):
+        _no_out(out)
+        d, _, ax = _dask.components(v, axes, spacing, acc, boundary, cval, num_threads)
+        V.components(v, len(ax))
+        total = d(0, 0)
+        for i in range(1, len(ax)):
+            total = total + d(i, i)
+        return total
     v, dtype, ax = V.vector_field(v, axes)
     k = len(ax)
     V.components(v, k)
@@ -386,7 +428,7 @@ def divergence(v, *, axes=None, spacing=1.0, acc=2, boundary="one-sided", cval=0
     return res
 
 
-def curl(v, *, axes=None, spacing=1.0, acc=2, boundary="one-sided", cval=0.0, out=None,
+def curl(v, *, axes=None, spacing=None, acc=2, boundary="one-sided", cval=0.0, out=None,
          num_threads=None):
     """Curl of a 3-D vector field, or the scalar curl of a 2-D one.
 
@@ -414,6 +456,20 @@ def curl(v, *, axes=None, spacing=1.0, acc=2, boundary="one-sided", cval=0.0, ou
            [2., 2., 2., 2., 2.],
            [2., 2., 2., 2., 2.]])
     """
+    if _xarray.is_xarray(v):
+        return _xarray.call("curl", v, axes=axes, spacing=spacing, acc=acc, boundary=boundary,
+                            cval=cval, out=out, num_threads=num_threads)
+    if _dask.is_dask(v):
+        import dask.array as da
+        _no_out(out)
+        d, _, ax = _dask.components(v, axes, spacing, acc, boundary, cval, num_threads)
+        k = len(ax)
+        if k not in (2, 3):
+            raise ValueError(f"curl needs 2 or 3 differentiated axes, got {k} (axes={ax})")
+        V.components(v, k)
+        if k == 2:
+            return d(1, 0) - d(0, 1)
+        return da.stack([d(2, 1) - d(1, 2), d(0, 2) - d(2, 0), d(1, 0) - d(0, 1)])
     v, dtype, ax = V.vector_field(v, axes)
     k = len(ax)
     if k not in (2, 3):
@@ -436,7 +492,7 @@ def curl(v, *, axes=None, spacing=1.0, acc=2, boundary="one-sided", cval=0.0, ou
     return res
 
 
-def jacobian(v, *, axes=None, spacing=1.0, acc=2, boundary="one-sided", cval=0.0,
+def jacobian(v, *, axes=None, spacing=None, acc=2, boundary="one-sided", cval=0.0,
              out=None, num_threads=None):
     """Jacobian of a vector field ``v`` of shape ``(m, *S)``: ``J[i, j] = dv_i/dx_j``.
 
@@ -465,6 +521,15 @@ def jacobian(v, *, axes=None, spacing=1.0, acc=2, boundary="one-sided", cval=0.0
     array([[2., 1.],
            [2., 1.]])
     """
+    if _xarray.is_xarray(v):
+        return _xarray.call("jacobian", v, axes=axes, spacing=spacing, acc=acc, boundary=boundary,
+                            cval=cval, out=out, num_threads=num_threads)
+    if _dask.is_dask(v):
+        import dask.array as da
+        _no_out(out)
+        d, _, ax = _dask.components(v, axes, spacing, acc, boundary, cval, num_threads)
+        return da.stack([da.stack([d(i, j) for j in range(len(ax))])
+                         for i in range(v.shape[0])])
     v, dtype, ax = V.vector_field(v, axes)
     k = len(ax)
     m = v.shape[0]
@@ -478,7 +543,7 @@ def jacobian(v, *, axes=None, spacing=1.0, acc=2, boundary="one-sided", cval=0.0
     return res
 
 
-def directional(u, direction, *, normalize=True, axes=None, spacing=1.0, acc=2,
+def directional(u, direction, *, normalize=True, axes=None, spacing=None, acc=2,
                 boundary="one-sided", cval=0.0, out=None, num_threads=None):
     """Directional derivative: the gradient along ``axes`` dotted with ``direction``.
 
@@ -512,6 +577,20 @@ def directional(u, direction, *, normalize=True, axes=None, spacing=1.0, acc=2,
     >>> bool(np.allclose(d, (2 * x + 2 * y) / np.sqrt(2)))
     True
     """
+    if _xarray.is_xarray(u):
+        return _xarray.call("directional", u, direction, normalize=normalize, axes=axes,
+                            spacing=spacing, acc=acc, boundary=boundary, cval=cval, out=out,
+                            num_threads=num_threads)
+    if _dask.is_dask(u):
+        _no_out(out)
+        g = _dask.gradient(u, axes, spacing, acc, boundary, cval, num_threads)
+        d = V.direction(direction, g.shape[0], u.shape, normalize)
+        if d.ndim == 1:
+            total = d[0] * g[0]
+            for i in range(1, len(d)):
+                total = total + d[i] * g[i]
+            return total
+        return (g * d.astype(g.real.dtype)).sum(axis=0)
     u, dtype = V.as_input(u)
     ax = V.axes(axes, u.ndim)
     k = len(ax)
