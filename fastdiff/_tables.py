@@ -4,7 +4,8 @@ An operator along an axis of length n is described by
 
 * a central stencil (``co`` offsets, ``cw`` weights with the spacing folded
   in) used for the interior rows ``i0 <= i < i1``;
-* a table for every other row: ``rowmap[i]`` is its table row, ``tidx`` /
+* a table for every other row, in row order (rows ``i < i0`` are table rows
+  ``i``, rows ``i >= i1`` are table rows ``i0 + i - i1``), ``tidx`` /
   ``twt`` its absolute sample indices and weights (``TW`` per row, padded with
   zero weights), ``tcst`` a constant added to the row (the ``cval``
   contribution of ``"constant"`` mode).
@@ -27,15 +28,18 @@ __all__ = ["AxisTable", "axis_table", "extend_index"]
 class AxisTable:
     """Tables of one 1-D operator (see module docstring)."""
 
-    __slots__ = ("co", "cw", "i0", "i1", "rowmap", "tidx", "twt", "tcst")
+    __slots__ = ("co", "cw", "i0", "i1", "tidx", "twt", "tcst")
 
-    def __init__(self, co, cw, i0, i1, rowmap, tidx, twt, tcst):
+    def __init__(self, co, cw, i0, i1, tidx, twt, tcst):
         self.co, self.cw, self.i0, self.i1 = co, cw, int(i0), int(i1)
-        self.rowmap, self.tidx, self.twt, self.tcst = rowmap, tidx, twt, tcst
+        self.tidx, self.twt, self.tcst = tidx, twt, tcst
 
     def kernel_tuple(self, axis):
-        return (axis, self.co, self.cw, self.i0, self.i1, self.rowmap,
-                self.tidx, self.twt, self.tcst)
+        return (axis, self.co, self.cw, self.i0, self.i1, self.tidx, self.twt, self.tcst)
+
+    def table_row(self, i):
+        """Table row of output row i (outside the interior [i0, i1))."""
+        return i if i < self.i0 else self.i0 + (i - self.i1)
 
     def dense(self, n):
         """The operator as a dense (n, n) matrix and an (n,) constant vector."""
@@ -45,7 +49,7 @@ class AxisTable:
             if self.i0 <= i < self.i1:
                 np.add.at(D[i], i + self.co, self.cw)
             else:
-                r = self.rowmap[i]
+                r = self.table_row(i)
                 np.add.at(D[i], self.tidx[r], self.twt[r])
                 const[i] = self.tcst[r]
         return D, const
@@ -81,8 +85,6 @@ def extend_index(j, n, mode):
 
 
 def _finish(co, cw, i0, i1, n, rows, tidx, twt, tcst):
-    rowmap = np.full(n, -1, dtype=np.int64)
-    rowmap[rows] = np.arange(len(rows), dtype=np.int64)
     tidx = np.ascontiguousarray(tidx, dtype=np.int64).reshape(len(rows), -1)
     twt = np.ascontiguousarray(twt, dtype=np.float64).reshape(len(rows), -1)
     if tidx.shape[1] == 0:
@@ -93,9 +95,9 @@ def _finish(co, cw, i0, i1, n, rows, tidx, twt, tcst):
         tidx = np.zeros((1, tidx.shape[1]), dtype=np.int64)
         twt = np.zeros((1, twt.shape[1]))
         tcst = np.zeros(1)
-    for a in (co, cw, rowmap, tidx, twt, tcst):
+    for a in (co, cw, tidx, twt, tcst):
         a.setflags(write=False)
-    return AxisTable(co, cw, i0, i1, rowmap, tidx, twt, tcst)
+    return AxisTable(co, cw, i0, i1, tidx, twt, tcst)
 
 
 @functools.lru_cache(maxsize=256)
@@ -170,8 +172,8 @@ def sparse_1d(n, table):
     r1 = np.repeat(rows_in, len(table.co))
     c1 = (rows_in[:, None] + table.co[None, :]).ravel()
     v1 = np.tile(table.cw, len(rows_in))
-    edge = np.flatnonzero(table.rowmap >= 0)
-    tr = table.rowmap[edge]
+    edge = np.concatenate([np.arange(0, table.i0), np.arange(table.i1, n)])
+    tr = np.arange(len(edge))
     r2 = np.repeat(edge, table.tidx.shape[1])
     c2 = table.tidx[tr].ravel()
     v2 = table.twt[tr].ravel()

@@ -74,6 +74,8 @@ def _tile(u, r, rest, ops):
     if width == 1:
         return 0
     row_bytes = u.shape[r] * u.itemsize
+    if row_bytes == 0:
+        return 0
     tile = max(1, _TILE_BYTES // (width * row_bytes))
     return tile if tile < u.shape[rest[-1]] else 0
 

@@ -54,7 +54,8 @@ ctypedef struct AxisOp:
     const double* cw         # central weights (W), spacing folded in
     Py_ssize_t i0            # interior rows [i0, i1) use the central stencil
     Py_ssize_t i1
-    const Py_ssize_t* rowmap # (n) row -> table row, for rows outside [i0, i1)
+    # rows outside [i0, i1) use table rows, in row order: row i < i0 is table
+    # row i, row i >= i1 is table row i0 + i - i1 (see _trow)
     Py_ssize_t TW            # taps per table row
     const Py_ssize_t* tidx   # (R, TW) absolute indices
     const double* twt        # (R, TW) weights
@@ -102,6 +103,11 @@ def num_procs():
     return omp_get_num_procs()
 
 
+cdef inline Py_ssize_t _trow(const AxisOp* op, Py_ssize_t i) noexcept nogil:
+    """Table row of output row i (outside the interior [i0, i1))."""
+    return i if i < op.i0 else op.i0 + (i - op.i1)
+
+
 cdef inline int _add_cross_taps(const AxisOp* op, const floating* row, Py_ssize_t i,
                                 Py_ssize_t sa, const floating** p, double* w, int T,
                                 double* c0) noexcept nogil:
@@ -119,7 +125,7 @@ cdef inline int _add_cross_taps(const AxisOp* op, const floating* row, Py_ssize_
             w[T] = op.cw[k]
             T += 1
     else:
-        rr = op.rowmap[i]
+        rr = _trow(op, i)
         c0[0] += op.tcst[rr]
         for k in range(op.TW):
             wk = op.twt[rr * op.TW + k]
@@ -140,7 +146,7 @@ cdef inline double _along_elem(const AxisOp* op, const floating* row, Py_ssize_t
         for t in range(op.W):
             s = s + op.cw[t] * row[(j + op.co[t]) * sr]
         return s
-    rr = op.rowmap[j]
+    rr = _trow(op, j)
     s = op.tcst[rr]
     for t in range(op.TW):
         w = op.twt[rr * op.TW + t]
@@ -392,7 +398,7 @@ cdef inline int _edge_taps(Py_ssize_t sr, Py_ssize_t j, int nterms, const int* r
                     ew[E] = rw[q] * op.cw[t]
                     E += 1
             else:
-                rr = op.rowmap[j]
+                rr = _trow(op, j)
                 c = c + rw[q] * op.tcst[rr]
                 if E + op.TW > MAXTAPS:
                     return -1
@@ -557,7 +563,7 @@ def apply(cnp.ndarray u, list outs, list terms, list ops, int row_axis,
         a mixed partial), applied to the input at element offset ``off``
         from u's data (same shape and strides as u: a component of a stacked
         vector field).
-    ops : list of tuples (axis, co, cw, i0, i1, rowmap, tidx, twt, tcst),
+    ops : list of tuples (axis, co, cw, i0, i1, tidx, twt, tcst),
         arrays contiguous int64 / float64 (tidx/twt 2-D (R, TW)).
     row_axis : the axis walked as rows (usually u's smallest stride).
     row_dims : the other axes, outermost first.
@@ -643,7 +649,7 @@ def apply(cnp.ndarray u, list outs, list terms, list ops, int row_axis,
         raise MemoryError()
     try:
         for k in range(nops):
-            (axis, co, cw, i0, i1, rowmap, tidx, twt, tcst) = ops[k]
+            (axis, co, cw, i0, i1, tidx, twt, tcst) = ops[k]
             cops[k].axis = axis
             cops[k].n = u.shape[axis]
             cops[k].W = len(co)
@@ -651,7 +657,6 @@ def apply(cnp.ndarray u, list outs, list terms, list ops, int row_axis,
             cops[k].cw = <const double*>cnp.PyArray_DATA(cw)
             cops[k].i0 = i0
             cops[k].i1 = i1
-            cops[k].rowmap = <const Py_ssize_t*>cnp.PyArray_DATA(rowmap)
             cops[k].TW = tidx.shape[1]
             cops[k].tidx = <const Py_ssize_t*>cnp.PyArray_DATA(tidx)
             cops[k].twt = <const double*>cnp.PyArray_DATA(twt)
