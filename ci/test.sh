@@ -24,3 +24,8 @@ echo "== pip install \".[test]\""
 pip install ".[test]"
 echo "== pytest"
 pytest
+
+echo "== the suite again against a FASTDIFF_DEBUG=1 build (bounds checking and assertions on)"
+FASTDIFF_DEBUG=1 pip install --force-reinstall --no-deps .
+python -c "import fastdiff; assert fastdiff._config.BUILD_INFO['debug'], 'not a debug build'"
+pytest -q
