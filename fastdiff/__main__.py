@@ -3,19 +3,14 @@ from __future__ import annotations
 
 import argparse
 import sys
-import time
 
 import numpy as np
 
 
 def _best_time(fn, repeat=5):
-    fn()  # warm-up
-    best = float("inf")
-    for _ in range(repeat):
-        t0 = time.perf_counter()
-        fn()
-        best = min(best, time.perf_counter() - t0)
-    return best
+    """Best of ``repeat`` timed calls after one warm-up (the bench's timer)."""
+    from fastdiff.bench import _best
+    return _best(fn, repeat)
 
 
 class _Checker:

@@ -796,6 +796,19 @@ def hessian(f, x, *, args=(), kwargs=None, method="central", acc=2, step=None,
     return _squeeze(res, single)
 
 
+def _generic_groups(ev, X, h, types, acc, L, mixed, mm, rest):
+    """The points ``rest`` grouped by their row of stencil types, each group
+    laid out from its own plan: yields (indices, levels, f(x), one-sided,
+    evaluations per point)."""
+    if not len(rest):
+        return
+    kinds, inv = np.unique(types[rest], axis=0, return_inverse=True)
+    for g, row in enumerate(kinds):
+        gi = rest[np.asarray(inv).ravel() == g]
+        Hg, f0g, cnt = _second_generic(ev, X[gi], h[gi], row, acc, L, mixed, mm)
+        yield gi, Hg, f0g, bool(np.any(row != 0)), cnt
+
+
 def _laplacian_levels(ev, X, h, types, acc, L, mm):
     """Laplacian levels summed before extrapolation: (value, raw error, step,
     nfev, f(x))."""
@@ -814,14 +827,10 @@ def _laplacian_levels(ev, X, h, types, acc, L, mm):
                          / hl.reshape(hl.shape + ex) ** 2, axis=2)
         parts.append((fi, lap, f0, False))
         nfev = max(nfev, rows)
-    rest = np.flatnonzero(~fast)
-    if len(rest):
-        kinds, inv = np.unique(types[rest], axis=0, return_inverse=True)
-        for g, row in enumerate(kinds):
-            gi = rest[np.asarray(inv).ravel() == g]
-            Hg, f0g, cnt = _second_generic(ev, X[gi], h[gi], row, acc, L, False, mm)
-            parts.append((gi, np.trace(Hg, axis1=2, axis2=3), f0g, bool(np.any(row != 0))))
-            nfev = max(nfev, cnt)
+    for gi, Hg, f0g, one_sided, cnt in _generic_groups(ev, X, h, types, acc, L, False, mm,
+                                                       np.flatnonzero(~fast)):
+        parts.append((gi, np.trace(Hg, axis1=2, axis2=3), f0g, one_sided))
+        nfev = max(nfev, cnt)
     tail = parts[0][2].shape[1:]
     value = np.empty((N,) + tail)
     err = np.empty((N,) + tail)
@@ -866,14 +875,10 @@ def _second_all(ev, X, h, types, acc, L, mm, mixed):
                 Hf[:, :, j, i] = mixed_ij
         groups.append((fi, Hf, f0, False))
         nfev = max(nfev, rows)
-    rest = np.flatnonzero(~fast)
-    if len(rest):
-        kinds, inv = np.unique(types[rest], axis=0, return_inverse=True)
-        for g, row in enumerate(kinds):
-            gi = rest[np.asarray(inv).ravel() == g]
-            Hg, f0g, cnt = _second_generic(ev, X[gi], h[gi], row, acc, L, mixed, mm)
-            groups.append((gi, Hg, f0g, bool(np.any(row != 0))))
-            nfev = max(nfev, cnt)
+    for gi, Hg, f0g, one_sided, cnt in _generic_groups(ev, X, h, types, acc, L, mixed, mm,
+                                                       np.flatnonzero(~fast)):
+        groups.append((gi, Hg, f0g, one_sided))
+        nfev = max(nfev, cnt)
     tail = groups[0][2].shape[1:]
     value = np.empty((N, n, n) + tail)
     err = np.empty((N, n, n) + tail)
