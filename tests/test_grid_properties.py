@@ -163,13 +163,15 @@ def test_out_is_written_and_returned_with_any_strides():
 @pytest.mark.parametrize("tile_bytes", [1, 3000, 50_000])
 def test_cache_tiling_gives_identical_results(monkeypatch, tile_bytes):
     """Walking the rows in cache tiles (partial last tile included) changes nothing."""
-    from fastdiff import grid
+    from fastdiff.grid import _api, _execute as grid
+    monkeypatch.setattr(_api, "_PLANS", {})   # plans keep their prepared kernel calls
     rng = np.random.default_rng(5)
     u = rng.standard_normal((9, 13, 11, 7))
     want_g = fd.reference.gradient(u, acc=4, boundary="mirror")
     want_d = fd.reference.derivative(u, 1, 2, acc=2)
     plain_g = fd.grid.gradient(u, acc=4, boundary="mirror")
     monkeypatch.setattr(grid, "_TILE_BYTES", tile_bytes)
+    _api._PLANS.clear()
     assert grid._tile(u, 3, [0, 1, 2], [(0, np.arange(-2, 3))]) != 0 or tile_bytes > 10_000
     for nt in (1, 2):
         got = fd.grid.gradient(u, acc=4, boundary="mirror", num_threads=nt)
@@ -195,7 +197,8 @@ def test_out_interleaved_with_input_is_allowed():
 
 def test_kernel_builds_agree_bitwise(monkeypatch):
     """The baseline and AVX2 builds compute every element identically."""
-    from fastdiff import _kernels, grid
+    from fastdiff import _kernels
+    from fastdiff.grid import _api, _execute as grid
     if "avx2" not in _kernels.available_variants():
         pytest.skip("this CPU/build has no AVX2 kernels")
     from fastdiff._kernels import _grid, _grid_avx2
@@ -211,6 +214,7 @@ def test_kernel_builds_agree_bitwise(monkeypatch):
     results = {}
     for name, mod in (("baseline", _grid), ("avx2", _grid_avx2)):
         monkeypatch.setattr(grid, "_k", mod)
+        monkeypatch.setattr(_api, "_PLANS", {})
         results[name] = [c() for c in calls]
     for a, b in zip(results["baseline"], results["avx2"]):
         np.testing.assert_array_equal(a, b)
@@ -234,7 +238,8 @@ def test_kernel_variant_can_be_forced():
 def test_streaming_stores_give_identical_results(monkeypatch, dtype):
     """The non-temporal store path (large outputs) equals the ordinary one bitwise,
     for combined rows, boundary rows, and the mirrored half of a Hessian."""
-    from fastdiff import grid
+    from fastdiff.grid import _api, _execute as grid
+    monkeypatch.setattr(_api, "_PLANS", {})
     rng = np.random.default_rng(7)
     base = rng.standard_normal((40, 37, 70)).astype(dtype)
     cases = [base, base[:, :, 3:], base[:, ::2, :], np.asfortranarray(base)]
@@ -253,6 +258,7 @@ def test_streaming_stores_give_identical_results(monkeypatch, dtype):
 
     want = run()
     monkeypatch.setattr(grid, "_STREAM_BYTES", 0)
+    _api._PLANS.clear()
     got = run()
     for g, w in zip(got, want):
         np.testing.assert_array_equal(g, w)

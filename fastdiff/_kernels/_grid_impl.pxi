@@ -18,6 +18,7 @@
 from cython.parallel cimport parallel, prange
 from libc.stdlib cimport malloc, free
 
+import numpy as np
 cimport numpy as cnp
 from cython cimport floating
 
@@ -66,6 +67,7 @@ ctypedef struct Term:
     int a                    # operator index
     int b                    # second operator (mixed partial) or -1
     Py_ssize_t off           # element offset of this term's input from u
+    int coef                 # coefficient array multiplying the term, or -1
 
 
 ctypedef struct Geometry:
@@ -87,6 +89,11 @@ ctypedef struct Geometry:
     int rdims[MAXDIM]            # row dims, outermost first
     Py_ssize_t shape[MAXDIM]
     Py_ssize_t ustr[MAXDIM]      # strides of u, in elements
+
+
+# the kernel's limits, for the Python layer (never repeated there)
+LIMITS = {"max_ndim": MAXDIM, "max_taps": MAXTAPS, "max_terms": MAXTERMS,
+          "max_op_width": MAXW, "max_copies": MAXCOPY, "block": BLK}
 
 
 def openmp_enabled():
@@ -256,10 +263,68 @@ cdef inline bint _run_interior(const Geometry* g, Py_ssize_t i, int tb, int te,
     return True
 
 
+ctypedef struct Put:
+    # how the sum S of an output's terms (one coefficient group) is stored:
+    # o = beta*o + alpha*c*S when ``first`` (o = alpha*c*S if beta == 0: o
+    # is then never read), else o = o + alpha*c*S; c is 1 when ``c`` is NULL
+    const void* c            # coefficient at the block's first row, element 0
+    Py_ssize_t csr           # its stride along the row (elements)
+    Py_ssize_t csD           # and along the run axis D
+    double alpha
+    double beta
+    bint first
+
+
+cdef inline void _put_one(const Put* put, double s, floating* o,
+                          const floating* c) noexcept nogil:
+    """One element of ``_put_range`` (s in double)."""
+    cdef floating v = <floating>s
+    if c != NULL:
+        v = c[0] * v
+    v = (<floating>put.alpha) * v
+    if not put.first:
+        o[0] = o[0] + v
+    elif put.beta != 0.0:
+        o[0] = (<floating>put.beta) * o[0] + v
+    else:
+        o[0] = v
+
+
+cdef inline void _put_range(const Put* put, Py_ssize_t n, double* tmp, floating* o,
+                            Py_ssize_t osr, const floating* c) noexcept nogil:
+    """Store n sums held in ``tmp`` (accumulator type: the data's) as ``put`` says.
+
+    Each case is its own loop so that the contiguous ones vectorise."""
+    cdef floating* s = <floating*>tmp
+    cdef floating al = <floating>put.alpha
+    cdef floating be = <floating>put.beta
+    cdef Py_ssize_t j, csr = put.csr
+    if c != NULL:
+        for j in range(n):
+            s[j] = c[j * csr] * s[j]
+    if not put.first:
+        if osr == 1:
+            for j in range(n):
+                o[j] = o[j] + al * s[j]
+        else:
+            for j in range(n):
+                o[j * osr] = o[j * osr] + al * s[j]
+    elif put.beta != 0.0:
+        if osr == 1:
+            for j in range(n):
+                o[j] = be * o[j] + al * s[j]
+        else:
+            for j in range(n):
+                o[j * osr] = be * o[j * osr] + al * s[j]
+    else:
+        for j in range(n):
+            o[j * osr] = al * s[j]
+
+
 cdef void _block(const Geometry* g, const floating* row, Py_ssize_t* idx, Py_ssize_t nk,
                  Py_ssize_t j0, Py_ssize_t jl, Py_ssize_t a, Py_ssize_t b,
                  floating* o, Py_ssize_t osr, Py_ssize_t osD, bint stream, int tb, int te,
-                 const Term* terms, const AxisOp* ops, double* tmp) noexcept nogil:
+                 const Term* terms, const AxisOp* ops, double* tmp, const Put* put) noexcept nogil:
     """Output elements [j0, j0 + jl) (jl <= BLK) of ``nk`` consecutive rows
     along the run axis D (row k at ``row + k*sD``, output ``o + k*osD``; ``o``
     is the output row at element 0, stride osr), for the terms tb..te-1.
@@ -269,6 +334,10 @@ cdef void _block(const Geometry* g, const floating* row, Py_ssize_t* idx, Py_ssi
     the along-row operators are evaluated element by element.  The taps are
     gathered once and shifted from row to row while the operators along D
     stay central (the interior rows of a run).
+
+    ``put`` (NULL: plain stores of the sum) says how the sum S of the terms
+    reaches the output otherwise: ``o = beta*o + alpha*c*S`` (or ``o += ...``),
+    c a coefficient array or 1 (see ``Put``).
     """
     cdef const floating* rp[MAXTAPS]
     cdef double rw[MAXTAPS]
@@ -288,7 +357,9 @@ cdef void _block(const Geometry* g, const floating* row, Py_ssize_t* idx, Py_ssi
     cdef double ec[MAXEDGE]
     cdef int E = 0, nedge = 0
     cdef const floating* rowk
+    cdef const floating* ck
     cdef floating* ok
+    cdef double v
     if g.D >= 0:
         sD = g.ustr[g.D]
         i_base = idx[g.D]
@@ -343,6 +414,22 @@ cdef void _block(const Geometry* g, const floating* row, Py_ssize_t* idx, Py_ssi
                         break
                     nedge += 1
                     estart[nedge] = E
+        if put != NULL:
+            ck = <const floating*>put.c + kk * put.csD if put.c != NULL else NULL
+            if ia < ib:
+                _combine(ib - ia, T, p, w, c0, sr, tmp, ok + ia * osr, osr, False, False)
+                _put_range(put, ib - ia, tmp, ok + ia * osr, osr,
+                           ck + ia * put.csr if ck != NULL else NULL)
+            for j in range(j0, je):
+                if ia <= j < ib:
+                    continue
+                if edges_ok:
+                    q = j - j0 if j < ia else j - ib + (ia - j0)
+                    v = _edge_sum(rowk, eoff, ew, estart[q], estart[q + 1], ec[q])
+                else:
+                    v = _edge_elem(sr, j, c0, te - tb, rstart, rp, rw, along)
+                _put_one(put, v, ok + j * osr, ck + j * put.csr if ck != NULL else NULL)
+            continue
         if ia < ib:
             _combine(ib - ia, T, p, w, c0, sr, tmp, ok + ia * osr, osr, True, stream)
         if edges_ok:
@@ -427,10 +514,24 @@ cdef inline double _edge_elem(Py_ssize_t sr, Py_ssize_t j, double c0,
     return s
 
 
+ctypedef struct Coefs:
+    # what the general store path needs (see ``Put``)
+    bint general             # alpha != 1 or beta != 0: every output takes the general path
+    const bint* has_coef     # per computed output: some term has a coefficient
+    const void* const* cptr  # coefficient arrays (the data's type), broadcast to u's shape
+    const Py_ssize_t* cstr   # their strides in elements (ncoef, ndim), 0 on broadcast axes
+    double alpha
+    double beta
+
+
 cdef void _unit(Py_ssize_t unit, const Geometry* g, const floating* u,
                 floating** outs, const Py_ssize_t* ostr, int nout,
-                const int* term_start, const Term* terms, const AxisOp* ops) noexcept nogil:
+                const int* term_start, const Term* terms, const AxisOp* ops,
+                const Coefs* co) noexcept nogil:
     cdef double tmp[BLK]
+    cdef Put put
+    cdef int tb, te
+    cdef Py_ssize_t coff
     cdef Py_ssize_t idx[MAXDIM]
     cdef Py_ssize_t t = unit // g.nseg
     cdef Py_ssize_t s = unit - t * g.nseg
@@ -497,8 +598,36 @@ cdef void _unit(Py_ssize_t unit, const Geometry* g, const floating* u,
                             b = op.i1
             if b < a:
                 b = a
-            _block(g, row, idx, nk, j0, jl, a, b, outs[c] + ooff, osr, osD, g.stream,
-                   term_start[c], term_start[c + 1], terms, ops, tmp)
+            if not (co.general or co.has_coef[c]):
+                _block(g, row, idx, nk, j0, jl, a, b, outs[c] + ooff, osr, osD, g.stream,
+                       term_start[c], term_start[c + 1], terms, ops, tmp, NULL)
+                continue
+            # coefficient groups (consecutive terms sharing a coefficient),
+            # each summed and stored on its own: o = beta*o + alpha*c1*S1,
+            # then o += alpha*c_k*S_k
+            put.alpha = co.alpha
+            put.beta = co.beta
+            put.first = True
+            tb = term_start[c]
+            while tb < term_start[c + 1]:
+                te = tb + 1
+                while te < term_start[c + 1] and terms[te].coef == terms[tb].coef:
+                    te += 1
+                q = terms[tb].coef
+                if q >= 0:
+                    coff = 0
+                    for m in range(g.nrd):
+                        d = g.rdims[m]
+                        coff = coff + idx[d] * co.cstr[q * g.ndim + d]
+                    put.c = <const void*>((<const floating*>co.cptr[q]) + coff)
+                    put.csr = co.cstr[q * g.ndim + g.r]
+                    put.csD = co.cstr[q * g.ndim + g.D] if g.D >= 0 else 0
+                else:
+                    put.c = NULL
+                _block(g, row, idx, nk, j0, jl, a, b, outs[c] + ooff, osr, osD, False,
+                       tb, te, terms, ops, tmp, &put)
+                put.first = False
+                tb = te
         # outputs that copy computed ones (the mirrored half of a Hessian):
         # copy the block while it is still in cache
         for c in range(nout, nout + g.ncopy):
@@ -529,179 +658,297 @@ cdef void _unit(Py_ssize_t unit, const Geometry* g, const floating* u,
 
 cdef void _run(const Geometry* g, const floating* u, floating** outs,
                const Py_ssize_t* ostr, int nout, const int* term_start,
-               const Term* terms, const AxisOp* ops, int nthreads) noexcept nogil:
+               const Term* terms, const AxisOp* ops, const Coefs* co,
+               int nthreads) noexcept nogil:
     cdef Py_ssize_t nunits = g.nrows * g.nseg
     cdef Py_ssize_t unit
     if nthreads <= 1:
         for unit in range(nunits):
-            _unit(unit, g, u, outs, ostr, nout, term_start, terms, ops)
+            _unit(unit, g, u, outs, ostr, nout, term_start, terms, ops, co)
         fd_sfence()
     else:
         with parallel(num_threads=nthreads):
             for unit in prange(nunits, schedule="guided", chunksize=8):
-                _unit(unit, g, u, outs, ostr, nout, term_start, terms, ops)
+                _unit(unit, g, u, outs, ostr, nout, term_start, terms, ops, co)
             fd_sfence()  # this thread's streaming stores are visible after the join
 
 
-cdef Py_ssize_t _estride(cnp.ndarray a, int d) except? -1:
-    cdef Py_ssize_t st = a.strides[d]
-    cdef Py_ssize_t isz = a.itemsize
-    if st % isz:
-        raise ValueError("internal: stride not a multiple of the item size")
-    return st // isz
+cdef bint _same_layout(cnp.ndarray a, tuple shape, tuple strides):
+    cdef int d
+    if a.ndim != len(shape):
+        return False
+    for d in range(a.ndim):
+        if a.shape[d] != <Py_ssize_t>shape[d] or a.strides[d] != <Py_ssize_t>strides[d]:
+            return False
+    return True
 
 
-def apply(cnp.ndarray u, list outs, list terms, list ops, int row_axis,
-          list row_dims, int nthreads, Py_ssize_t seg, Py_ssize_t tile,
-          list copies=None, bint stream=False, Py_ssize_t cblk=BLK, Py_ssize_t run=8):
-    """Apply operator terms to u, writing every output.
+cdef class Prepared:
+    """One kernel call of a plan, prepared for one memory layout.
 
-    u : float32/float64 ndarray (any strides, native byte order).
-    outs : list of ndarrays of u's dtype and shape (any strides).
-    terms : list (one per output) of lists of terms (summed), each a tuple
-        (a, b, off): operator a, or the product of operators a and b (b >= 0,
-        a mixed partial), applied to the input at element offset ``off``
-        from u's data (same shape and strides as u: a component of a stacked
-        vector field).
-    ops : list of tuples (axis, co, cw, i0, i1, tidx, twt, tcst),
-        arrays contiguous int64 / float64 (tidx/twt 2-D (R, TW)).
-    row_axis : the axis walked as rows (usually u's smallest stride).
-    row_dims : the other axes, outermost first.
-    seg : elements of a row per work unit.
-    tile : rows of the innermost row dim walked before moving on along the
-        outer row dims (cache blocking: neighbouring rows of cross-row
-        stencils stay in cache); >= that dim's size means no tiling.
-    stream : write contiguous output rows with non-temporal stores where the
-        build supports it (outputs much larger than the caches).
-    run : rows along the innermost row dim handled per work unit (their taps
-        are gathered once and shifted).
-    copies : source output index for each of the last ``len(copies)``
-        entries of ``outs``, which get no terms and are filled with copies.
+    Everything the kernel needs except the data pointers is built here once
+    (operator and term structs, geometry, output strides); ``run`` only
+    checks the layout, takes the pointers and releases the GIL.  The
+    executor (``fastdiff.grid._execute``) keeps one per layout it has seen.
+
+    Parameters
+    ----------
+    ushape, ustrides : the input's shape and byte strides: the field, or a
+        stack of fields (one more leading dim than ``ostrides``); complex
+        data run as their real or imaginary part (same strides).
+    real_dtype : numpy dtype, float32 or float64: the type the kernel runs on.
+    rshape, rstrides : shape and byte strides of the result array the outputs
+        live in; ``out_offsets`` the byte offset of each output from its data
+        (computed outputs first, then the copied ones), ``ostrides`` the
+        outputs' byte strides along the field's axes.
+    ops : (axis, co, cw, i0, i1, tidx, twt, tcst) per 1-D operator, arrays
+        contiguous int64 / float64 (tidx/twt 2-D (R, TW)).
+    terms : per computed output, a list of (a, b, off, coef): operator a, or
+        the product of a and b (b >= 0), applied to the input at element
+        offset ``off`` (a component of a stacked field), multiplied by
+        coefficient array ``coef`` (-1: none).  Terms sharing a coefficient
+        are consecutive.
+    copies : the source output of each copied output.
+    coefs : coefficient arrays of ``real_dtype`` and shape ``shape`` (any
+        strides, 0 on broadcast axes).
+    row_axis, row_dims, seg, tile, stream, cblk, run : the walk (see the
+        module header and ``_execute``).
     """
-    cdef int ndim = u.ndim
-    cdef int ncopy = len(copies) if copies else 0
-    cdef int nout = len(outs) - ncopy
-    cdef int nops = len(ops)
     cdef Geometry g
-    cdef int d, c, m, k
-    cdef Py_ssize_t nrows = 1
-    if ndim < 1 or ndim > MAXDIM:
-        raise ValueError(f"internal: ndim {ndim} not supported")
-    if len(terms) != nout:
-        raise ValueError("internal: one term list per computed output")
-    if ncopy > MAXCOPY:
-        raise ValueError(f"internal: more than {MAXCOPY} copied outputs")
-    g.ncopy = ncopy
-    for c in range(ncopy):
-        if not 0 <= copies[c] < nout:
-            raise ValueError("internal: copy source out of range")
-        g.copy_src[c] = copies[c]
-    g.ndim = ndim
-    g.r = row_axis
-    g.L = u.shape[row_axis]
-    g.nrd = len(row_dims)
-    for d in range(ndim):
-        g.shape[d] = u.shape[d]
-        g.ustr[d] = _estride(u, d)
-    for m in range(g.nrd):
-        g.rdims[m] = row_dims[m]
-        nrows *= u.shape[row_dims[m]]
-    g.run = run if run > 0 else 1
-    if g.nrd > 0:
-        d = row_dims[g.nrd - 1]
-        g.D = d
-        if nrows == 0:
-            return
-        if tile < 1 or tile > u.shape[d]:
-            tile = u.shape[d]
-        g.nrun = (tile + g.run - 1) // g.run
-        # units: whole tiles of whole runs along D, padded past the end of D
-        nrows = (nrows // u.shape[d]) * ((u.shape[d] + tile - 1) // tile) * g.nrun
-    else:
-        tile = 1
-        g.D = -1
-        g.run = 1
-        g.nrun = 1
-    g.tile = tile
-    g.stream = stream
-    g.cblk = cblk if 0 < cblk <= BLK else BLK
-    g.nrows = nrows
-    if seg < 1:
-        seg = 1
-    if seg > g.L:
-        seg = g.L if g.L > 0 else 1
-    g.seg = seg
-    g.nseg = (g.L + seg - 1) // seg
-    if g.L == 0 or nrows == 0:
-        return
+    cdef AxisOp* cops
+    cdef Term* cterms
+    cdef int* term_start
+    cdef bint* has_coef
+    cdef Py_ssize_t* ostr
+    cdef Py_ssize_t* ooff
+    cdef const void** cptr
+    cdef Py_ssize_t* cstr
+    cdef int nout, ncopy, ncoef
+    cdef int typenum
+    cdef Py_ssize_t isz
+    cdef bint empty
+    cdef object keep
+    cdef readonly tuple ushape, ustrides, rshape, rstrides
 
-    cdef AxisOp* cops = <AxisOp*>malloc(max(nops, 1) * sizeof(AxisOp))
-    cdef Py_ssize_t* ostr = <Py_ssize_t*>malloc((nout + ncopy + 1) * ndim * sizeof(Py_ssize_t))
-    cdef void** optr = <void**>malloc((nout + ncopy + 1) * sizeof(void*))
-    cdef int* term_start = <int*>malloc((nout + 1) * sizeof(int))
-    cdef int nterms = 0
-    for c in range(nout):
-        nterms += len(terms[c])
-    cdef Term* cterms = <Term*>malloc(max(nterms, 1) * sizeof(Term))
-    cdef cnp.ndarray a
-    if not cops or not ostr or not optr or not term_start or not cterms:
-        free(cops); free(ostr); free(optr); free(term_start); free(cterms)
-        raise MemoryError()
-    try:
+    def __cinit__(self, ushape, ustrides, real_dtype, rshape, rstrides, list out_offsets,
+                  ostrides, list ops, list terms, list copies, list coefs, int row_axis,
+                  list row_dims, Py_ssize_t seg, Py_ssize_t tile, bint stream,
+                  Py_ssize_t cblk, Py_ssize_t run):
+        cdef int lead_in = 1 if len(ushape) == len(ostrides) + 1 else 0
+        shape = tuple(ushape)[lead_in:]
+        cdef int ndim = len(shape)
+        cdef int nops = len(ops)
+        cdef int d, c, m, k, q
+        cdef Py_ssize_t nrows = 1, width, wa
+        cdef cnp.ndarray arr
+        self.cops = NULL
+        self.cterms = NULL
+        self.term_start = NULL
+        self.has_coef = NULL
+        self.ostr = NULL
+        self.ooff = NULL
+        self.cptr = NULL
+        self.cstr = NULL
+        dt = np.dtype(real_dtype)
+        if dt == np.float64:
+            self.typenum = cnp.NPY_FLOAT64
+        elif dt == np.float32:
+            self.typenum = cnp.NPY_FLOAT32
+        else:
+            raise TypeError(f"internal: kernel dtype {dt}")
+        self.isz = dt.itemsize
+        self.ushape = tuple(ushape)
+        self.ustrides = tuple(ustrides)
+        ustrides = tuple(ustrides)[lead_in:]
+        self.rshape = tuple(rshape)
+        self.rstrides = tuple(rstrides)
+        self.keep = (ops, coefs)
+        self.ncopy = len(copies)
+        self.nout = len(terms)
+        self.ncoef = len(coefs)
+        if ndim < 1 or ndim > MAXDIM:
+            raise ValueError(f"internal: ndim {ndim} not supported (at most {MAXDIM})")
+        if len(out_offsets) != self.nout + self.ncopy:
+            raise ValueError("internal: one offset per output")
+        if self.ncopy > MAXCOPY:
+            raise ValueError(f"internal: more than {MAXCOPY} copied outputs")
+        g = &self.g
+        g.ncopy = self.ncopy
+        for c in range(self.ncopy):
+            if not 0 <= copies[c] < self.nout:
+                raise ValueError("internal: copy source out of range")
+            g.copy_src[c] = copies[c]
+        g.ndim = ndim
+        g.r = row_axis
+        g.L = shape[row_axis]
+        g.nrd = len(row_dims)
+        for d in range(ndim):
+            g.shape[d] = shape[d]
+            if ustrides[d] % self.isz or ostrides[d] % self.isz:
+                raise ValueError("internal: stride not a multiple of the item size")
+            g.ustr[d] = ustrides[d] // self.isz
+        for m in range(g.nrd):
+            g.rdims[m] = row_dims[m]
+            nrows *= shape[row_dims[m]]
+        g.run = run if run > 0 else 1
+        self.empty = g.L == 0 or nrows == 0
+        if g.nrd > 0:
+            d = row_dims[g.nrd - 1]
+            g.D = d
+            if tile < 1 or tile > shape[d]:
+                tile = shape[d]
+            if shape[d] > 0:
+                g.nrun = (tile + g.run - 1) // g.run
+                # units: whole tiles of whole runs along D, padded past the end of D
+                nrows = (nrows // shape[d]) * ((shape[d] + tile - 1) // tile) * g.nrun
+            else:
+                g.nrun = 1
+        else:
+            tile = 1
+            g.D = -1
+            g.run = 1
+            g.nrun = 1
+        g.tile = tile if tile > 0 else 1
+        g.stream = stream
+        g.cblk = cblk if 0 < cblk <= BLK else BLK
+        g.nrows = nrows
+        if seg < 1:
+            seg = 1
+        if seg > g.L:
+            seg = g.L if g.L > 0 else 1
+        g.seg = seg
+        g.nseg = (g.L + seg - 1) // seg
+
+        cdef int nall = self.nout + self.ncopy
+        cdef int nterms = 0
+        for c in range(self.nout):
+            nterms += len(terms[c])
+        self.cops = <AxisOp*>malloc(max(nops, 1) * sizeof(AxisOp))
+        self.cterms = <Term*>malloc(max(nterms, 1) * sizeof(Term))
+        self.term_start = <int*>malloc((self.nout + 1) * sizeof(int))
+        self.has_coef = <bint*>malloc((self.nout + 1) * sizeof(bint))
+        self.ostr = <Py_ssize_t*>malloc((nall + 1) * ndim * sizeof(Py_ssize_t))
+        self.ooff = <Py_ssize_t*>malloc((nall + 1) * sizeof(Py_ssize_t))
+        self.cptr = <const void**>malloc((self.ncoef + 1) * sizeof(void*))
+        self.cstr = <Py_ssize_t*>malloc((self.ncoef + 1) * ndim * sizeof(Py_ssize_t))
+        if (not self.cops or not self.cterms or not self.term_start or not self.has_coef
+                or not self.ostr or not self.ooff or not self.cptr
+                or not self.cstr):
+            raise MemoryError()
         for k in range(nops):
             (axis, co, cw, i0, i1, tidx, twt, tcst) = ops[k]
-            cops[k].axis = axis
-            cops[k].n = u.shape[axis]
-            cops[k].W = len(co)
-            cops[k].co = <const Py_ssize_t*>cnp.PyArray_DATA(co)
-            cops[k].cw = <const double*>cnp.PyArray_DATA(cw)
-            cops[k].i0 = i0
-            cops[k].i1 = i1
-            cops[k].TW = tidx.shape[1]
-            cops[k].tidx = <const Py_ssize_t*>cnp.PyArray_DATA(tidx)
-            cops[k].twt = <const double*>cnp.PyArray_DATA(twt)
-            cops[k].tcst = <const double*>cnp.PyArray_DATA(tcst)
-        for k in range(nops):
-            if max(cops[k].W, cops[k].TW) > MAXW:
+            if not 0 <= axis < ndim:
+                raise ValueError("internal: operator axis out of range")
+            self.cops[k].axis = axis
+            self.cops[k].n = shape[axis]
+            self.cops[k].W = len(co)
+            self.cops[k].co = <const Py_ssize_t*>cnp.PyArray_DATA(co)
+            self.cops[k].cw = <const double*>cnp.PyArray_DATA(cw)
+            self.cops[k].i0 = i0
+            self.cops[k].i1 = i1
+            self.cops[k].TW = tidx.shape[1]
+            self.cops[k].tidx = <const Py_ssize_t*>cnp.PyArray_DATA(tidx)
+            self.cops[k].twt = <const double*>cnp.PyArray_DATA(twt)
+            self.cops[k].tcst = <const double*>cnp.PyArray_DATA(tcst)
+            if max(self.cops[k].W, self.cops[k].TW) > MAXW:
                 raise ValueError(f"internal: operator with more than {MAXW} taps per row")
+        for q in range(self.ncoef):
+            arr = coefs[q]
+            if arr.dtype != dt or arr.ndim != ndim or (<object>arr).shape != tuple(shape):
+                raise ValueError("internal: coefficient array of the wrong dtype or shape")
+            self.cptr[q] = cnp.PyArray_DATA(arr)
+            for d in range(ndim):
+                if arr.strides[d] % self.isz:
+                    raise ValueError("internal: stride not a multiple of the item size")
+                self.cstr[q * ndim + d] = arr.strides[d] // self.isz
         m = 0
-        for c in range(nout):
+        for c in range(self.nout):
             if len(terms[c]) > MAXTERMS:
                 raise ValueError(f"internal: more than {MAXTERMS} terms in one output")
             width = 0
-            term_start[c] = m
-            for (ta, tb, toff) in terms[c]:
-                cterms[m].a = ta
-                cterms[m].b = tb
-                cterms[m].off = toff
-                wa = max(cops[<int>ta].W, cops[<int>ta].TW)
-                width += wa * (max(cops[<int>tb].W, cops[<int>tb].TW) if tb >= 0 else 1)
+            self.term_start[c] = m
+            self.has_coef[c] = False
+            for (ta, tb, toff, tc) in terms[c]:
+                if not (0 <= ta < nops and -1 <= tb < nops and -1 <= tc < self.ncoef):
+                    raise ValueError("internal: term index out of range")
+                self.cterms[m].a = ta
+                self.cterms[m].b = tb
+                self.cterms[m].off = toff
+                self.cterms[m].coef = tc
+                if tc >= 0:
+                    self.has_coef[c] = True
+                wa = max(self.cops[<int>ta].W, self.cops[<int>ta].TW)
+                width += wa * (max(self.cops[<int>tb].W, self.cops[<int>tb].TW) if tb >= 0 else 1)
                 m += 1
             if width > MAXTAPS:
                 raise ValueError(f"internal: {width} taps in one output (at most {MAXTAPS})")
-            a = outs[c]
-            if a.ndim != ndim or any(a.shape[d] != u.shape[d] for d in range(ndim)):
-                raise ValueError("internal: output shape differs from the input's")
-            optr[c] = cnp.PyArray_DATA(a)
+        self.term_start[self.nout] = m
+        for c in range(nall):
+            self.ooff[c] = out_offsets[c]
             for d in range(ndim):
-                ostr[c * ndim + d] = _estride(a, d)
-        term_start[nout] = m
-        for c in range(nout, nout + ncopy):
-            a = outs[c]
-            if a.ndim != ndim or any(a.shape[d] != u.shape[d] for d in range(ndim)):
-                raise ValueError("internal: output shape differs from the input's")
-            optr[c] = cnp.PyArray_DATA(a)
-            for d in range(ndim):
-                ostr[c * ndim + d] = _estride(a, d)
-        if u.dtype.num == cnp.NPY_FLOAT64:
-            with nogil:
-                _run[double](&g, <const double*>cnp.PyArray_DATA(u), <double**>optr,
-                             ostr, nout, term_start, cterms, cops, nthreads)
-        elif u.dtype.num == cnp.NPY_FLOAT32:
-            with nogil:
-                _run[float](&g, <const float*>cnp.PyArray_DATA(u), <float**>optr,
-                            ostr, nout, term_start, cterms, cops, nthreads)
-        else:
-            raise TypeError(f"internal: kernel dtype {u.dtype}")
-    finally:
-        free(cops); free(ostr); free(optr); free(term_start); free(cterms)
+                self.ostr[c * ndim + d] = ostrides[d] // self.isz
+
+    def __dealloc__(self):
+        free(self.cops); free(self.cterms); free(self.term_start); free(self.has_coef)
+        free(self.ostr); free(self.ooff); free(<void*>self.cptr)
+        free(self.cstr)
+
+    def run(self, cnp.ndarray u, Py_ssize_t uoff, cnp.ndarray res, Py_ssize_t roff,
+            int nthreads, double alpha=1.0, double beta=0.0):
+        """Compute every output: ``out = beta*out + alpha*A(u)`` (plain stores
+        when alpha == 1 and beta == 0).
+
+        ``u`` and ``res`` must have the shapes and strides this object was
+        prepared for; ``uoff``/``roff`` are byte offsets added to their data
+        pointers (0, or the imaginary part's offset).
+        """
+        cdef int c
+        cdef Coefs co
+        cdef char* rbase
+        if not _same_layout(u, self.ushape, self.ustrides):
+            raise ValueError("internal: input layout differs from the prepared one")
+        if not _same_layout(res, self.rshape, self.rstrides):
+            raise ValueError("internal: result layout differs from the prepared one")
+        if not res.flags.writeable:
+            raise ValueError("internal: read-only result")
+        if (u.descr.type_num != self.typenum and not
+                (cnp.PyTypeNum_ISCOMPLEX(u.descr.type_num) and u.itemsize == 2 * self.isz)):
+            raise TypeError("internal: input dtype differs from the prepared one")
+        if res.itemsize != u.itemsize:
+            raise TypeError("internal: result dtype differs from the input's")
+        if self.empty:
+            return
+        if self.ncopy and beta != 0.0:
+            raise ValueError("internal: copied outputs with beta != 0")
+        co.general = alpha != 1.0 or beta != 0.0
+        co.has_coef = self.has_coef
+        co.cptr = self.cptr
+        co.cstr = self.cstr
+        co.alpha = alpha
+        co.beta = beta
+        # output pointers of this call (on the stack: a Prepared may be run by
+        # several Python threads at once)
+        cdef void* local[16]
+        cdef void** optr = local
+        cdef int nall = self.nout + self.ncopy
+        if nall > 16:
+            optr = <void**>malloc(nall * sizeof(void*))
+            if not optr:
+                raise MemoryError()
+        rbase = <char*>cnp.PyArray_DATA(res) + roff
+        for c in range(nall):
+            optr[c] = <void*>(rbase + self.ooff[c])
+        try:
+            if self.typenum == cnp.NPY_FLOAT64:
+                with nogil:
+                    _run[double](&self.g, <const double*>(<char*>cnp.PyArray_DATA(u) + uoff),
+                                 <double**>optr, self.ostr, self.nout, self.term_start,
+                                 self.cterms, self.cops, &co, nthreads)
+            else:
+                with nogil:
+                    _run[float](&self.g, <const float*>(<char*>cnp.PyArray_DATA(u) + uoff),
+                                <float**>optr, self.ostr, self.nout, self.term_start,
+                                self.cterms, self.cops, &co, nthreads)
+        finally:
+            if optr != local:
+                free(optr)

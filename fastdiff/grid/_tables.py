@@ -20,7 +20,7 @@ import functools
 
 import numpy as np
 
-from ._stencil import fornberg_rows, stencil
+from .._stencil import fornberg_rows, stencil
 
 __all__ = ["AxisTable", "axis_table", "extend_index"]
 
@@ -151,14 +151,28 @@ def _nonuniform_table(x, order, acc, scale):
     return _finish(empty_i, empty_w, 0, 0, n, i.astype(np.int64), tidx, twt, np.zeros(n))
 
 
+@functools.lru_cache(maxsize=64)
+def _identity_table(n, scale):
+    co = np.zeros(1, dtype=np.int64)
+    cw = np.full(1, scale)
+    tidx = np.zeros((1, 1), dtype=np.int64)    # no table rows (one padding row)
+    twt = np.zeros((1, 1))
+    tcst = np.zeros(1)
+    for a in (co, cw, tidx, twt, tcst):
+        a.setflags(write=False)
+    return AxisTable(co, cw, 0, n, tidx, twt, tcst)
+
+
 def axis_table(n, order, acc, mode, spacing, cval=0.0, scale=1.0):
     """Tables for ``scale`` times the ``order``-th derivative along an axis of
-    ``n`` points.
+    ``n`` points (order 0: ``scale`` times the identity, every row interior).
 
     ``spacing`` is ``("uniform", h)`` or ``("coords", x)`` as normalised by
     ``_validation.spacing``; ``mode`` a canonical boundary name.
     """
     kind, val = spacing
+    if order == 0:
+        return _identity_table(int(n), float(scale))
     if kind == "uniform":
         return _uniform_table(int(n), int(order), int(acc), mode, float(val), float(cval),
                               float(scale))

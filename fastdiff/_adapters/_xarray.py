@@ -58,51 +58,54 @@ def _norm_axes(da, axes, offset=0):
                  for a in idx)
 
 
-def _wrap(da, data, lead_dims=(), lead_coords=None, drop_first=False):
+def _wrap(da, data, plan):
+    """A DataArray of the plan's result: the field's dims, led by the plan's
+    lead dims (``"axis"``/``"axis2"`` labelled with the differentiated dims'
+    names, ``"component"`` taking the input's component dim)."""
     import xarray as xr
-    dims = tuple(lead_dims) + (tuple(da.dims[1:]) if drop_first else tuple(da.dims))
+    vector = plan.ncomp is not None
+    fdims = tuple(da.dims[1:]) if vector else tuple(da.dims)
+    names = [fdims[a] for a in plan.axes]
+    lead_dims, lead_coords = [], {}
+    for label in plan.lead_labels:
+        if label == "component":
+            lead_dims.append(da.dims[0])
+        else:
+            lead_dims.append(label)
+            lead_coords[label] = names
+    dims = tuple(lead_dims) + fdims
     coords = {k: v for k, v in da.coords.items()
-              if all(d in dims for d in v.dims) and not (drop_first and da.dims[0] in v.dims)}
-    coords.update(lead_coords or {})
+              if all(d in dims for d in v.dims) and not (vector and "component" not in
+                                                          plan.lead_labels and
+                                                          da.dims[0] in v.dims)}
+    coords.update(lead_coords)
     return xr.DataArray(data, dims=dims, coords=coords, name=da.name, attrs=dict(da.attrs))
 
 
-def call(fn_name, da, *args, **kw):
-    """Apply fastdiff.grid.<fn_name> to a DataArray (see the module docstring)."""
-    from . import grid
-    fn = getattr(grid, fn_name)
-    if kw.get("out") is not None:
+def apply(da, make_plan, out, num_threads, vector, kw):
+    """A public grid function on a DataArray (see the module docstring)."""
+    if out is not None:
         raise ValueError("out is not supported for DataArrays")
-    kw.pop("out", None)
-    vector = fn_name in ("divergence", "curl", "jacobian")
+    kw = dict(kw)
     off = 1 if vector else 0
-    if fn_name == "derivative":
-        axis = _axis_index(da, args[0], "axis")
+    if "axis" in kw:
+        axis = _axis_index(da, kw["axis"], "axis")
+        kw["axis"] = axis
         ax_idx = (axis % da.ndim,) if isinstance(axis, (int, np.integer)) else (axis,)
-        sp = _spacing(da, ax_idx, kw.pop("spacing", None))
-        if isinstance(sp, list):
-            sp = sp[0]
-        res = fn(da.data, axis, *args[1:], spacing=sp, **kw)
-        return _wrap(da, res)
-    ax_idx = _norm_axes(da, kw.pop("axes", None), off)
-    sp = _spacing(da, ax_idx, kw.pop("spacing", None), off)
-    names = [da.dims[a + off] for a in ax_idx]
-    extra = args
-    if fn_name == "directional" and is_xarray(args[0]):
-        extra = (args[0].data,)
-    res = fn(da.data, *extra, axes=ax_idx, spacing=sp, **kw)
-    if fn_name == "gradient":
-        return _wrap(da, res, ("axis",), {"axis": names})
-    if fn_name == "hessian":
-        return _wrap(da, res, ("axis", "axis2"), {"axis": names, "axis2": names})
-    if fn_name in ("laplacian", "directional"):
-        return _wrap(da, res)
-    if fn_name == "divergence":
-        return _wrap(da, res, drop_first=True)
-    if fn_name == "curl":
-        if len(ax_idx) == 2:
-            return _wrap(da, res, drop_first=True)
-        return _wrap(da, res, (da.dims[0],), {}, drop_first=True)
-    if fn_name == "jacobian":
-        return _wrap(da, res, (da.dims[0], "axis"), {"axis": names}, drop_first=True)
-    raise ValueError(f"internal: no DataArray rule for {fn_name}")  # pragma: no cover
+        sp = _spacing(da, ax_idx, kw.get("spacing"))
+        kw["spacing"] = sp[0] if isinstance(sp, list) else sp
+    else:
+        ax_idx = _norm_axes(da, kw.get("axes"), off)
+        kw["axes"] = ax_idx
+        kw["spacing"] = _spacing(da, ax_idx, kw.get("spacing"), off)
+    if is_xarray(kw.get("direction")):
+        kw["direction"] = kw["direction"].data
+    plan, data = make_plan(da.data, kw)
+    return _wrap(da, plan(data, num_threads=num_threads), plan)
+
+
+def apply_plan(plan, da, out, alpha, beta, num_threads):
+    """``plan(DataArray)``: the plan on its data, the result labelled like it."""
+    if out is not None or beta != 0.0:
+        raise ValueError("out (and beta) are not supported for DataArrays")
+    return _wrap(da, plan(da.data, alpha=alpha, num_threads=num_threads), plan)

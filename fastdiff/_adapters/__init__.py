@@ -1,0 +1,43 @@
+"""dask arrays and xarray DataArrays in fastdiff.grid: one dispatch point.
+
+The public functions and plans hand anything that is not an ndarray here.
+The adapters receive a plan (or a way to make one from the data) and run it
+-- per block for dask, on the wrapped data for xarray; they import nothing
+from ``fastdiff.grid`` (plans carry what they need), and dask/xarray are
+imported only when such an input arrives.
+"""
+from __future__ import annotations
+
+from . import _dask, _xarray
+
+__all__ = ["dispatch", "dispatch_plan", "is_dask", "is_xarray"]
+
+is_dask = _dask.is_dask
+is_xarray = _xarray.is_xarray
+
+
+def dispatch(u, make_plan, out, num_threads, vector, kw):
+    """Run a public function on a dask array or DataArray; None for other inputs.
+
+    ``make_plan(data, kw)`` validates the arguments for ``data`` and returns
+    ``(plan, data)`` (data converted to the plan's dtype).
+    """
+    if is_xarray(u):
+        return _xarray.apply(u, make_plan, out, num_threads, vector, kw)
+    if is_dask(u):
+        _dask.no_out(out)
+        plan, data = make_plan(u, kw)
+        return _dask.run_plan(plan, data, num_threads)
+    return None
+
+
+def dispatch_plan(plan, u, out, alpha, beta, num_threads):
+    """``plan(u, ...)`` for a dask array or DataArray; None for other inputs."""
+    if is_xarray(u):
+        return _xarray.apply_plan(plan, u, out, alpha, beta, num_threads)
+    if is_dask(u):
+        _dask.no_out(out)
+        if beta != 0.0:
+            raise ValueError(f"beta={beta} needs out=, which dask arrays do not support")
+        return _dask.run_plan(plan, u, num_threads, alpha)
+    return None

@@ -1,0 +1,217 @@
+"""The executor: runs a plan on the kernel.  The only importer of the grid kernels.
+
+For each memory layout of input and result (and thread count) it meets, the
+executor prepares the kernel call once (``Prepared``: geometry, tiling,
+operator tables, term structs) and keeps it on the plan; a reused plan then
+costs a layout check and the kernel itself.  Complex data run as their real
+and imaginary parts (the same kernel call, offset by one real item).
+"""
+from __future__ import annotations
+
+import numbers
+
+import numpy as np
+
+from .. import _validation as V
+from .._kernels import grid_kernels as _k
+
+__all__ = ["call_plan", "execute", "LIMITS"]
+
+#: the kernel's own limits (max dims, taps per output, ...), exported by it
+LIMITS = dict(_k.LIMITS)
+
+# Tuning constants of the walk (measured on 2-core AVX2 machines; see
+# BENCHMARKS.md).  Below _SERIAL_WORK output elements x terms the kernels
+# run on one thread: starting a team costs more than the work.
+_SERIAL_WORK = 1 << 15
+# Outputs at least this large (bytes, all together) are written with
+# non-temporal stores (AVX2 builds): they would not stay in cache, and
+# skipping the read-for-ownership of each destination line saves bandwidth.
+_STREAM_BYTES = 16 << 20
+# Elements of a row computed for every output before moving along the row
+# (the input rows of a block stay in L1 across the outputs); <= LIMITS["block"].
+_CBLK = 256
+# Rows along the innermost row dim per work unit: their taps are gathered
+# once and shifted from row to row (the per-row set-up is most of the
+# instructions outside the vector loops).
+_RUN = 32
+# Cache budget for the input rows a cross-row stencil revisits: slabs larger
+# than this are walked in tiles (a share of a typical L3; on 256^3 arrays,
+# where three planes fit in L3, tiling measured no gain).
+_TILE_BYTES = 8 << 20
+# Prepared layouts kept per plan (a plan meets few layouts; more means a
+# caller cycling through views, and the oldest are dropped).
+_MAX_LAYOUTS = 8
+
+
+def alloc(field, lead, dtype):
+    """An empty array of shape lead + field.shape whose trailing axes follow
+    field's memory order."""
+    perm = sorted(range(field.ndim), key=lambda d: -abs(field.strides[d]))
+    shape = tuple(lead) + tuple(field.shape[d] for d in perm)
+    a = np.empty(shape, dtype=dtype)
+    nl = len(lead)
+    inv = [0] * field.ndim
+    for i, d in enumerate(perm):
+        inv[d] = i
+    return a.transpose(tuple(range(nl)) + tuple(nl + inv[d] for d in range(field.ndim)))
+
+
+def _geometry(field):
+    """Row axis (smallest stride among non-trivial axes) and the other axes,
+    outermost first."""
+    cand = [d for d in range(field.ndim) if field.shape[d] > 1] or [field.ndim - 1]
+    r = min(cand, key=lambda d: (abs(field.strides[d]), -d))
+    rest = sorted((d for d in range(field.ndim) if d != r),
+                  key=lambda d: (-abs(field.strides[d]), d))
+    return r, rest
+
+
+def _tile(field, r, rest, ops):
+    """Rows of the innermost row dim per cache tile (0: no tiling).
+
+    A stencil across an outer row dim reads rows one whole slab (all rows of
+    the innermost row dim) apart; walking the innermost dim in tiles keeps
+    the ``width`` slabs it reads within ``_TILE_BYTES`` of cache.
+    """
+    if len(rest) < 2:
+        return 0
+    outer = set(rest[:-1])
+    width = 1
+    for (ax, co, *_rest) in ops:
+        if ax in outer and len(co):
+            width = max(width, int(co[-1] - co[0]) + 1)
+    if width == 1:
+        return 0
+    row_bytes = field.shape[r] * field.itemsize
+    if row_bytes == 0:
+        return 0
+    tile = max(1, _TILE_BYTES // (width * row_bytes))
+    return tile if tile < field.shape[rest[-1]] else 0
+
+
+def _prepare(plan, u, res, nthreads, with_copies):
+    """The kernel calls (one per real part) for this layout of u and res."""
+    field = u if plan.ncomp is None else u[0]
+    real = field.real if field.dtype.kind == "c" else field
+    isz = real.itemsize
+    r, rest = _geometry(field)
+    L = field.shape[r]
+    nrows = field.size // max(L, 1)
+    nterms = sum(len(t) for t in plan.outputs)
+    work = field.size * max(1, nterms)
+    if work < _SERIAL_WORK:
+        nthreads = 1
+    # rows per work unit: long runs, but enough units to share among threads
+    run = max(1, min(_RUN, nrows // (8 * nthreads)))
+    if nrows // run >= 4 * nthreads:
+        seg = max(L, 1)
+    else:
+        seg = max(256, -(-L // (8 * nthreads)))
+    nl = len(plan.lead)
+    lead_strides = res.strides[:nl]
+
+    def offset(flat):
+        idx = np.unravel_index(flat, plan.lead) if nl else ()
+        return int(sum(int(i) * s for i, s in zip(idx, lead_strides)))
+
+    outputs = list(plan.outputs)
+    out_index = list(plan.out_index)
+    copies = []
+    if with_copies:
+        copies = list(plan.copies)
+    else:   # every output computed (beta != 0: a copy would lose its own old value)
+        for dest, src in plan.copies:
+            outputs.append(plan.outputs[src])
+            out_index.append(dest)
+    offsets = [offset(f) for f in out_index] + [offset(d) for d, _ in copies]
+    comp_stride = u.strides[0] // isz if plan.ncomp is not None else 0
+    terms = [[(t.op, -1 if t.op2 is None else t.op2, t.component * comp_stride,
+               -1 if t.coef is None else t.coef) for t in out] for out in outputs]
+    cvals = [(lambda c: complex(c).real), (lambda c: complex(c).imag)] \
+        if field.dtype.kind == "c" else [lambda c: c]
+    stream = res.nbytes >= _STREAM_BYTES
+    parts = []
+    for pick in cvals:
+        ops = [op.table(field.shape[op.axis], pick(op.cval)).kernel_tuple(op.axis)
+               for op in plan.ops]
+        tile = _tile(real, r, rest, ops)
+        parts.append(_k.Prepared(u.shape, u.strides, real.dtype, res.shape,
+                                 res.strides, offsets, res.strides[nl:], ops, terms,
+                                 [src for _, src in copies], list(plan.coefs), r, rest,
+                                 seg, tile, stream, _CBLK, run))
+    return parts, isz
+
+
+def execute(plan, u, res, nthreads, alpha=1.0, beta=0.0):
+    """Run ``plan`` on the validated input ``u`` into ``res`` (result array):
+    ``res = beta*res + alpha*A(u)``."""
+    with_copies = beta == 0.0 or not plan.copies
+    key = (u.strides, res.strides, nthreads, with_copies)
+    prep = plan._cache.get(key)
+    if prep is None:
+        if len(plan._cache) >= _MAX_LAYOUTS:
+            plan._cache.clear()
+        prep = plan._cache[key] = _prepare(plan, u, res, nthreads, with_copies)
+    parts, isz = prep
+    if len(parts) == 1:
+        parts[0].run(u, 0, res, 0, nthreads, alpha, beta)
+    else:
+        parts[0].run(u, 0, res, 0, nthreads, alpha, beta)
+        parts[1].run(u, isz, res, isz, nthreads, alpha, beta)
+    return res
+
+
+def result(plan, u, out):
+    """``out`` checked against the plan's result, or a new array in u's memory order."""
+    if out is None:
+        field = u if plan.ncomp is None else u[0]
+        return alloc(field, plan.lead, plan.dtype)
+    return V.out(out, plan.result_shape, plan.dtype, [u])
+
+
+def _scalar(x, name):
+    if isinstance(x, (bool, np.bool_)) or not isinstance(x, (numbers.Real, np.floating,
+                                                             np.integer)):
+        raise TypeError(f"{name} must be a real number, got {x!r}")
+    x = float(x)
+    if not np.isfinite(x):
+        raise ValueError(f"{name} must be finite, got {x}")
+    return x
+
+
+def check_input(plan, u):
+    """u as the kernel needs it: the plan's dtype and shape (a copy only for
+    another dtype, byte order or odd strides)."""
+    name = "u" if plan.ncomp is None else "v"
+    if type(u) is np.ndarray and u.dtype == plan.dtype and u.dtype.isnative \
+            and u.shape == plan.input_shape:
+        return u
+    u, dtype = V.as_input(u, name=name)
+    if u.shape != plan.input_shape:
+        raise ValueError(f"{name} has shape {u.shape}, but the plan was made for shape "
+                         f"{plan.input_shape}")
+    if dtype != plan.dtype:
+        raise ValueError(f"{name} gives results of dtype {dtype}, but the plan was made for "
+                         f"{plan.dtype} (make a plan with dtype={dtype})")
+    return u
+
+
+def call_plan(plan, u, out, alpha, beta, num_threads):
+    """``plan(u, out, alpha=, beta=, num_threads=)``: checks only what can
+    change between calls (u's shape and dtype, out, the scalars)."""
+    if type(alpha) is not float:
+        alpha = _scalar(alpha, "alpha")
+    if type(beta) is not float:
+        beta = _scalar(beta, "beta")
+    if type(u) is not np.ndarray:
+        from .._adapters import dispatch_plan
+        handled = dispatch_plan(plan, u, out, alpha, beta, num_threads)
+        if handled is not None:
+            return handled
+    u = check_input(plan, u)
+    nt = V.num_threads(num_threads)
+    if beta != 0.0 and out is None:
+        raise ValueError(f"beta={beta} needs out= (the array it scales and adds to)")
+    res = result(plan, u, out)
+    return execute(plan, u, res, nt, alpha, beta)
