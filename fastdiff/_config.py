@@ -29,6 +29,11 @@ def openmp_enabled():
     return _grid.openmp_enabled()
 
 
+def max_threads():
+    """OpenMP's current maximum thread count (1 in a serial build)."""
+    return _grid.max_threads()
+
+
 def _cpu_name():
     try:
         with open("/proc/cpuinfo") as fh:

@@ -207,10 +207,15 @@ def check_points(n, order, acc, mode, sp, ax):
                          f"coordinates support only boundary='one-sided'")
 
 
+_max_threads = None
+
+
 def num_threads(n, name="num_threads"):
-    from ._kernels._grid import max_threads
+    global _max_threads
     if n is None:
-        return max(1, max_threads())
+        if _max_threads is None:
+            from ._config import max_threads as _max_threads
+        return max(1, _max_threads())
     if not _is_int(n):
         raise TypeError(f"{name} must be None or a non-zero integer, got {n!r}")
     n = int(n)
@@ -230,6 +235,14 @@ def out(o, shape, dtype, inputs, name="out"):
     """Check a user-supplied output array (or allocate nothing when None)."""
     if o is None:
         return None
+    if (type(o) is np.ndarray and o.shape == shape and o.dtype == dtype
+            and o.flags.writeable and o.dtype.isnative and o.flags.aligned):
+        # the common case, checked fast: only the overlap test remains
+        for a in inputs:
+            if np.may_share_memory(o, a):
+                break
+        else:
+            return o
     if not isinstance(o, np.ndarray):
         raise TypeError(f"{name} must be a numpy array, got {type(o).__name__}")
     if o.shape != tuple(shape):

@@ -94,10 +94,12 @@ def apply(da, make_plan, out, num_threads, vector, kw):
         ax_idx = (axis % da.ndim,) if isinstance(axis, (int, np.integer)) else (axis,)
         sp = _spacing(da, ax_idx, kw.get("spacing"))
         kw["spacing"] = sp[0] if isinstance(sp, list) else sp
-    else:
+    elif "axes" in kw:
         ax_idx = _norm_axes(da, kw.get("axes"), off)
         kw["axes"] = ax_idx
         kw["spacing"] = _spacing(da, ax_idx, kw.get("spacing"), off)
+    else:   # an operator expression: spacing per axis of the grid
+        kw["spacing"] = _spacing(da, tuple(range(da.ndim)), kw.get("spacing"))
     if is_xarray(kw.get("direction")):
         kw["direction"] = kw["direction"].data
     plan, data = make_plan(da.data, kw)

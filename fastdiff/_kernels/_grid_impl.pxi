@@ -712,7 +712,7 @@ cdef class Prepared:
     coefs : coefficient arrays of ``real_dtype`` and shape ``shape`` (any
         strides, 0 on broadcast axes).
     row_axis, row_dims, seg, tile, stream, cblk, run : the walk (see the
-        module header and ``_execute``).
+        module header and ``_execute``); nthreads : OpenMP threads of each run.
     """
     cdef Geometry g
     cdef AxisOp* cops
@@ -725,6 +725,7 @@ cdef class Prepared:
     cdef Py_ssize_t* cstr
     cdef int nout, ncopy, ncoef
     cdef int typenum
+    cdef readonly int nthreads
     cdef Py_ssize_t isz
     cdef bint empty
     cdef object keep
@@ -733,7 +734,7 @@ cdef class Prepared:
     def __cinit__(self, ushape, ustrides, real_dtype, rshape, rstrides, list out_offsets,
                   ostrides, list ops, list terms, list copies, list coefs, int row_axis,
                   list row_dims, Py_ssize_t seg, Py_ssize_t tile, bint stream,
-                  Py_ssize_t cblk, Py_ssize_t run):
+                  Py_ssize_t cblk, Py_ssize_t run, int nthreads):
         cdef int lead_in = 1 if len(ushape) == len(ostrides) + 1 else 0
         shape = tuple(ushape)[lead_in:]
         cdef int ndim = len(shape)
@@ -757,6 +758,7 @@ cdef class Prepared:
         else:
             raise TypeError(f"internal: kernel dtype {dt}")
         self.isz = dt.itemsize
+        self.nthreads = nthreads if nthreads > 0 else 1
         self.ushape = tuple(ushape)
         self.ustrides = tuple(ustrides)
         ustrides = tuple(ustrides)[lead_in:]
@@ -894,9 +896,9 @@ cdef class Prepared:
         free(self.cstr)
 
     def run(self, cnp.ndarray u, Py_ssize_t uoff, cnp.ndarray res, Py_ssize_t roff,
-            int nthreads, double alpha=1.0, double beta=0.0):
+            double alpha=1.0, double beta=0.0):
         """Compute every output: ``out = beta*out + alpha*A(u)`` (plain stores
-        when alpha == 1 and beta == 0).
+        when alpha == 1 and beta == 0), on the prepared number of threads.
 
         ``u`` and ``res`` must have the shapes and strides this object was
         prepared for; ``uoff``/``roff`` are byte offsets added to their data
@@ -909,7 +911,7 @@ cdef class Prepared:
             raise ValueError("internal: input layout differs from the prepared one")
         if not _same_layout(res, self.rshape, self.rstrides):
             raise ValueError("internal: result layout differs from the prepared one")
-        if not res.flags.writeable:
+        if not cnp.PyArray_ISWRITEABLE(res):
             raise ValueError("internal: read-only result")
         if (u.descr.type_num != self.typenum and not
                 (cnp.PyTypeNum_ISCOMPLEX(u.descr.type_num) and u.itemsize == 2 * self.isz)):
@@ -943,12 +945,12 @@ cdef class Prepared:
                 with nogil:
                     _run[double](&self.g, <const double*>(<char*>cnp.PyArray_DATA(u) + uoff),
                                  <double**>optr, self.ostr, self.nout, self.term_start,
-                                 self.cterms, self.cops, &co, nthreads)
+                                 self.cterms, self.cops, &co, self.nthreads)
             else:
                 with nogil:
                     _run[float](&self.g, <const float*>(<char*>cnp.PyArray_DATA(u) + uoff),
                                 <float**>optr, self.ostr, self.nout, self.term_start,
-                                self.cterms, self.cops, &co, nthreads)
+                                self.cterms, self.cops, &co, self.nthreads)
         finally:
             if optr != local:
                 free(optr)

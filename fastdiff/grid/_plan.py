@@ -21,11 +21,13 @@ adapters run them per block with ``Plan.halo``.
 from __future__ import annotations
 
 import dataclasses
+import functools
 from dataclasses import dataclass, field
 
 import numpy as np
 
 from .. import _validation as V
+from . import _execute
 from ._tables import axis_table
 
 __all__ = ["AxisOp", "Term", "Plan"]
@@ -125,15 +127,15 @@ class Plan:
     _cache: dict = field(default_factory=dict, repr=False, compare=False)
 
     # -- properties -------------------------------------------------------
-    @property
+    @functools.cached_property
     def input_shape(self):
         return self.shape if self.ncomp is None else (self.ncomp,) + tuple(self.shape)
 
-    @property
+    @functools.cached_property
     def result_shape(self):
         return tuple(self.lead) + tuple(self.shape)
 
-    @property
+    @functools.cached_property
     def halo(self):
         """Samples each output reads on each side, per axis of the field."""
         h = [0] * len(self.shape)
@@ -151,7 +153,6 @@ class Plan:
     # -- running ----------------------------------------------------------
     def __call__(self, u, out=None, *, alpha=1.0, beta=0.0, num_threads=None):
         """``out = beta*out + alpha*A(u)`` in one pass; see ``Operator.plan``."""
-        from . import _execute
         return _execute.call_plan(self, u, out, alpha, beta, num_threads)
 
     def with_shape(self, shape, coords=None, coefs=None):

@@ -1,0 +1,349 @@
+"""Plans and operator expressions: fd.grid.D, Plan, alpha/beta, matrices, adapters."""
+import ast
+import json
+import pathlib
+import sys
+
+import numpy as np
+import pytest
+from hypothesis import given, settings, strategies as st
+
+import fastdiff as fd
+from fastdiff import reference as ref
+
+D = fd.grid.D
+MODES = ["one-sided", "periodic", "constant", "nearest", "reflect", "mirror"]
+HERE = pathlib.Path(__file__).parent
+
+
+# -- the functions are plan builders, bitwise as before ---------------------
+
+def test_functions_bitwise_identical_to_before_plans():
+    sys.path.insert(0, str(HERE))
+    try:
+        import _bitwise_cases as bc
+    finally:
+        sys.path.remove(str(HERE))
+    want = json.loads((HERE / "data" / "grid_hashes.json").read_text())
+    cases = bc.cases(fd)
+    assert len(cases) == len(want) == 111
+    differ = [name for name, f in cases if bc.digest(f()) != want[name]]
+    assert differ == []
+
+
+def test_named_expressions_equal_the_functions():
+    u = np.random.default_rng(0).standard_normal((13, 15, 11))
+    for mode in MODES:
+        kw = dict(acc=4, boundary=mode, spacing=0.2)
+        np.testing.assert_allclose((D(0)**2 + D(1)**2 + D(2)**2)(u, **kw),
+                                   fd.grid.laplacian(u, **kw), rtol=1e-13, atol=1e-10)
+        np.testing.assert_array_equal((D(1) * D(2))(u, **kw), fd.grid.hessian(u, **kw)[1, 2])
+        np.testing.assert_array_equal(D(2, 3)(u, **kw), fd.grid.derivative(u, 2, 3, **kw))
+        np.testing.assert_array_equal((D(2) * D(2) * D(2))(u, **kw), D(2, 3)(u, **kw))
+
+
+# -- expressions against the reference ---------------------------------------
+
+@pytest.mark.parametrize("mode", MODES)
+@pytest.mark.parametrize("dtype", [np.float64, np.float32, np.complex128])
+@pytest.mark.parametrize("layout", ["C", "F", "strided"])
+def test_expressions_match_reference(mode, dtype, layout):
+    rng = np.random.default_rng(1)
+    base = rng.standard_normal((14, 26, 12))
+    if np.dtype(dtype).kind == "c":
+        base = base + 1j * rng.standard_normal(base.shape)
+    u = base.astype(dtype)
+    u = {"C": u, "F": np.asfortranarray(u), "strided": u[:, ::2, ::-1]}[layout]
+    kappa = 1.0 + rng.random(u.shape)
+    c = rng.random((u.shape[0], 1, 1))
+    A = kappa * (D(0)**2 + D(1)**2 + D(2)**2) + 0.3 * D(0) - c * D(1) * D(2)**2 + 2.5
+    cv = 0.5 if mode == "constant" else 0.0
+    kw = dict(acc=2, boundary=mode, spacing=[0.1, 0.2, 0.3], cval=cv)
+    got = A(u, **kw)
+    want = ref.apply(A, u, **kw)
+    assert got.dtype == want.dtype
+    tol = 1e-3 if np.dtype(dtype) == np.float32 else 1e-9
+    np.testing.assert_allclose(got, want, rtol=tol, atol=tol * 1e3)
+    np.testing.assert_array_equal(A(u, num_threads=1, **kw), A(u, num_threads=2, **kw))
+
+
+def test_alpha_beta_one_pass():
+    rng = np.random.default_rng(2)
+    u = rng.standard_normal((30, 40))
+    kappa = rng.random((30, 40))
+    A = kappa * (D(0)**2 + D(1)**2) - D(1)
+    p = A.plan(u.shape, spacing=0.5, boundary="reflect")
+    base = rng.standard_normal(u.shape)
+    out = base.copy()
+    res = p(u, out, alpha=0.25, beta=1.0)
+    assert res is out
+    np.testing.assert_allclose(out, base + 0.25 * p(u), rtol=1e-13, atol=1e-13)
+    out2 = base.copy()
+    np.testing.assert_allclose(p(u, out2, alpha=-2.0, beta=0.5), 0.5 * base - 2.0 * p(u),
+                               rtol=1e-13, atol=1e-13)
+    np.testing.assert_allclose(
+        ref.apply(A, u, spacing=0.5, boundary="reflect", out=base.copy(), alpha=-2.0,
+                  beta=0.5), out2, rtol=1e-12, atol=1e-12)
+    # beta = 0 never reads out (NaN there stays out of the result)
+    nan = np.full(u.shape, np.nan)
+    assert np.isfinite(p(u, nan, alpha=3.0)).all()
+    np.testing.assert_allclose(nan, 3.0 * p(u), rtol=1e-13, atol=1e-12)
+    # float32, strided out
+    u32 = u.astype(np.float32)
+    p32 = A.plan(u.shape, np.float32, spacing=0.5, boundary="reflect")
+    o32 = np.ones((30, 80), np.float32)[:, ::2]
+    p32(u32, o32, alpha=2.0, beta=-1.0)
+    np.testing.assert_allclose(o32, -1.0 + 2.0 * p32(u32), rtol=1e-5, atol=1e-4)
+
+
+def test_euler_step_equals_numpy_slicing():
+    """The README's heat equation: one call per step, same answer as NumPy."""
+    n, kappa = 64, 0.2
+    h = 1.0 / n
+    dt = 0.2 * h * h / kappa
+    x = np.arange(n) * h
+    u0 = np.sin(2 * np.pi * x)[:, None] * np.cos(2 * np.pi * x)[None, :]
+    step = (1 + dt * kappa * (D(0)**2 + D(1)**2)).plan(u0.shape, spacing=h,
+                                                       boundary="periodic")
+    u, v = u0.copy(), np.empty_like(u0)
+    w = u0.copy()
+    for _ in range(200):
+        step(u, out=v)
+        u, v = v, u
+        lap = (np.roll(w, 1, 0) + np.roll(w, -1, 0) + np.roll(w, 1, 1) + np.roll(w, -1, 1)
+               - 4 * w) / h**2
+        w = w + dt * kappa * lap
+    np.testing.assert_allclose(u, w, rtol=1e-12, atol=1e-13)
+    # the same steps with beta=1: out = out + alpha * L(u)
+    L = (D(0)**2 + D(1)**2).plan(u0.shape, spacing=h, boundary="periodic")
+    a, b = u0.copy(), u0.copy()
+    for _ in range(200):
+        L(a, out=b, alpha=dt * kappa, beta=1.0)
+        a[...] = b
+    np.testing.assert_allclose(a, w, rtol=1e-12, atol=1e-13)
+
+
+def test_hessian_plan_with_beta_computes_every_entry():
+    from fastdiff.grid import _plan
+    u = np.random.default_rng(3).standard_normal((12, 13, 14))
+    p = _plan.hessian(u.shape, u.dtype, None, 1.0, 2, "constant", 0.5)
+    old = np.random.default_rng(4).standard_normal((3, 3) + u.shape)
+    out = old.copy()
+    p(u, out, beta=2.0)
+    np.testing.assert_allclose(out, 2.0 * old + fd.grid.hessian(u, boundary="constant",
+                                                                cval=0.5), rtol=1e-13)
+
+
+# -- mixed partials of higher order ------------------------------------------
+
+@pytest.mark.parametrize("mode", MODES)
+@pytest.mark.parametrize("acc", [2, 4])
+def test_d3_dx2dy_converges_at_its_acc(mode, acc):
+    M = D(0)**2 * D(1)
+    errs = []
+    for n in (24, 48):
+        if mode == "periodic":
+            x = np.arange(n) * (2 * np.pi / n)
+            h = x[1] - x[0]
+        else:
+            x = np.linspace(0.0, 1.0, n)
+            h = x[1] - x[0]
+        X, Y, Z = np.meshgrid(x, x, x[:6], indexing="ij")
+        u = np.sin(X) * np.sin(Y) * (1 + Z)
+        exact = -np.sin(X) * np.cos(Y) * (1 + Z)
+        got = M(u, spacing=h, acc=acc, boundary=mode)
+        m = 0 if mode in ("one-sided", "periodic") else (acc // 2 + 1)
+        sl = (slice(m, n - m), slice(m, n - m)) if m else (slice(None), slice(None))
+        errs.append(np.max(np.abs(got - exact)[sl]))
+    rate = np.log2(errs[0] / errs[1])
+    assert rate > acc - 0.6, (errs, rate)
+
+
+@pytest.mark.parametrize("acc", [2, 4])
+def test_d3_dx2dy_exact_on_polynomials(acc):
+    x = np.linspace(-1, 1, 11)
+    y = np.linspace(0, 2, 9)
+    z = np.linspace(0, 1, 5)
+    X, Y, Z = np.meshgrid(x, y, z, indexing="ij")
+    u = X**(acc + 1) * Y**acc * (1 + Z)
+    exact = (acc + 1) * acc * X**(acc - 1) * acc * Y**(acc - 1) * (1 + Z)
+    got = (D(0)**2 * D(1))(u, spacing=[x[1] - x[0], y[1] - y[0], z[1] - z[0]], acc=acc)
+    np.testing.assert_allclose(got, exact, rtol=1e-8, atol=1e-8)
+
+
+# -- matrices ------------------------------------------------------------------
+
+_terms = st.lists(
+    st.tuples(st.floats(-3, 3, allow_nan=False).filter(lambda s: abs(s) > 1e-3),
+              st.sampled_from([(), ((0, 1),), ((1, 1),), ((0, 2),), ((1, 2),), ((0, 3),),
+                               ((0, 1), (1, 1)), ((0, 2), (1, 1)), ((0, 1), (1, 2))]),
+              st.booleans()),
+    min_size=1, max_size=4)
+
+
+@settings(max_examples=60, deadline=None)
+@given(terms=_terms, mode=st.sampled_from(MODES), acc=st.sampled_from([2, 4]),
+       spacing_kind=st.sampled_from(["scalar", "per-axis", "coords"]), seed=st.integers(0, 99))
+def test_matrix_equals_applying_the_plan(terms, mode, acc, spacing_kind, seed):
+    rng = np.random.default_rng(seed)
+    shape = (11, 9)
+    coef = 0.5 + rng.random(shape)
+    A = None
+    for s, m, with_coef in terms:
+        t = Operator_from(m)
+        t = s * t if not with_coef else (s * coef) * t
+        A = t if A is None else A + t
+    if spacing_kind == "scalar":
+        sp = 0.3
+    elif spacing_kind == "per-axis":
+        sp = [0.3, 0.7]
+    else:
+        sp = [np.cumsum(rng.uniform(0.5, 1.5, 11)), 0.4]
+        mode = "one-sided"
+    p = A.plan(shape, spacing=sp, acc=acc, boundary=mode)
+    u = rng.standard_normal(shape)
+    M = p.matrix()
+    assert M.shape == (99, 99) and M.format == "csr"
+    np.testing.assert_allclose(M @ u.ravel(), p(u).ravel(), rtol=1e-9, atol=1e-9)
+
+
+def Operator_from(m):
+    op = None
+    for a, k in m:
+        d = D(a, k)
+        op = d if op is None else op * d
+    return op if op is not None else (D(0) * 0.0 + 1.0) - 0.0 * D(0)
+
+
+def test_matrix_functions_are_plans_and_errors():
+    shape = (6, 7)
+    np.testing.assert_array_equal(fd.grid.laplacian_matrix(shape, boundary="mirror").toarray(),
+                                  (D(0)**2 + D(1)**2).plan(shape, boundary="mirror")
+                                  .matrix().toarray())
+    with pytest.raises(ValueError, match="cval=0.5 on axis 0 is affine"):
+        D(0).plan(shape, boundary="constant", cval=0.5).matrix()
+    from fastdiff.grid import _plan
+    with pytest.raises(ValueError, match="matrix\\(\\) needs a scalar operator"):
+        _plan.gradient(shape, np.dtype(np.float64)).matrix()
+
+
+# -- plan properties and errors ------------------------------------------------
+
+def test_plan_halo_and_repr():
+    p = (D(0)**2 * D(1) + D(2, 3)).plan((10, 10, 10), acc=4)
+    assert p.halo == (2, 2, 3)
+    assert repr(D(0)**2 + 2.0 * D(1)) == "D(0)**2 + 2.0 * D(1)"
+    assert fd.grid.laplacian.__module__ == "fastdiff.grid._api"
+
+
+@pytest.mark.parametrize("make, exc, match", [
+    (lambda: D(0, 0), ValueError, "order 0 alone is no derivative"),
+    (lambda: D(1.5), TypeError, "axis must be an integer"),
+    (lambda: D(0) * "x", TypeError, "cannot multiply an operator by str"),
+    (lambda: D(0) + "x", TypeError, "must be an operator, a real number or a real array"),
+    (lambda: 1j * D(0), TypeError, "must be real"),
+    (lambda: D(0) ** 0, ValueError, "power of an operator must be an integer >= 1"),
+    (lambda: D(0) / 0, ValueError, "division of an operator by zero"),
+    (lambda: D(0) * (np.ones(3) * D(1)), ValueError, "product rule"),
+    (lambda: D(2).plan((4, 5)), ValueError, "D\\(2\\) is out of range for a grid with 2"),
+    (lambda: (np.ones(3) * D(0)).plan((4, 5)), ValueError,
+     "coefficient array of shape \\(3,\\) does not broadcast to the grid's shape \\(4, 5\\)"),
+    (lambda: (D(0) * D(1) * D(2)).plan((4, 5, 6)), ValueError, "mixed partial along 3 axes"),
+    (lambda: D(0, 3).plan((4, 5)), ValueError, "axis 0 has 4 points, but a third derivative"),
+    (lambda: D(0).plan((4, 5), acc=3), ValueError, "acc must be an even integer"),
+    (lambda: D(0).plan((4, 5), dtype="U3"), TypeError, "dtype"),
+    (lambda: D(0).plan((0, 5)), ValueError, "shape must be a non-empty sequence"),
+    (lambda: np.array(["a"]) * D(0), TypeError, "real numbers"),
+])
+def test_bad_expressions(make, exc, match):
+    with pytest.raises(exc, match=match):
+        make()
+
+
+def test_plan_call_errors():
+    p = (D(0) + D(1)).plan((5, 6))
+    u = np.zeros((5, 6))
+    with pytest.raises(ValueError, match="u has shape \\(6, 5\\), but the plan was made for "
+                                         "shape \\(5, 6\\)"):
+        p(u.T.copy())
+    with pytest.raises(ValueError, match="dtype float32, but the plan was made for float64"):
+        p(u.astype(np.float32))
+    with pytest.raises(TypeError, match="alpha must be a real number"):
+        p(u, alpha="2")
+    with pytest.raises(ValueError, match="beta=1.0 needs out="):
+        p(u, beta=1.0)
+    with pytest.raises(ValueError, match="out overlaps the input"):
+        p(u, out=u)
+    with pytest.raises(ValueError, match="out has shape"):
+        p(u, out=np.zeros((5, 5)))
+    # int input: converted like the functions do
+    np.testing.assert_array_equal(p(np.arange(30).reshape(5, 6)),
+                                  p(np.arange(30.0).reshape(5, 6)))
+
+
+# -- adapters run plans -----------------------------------------------------------
+
+def test_dask_runs_expressions_and_plans():
+    da = pytest.importorskip("dask.array")
+    rng = np.random.default_rng(5)
+    u = rng.standard_normal((30, 41))
+    kappa = 1 + rng.random((30, 41))
+    A = kappa * (D(0)**2 + D(1)**2) + D(0) * D(1) - 0.5
+    for mode in ("one-sided", "periodic", "constant"):
+        kw = dict(acc=4, boundary=mode, spacing=[0.1, 0.2])
+        d = da.from_array(u, chunks=(7, 10))
+        got = A(d, **kw)
+        assert got.chunks == d.chunks
+        np.testing.assert_allclose(got.compute(), A(u, **kw), rtol=1e-12, atol=1e-10)
+        p = A.plan(u.shape, **kw)
+        np.testing.assert_allclose(p(d, alpha=2.0).compute(), 2.0 * p(u), rtol=1e-12,
+                                   atol=1e-10)
+    x = np.cumsum(rng.uniform(0.5, 1.5, 41))
+    d = da.from_array(u, chunks=(8, 9))
+    np.testing.assert_allclose(D(1, 2)(d, spacing=[1.0, x]).compute(),
+                               D(1, 2)(u, spacing=[1.0, x]), rtol=1e-10, atol=1e-10)
+    with pytest.raises(ValueError, match="beta=1.0 needs out=, which dask arrays"):
+        A.plan(u.shape)(d, beta=1.0)
+
+
+def test_xarray_runs_expressions_and_plans():
+    xr = pytest.importorskip("xarray")
+    x = np.linspace(0, 1, 12)
+    y = np.linspace(0, 2, 15)
+    u = np.sin(x)[:, None] * y[None, :] ** 2
+    arr = xr.DataArray(u, dims=("x", "y"), coords={"x": x, "y": y}, name="u")
+    L = D(0)**2 + D(1)**2
+    got = L(arr, spacing=[x[1] - x[0], y[1] - y[0]])
+    assert isinstance(got, xr.DataArray) and got.dims == ("x", "y") and got.name == "u"
+    np.testing.assert_allclose(got.values, L(u, spacing=[x[1] - x[0], y[1] - y[0]]))
+    p = L.plan(u.shape, spacing=[x[1] - x[0], y[1] - y[0]])
+    np.testing.assert_allclose(p(arr).values, got.values)
+
+
+# -- structure -----------------------------------------------------------------------
+
+def _imports(path):
+    tree = ast.parse(path.read_text())
+    names = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom):
+            names.add(("." * node.level) + (node.module or ""))
+            for a in node.names:
+                names.add(("." * node.level) + (node.module or "") + "." + a.name)
+        elif isinstance(node, ast.Import):
+            names.update(a.name for a in node.names)
+    return names
+
+
+def test_layering():
+    pkg = pathlib.Path(fd.__file__).parent
+    # only the executor imports the grid kernels (_config reports the build)
+    users = sorted(str(p.relative_to(pkg)) for p in pkg.rglob("*.py")
+                   if any("grid_kernels" in n or n.endswith("_kernels._grid")
+                          or n.endswith("_kernels._grid_avx2") for n in _imports(p)))
+    assert users == ["_config.py", "grid/_execute.py"], users
+    # the adapters import nothing from fastdiff.grid
+    for p in (pkg / "_adapters").glob("*.py"):
+        assert not any("grid" in n for n in _imports(p)), p
+    # the reference twin imports no kernels
+    assert not any("_kernels" in n for n in _imports(pkg / "reference.py"))
