@@ -116,6 +116,62 @@ def _grid_cases(fd, quick, threads):
                            reference=(lambda u=u: ref.hessian(u)), array_bytes=u.nbytes)
 
 
+def numpy_laplacian(u, out):
+    """The NumPy slicing Laplacian (unit step, interior points): the baseline
+    time-stepping codes use."""
+    inner = tuple(slice(1, -1) for _ in range(u.ndim))
+    acc = (-2.0 * u.ndim) * u[inner]
+    for ax in range(u.ndim):
+        lo = list(inner)
+        hi = list(inner)
+        lo[ax] = slice(0, -2)
+        hi[ax] = slice(2, None)
+        acc += u[tuple(lo)]
+        acc += u[tuple(hi)]
+    out[inner] = acc
+    return out
+
+
+def _plan_cases(fd, quick, threads):
+    """Reused plans across sizes (call overhead to DRAM), the fused Euler
+    step and a variable-coefficient operator."""
+    D = fd.grid.D
+    sizes = [("1-D", (1000,)), ("1-D", (100_000,)), ("2-D", (32, 32)), ("2-D", (64, 64)),
+             ("2-D", (256, 256)), ("2-D", (1024, 1024)), ("3-D", (32, 32, 32)),
+             ("3-D", (64, 64, 64)), ("3-D", (128, 128, 128))]
+    if not quick:
+        sizes += [("2-D", (128, 128)), ("2-D", (512, 512)), ("2-D", (4096, 4096)),
+                  ("3-D", (256, 256, 256))]
+    rng = np.random.default_rng(1)
+    for dims, shape in sorted(sizes, key=lambda s: (s[0], np.prod(s[1]))):
+        label = "x".join(str(s) for s in shape)
+        u = rng.random(shape)
+        out = np.empty_like(u)
+        dst = np.empty_like(u)
+        L = sum((D(a)**2 for a in range(1, len(shape))), D(0)**2)
+        plan = L.plan(shape)
+        yield Case("laplacian plan acc=2", f"plan laplacian {dims}", label, "float64", threads,
+                   (lambda u=u, o=out, p=plan: p(u, o)),
+                   (lambda u=u, d=dst: np.copyto(d, u)), 2 * u.nbytes,
+                   peers={"numpy slicing": (lambda u=u, o=dst: numpy_laplacian(u, o))},
+                   array_bytes=u.nbytes)
+    for shape in ([(128, 128, 128)] if quick else [(256, 256, 256)]):
+        label = "x".join(str(s) for s in shape)
+        u = rng.random(shape)
+        out = rng.random(shape)
+        dst = np.empty_like(u)
+        copy = (lambda u=u, d=dst: np.copyto(d, u))
+        L = (D(0)**2 + D(1)**2 + D(2)**2).plan(shape)
+        yield Case("euler step (beta=1)", "plan euler step", label, "float64", threads,
+                   (lambda u=u, o=out, p=L: p(u, o, alpha=1e-3, beta=1.0)), copy,
+                   3 * u.nbytes, array_bytes=u.nbytes)
+        kappa = 1.0 + rng.random(shape)
+        V = (kappa * (D(0)**2 + D(1)**2 + D(2)**2) + 0.5 * D(0)).plan(shape)
+        yield Case("kappa*lap + c*D0", "plan variable coefficient", label, "float64", threads,
+                   (lambda u=u, o=out, p=V: p(u, o)), copy, 3 * u.nbytes,
+                   array_bytes=u.nbytes)
+
+
 def _points_f(p):
     a = 0.1 * np.arange(1, p.shape[-1] + 1)
     return (np.sum(np.exp(a * p), axis=-1) + np.sum(np.sin(p[..., :-1]) * np.cos(p[..., 1:]),
@@ -162,6 +218,7 @@ def standard_cases(quick=False, threads=None):
     from fastdiff._validation import num_threads as _nt
     threads = _nt(threads)
     yield from _grid_cases(fd, quick, threads)
+    yield from _plan_cases(fd, quick, threads)
     yield from _points_cases(fd, quick, threads)
 
 
@@ -245,9 +302,10 @@ def plot(rows, path):
             roof[r["array_bytes"]] = max(roof.get(r["array_bytes"], 0), r["copy_gbps"] or 0)
         xs = sorted(roof)
         ax.plot(xs, [roof[x] for x in xs], "k--", lw=2, label="np.copyto (bandwidth roofline)")
-        for op in sorted({(r["operation"], r["threads"]) for r in sel}):
-            pts = sorted((r["array_bytes"], r["gbps"]) for r in sel
-                         if (r["operation"], r["threads"]) == op)
+        def line(r):   # reused plans: one line per dimensionality (1-D, 2-D, 3-D)
+            return (r["kind"] if r["kind"].startswith("plan") else r["operation"], r["threads"])
+        for op in sorted({line(r) for r in sel}):
+            pts = sorted((r["array_bytes"], r["gbps"]) for r in sel if line(r) == op)
             ax.plot([p[0] for p in pts], [p[1] for p in pts], "o-",
                     label=f"{op[0]} ({op[1]} thr)")
         ax.set_xscale("log")
