@@ -187,6 +187,16 @@ typedef float fd_v8f __attribute__((vector_size(32), aligned(4)));
         g += G;                                                               \
     }
 
+/* a hint: start loading the cache line at p */
+static inline void fd_prefetch(const void *p)
+{
+#if defined(__GNUC__) || defined(__clang__)
+    __builtin_prefetch(p, 0, 3);
+#else
+    (void)p;
+#endif
+}
+
 static inline void fd_sfence(void)
 {
 #if FD_CAN_STREAM

@@ -34,6 +34,7 @@ cdef extern from "_combine.h":
                       double c0, Py_ssize_t sr, void* tmp, float* out, Py_ssize_t osr,
                       bint to_out, bint stream) noexcept nogil
     void fd_sfence() noexcept nogil
+    void fd_prefetch(const void* p) noexcept nogil
     void fd_copy_d(Py_ssize_t n, const double* src, double* dst, bint stream) noexcept nogil
     void fd_copy_f(Py_ssize_t n, const float* src, float* dst, bint stream) noexcept nogil
 
@@ -416,15 +417,26 @@ cdef void _block(const Geometry* g, const floating* row, Py_ssize_t* idx, Py_ssi
                     estart[nedge] = E
         if put != NULL:
             ck = <const floating*>put.c + kk * put.csD if put.c != NULL else NULL
+            # start loading the output (and coefficient) lines this block
+            # stores to, so that they arrive while the taps are combined
+            if osr == 1 and (put.beta != 0.0 or not put.first):
+                j = j0
+                while j < je:
+                    fd_prefetch(ok + j)
+                    j += 8
+            if ck != NULL and put.csr == 1:
+                j = j0
+                while j < je:
+                    fd_prefetch(ck + j)
+                    j += 8
             if ia < ib:
                 _combine(ib - ia, T, p, w, c0, sr, tmp, ok + ia * osr, osr, False, False)
                 _put_range(put, ib - ia, tmp, ok + ia * osr, osr,
                            ck + ia * put.csr if ck != NULL else NULL)
-            for j in range(j0, je):
-                if ia <= j < ib:
-                    continue
+            # the edge elements: [j0, ia) and [ib, je) (q counts them in order)
+            for q in range((ia - j0) + (je - ib)):
+                j = j0 + q if q < ia - j0 else ib + q - (ia - j0)
                 if edges_ok:
-                    q = j - j0 if j < ia else j - ib + (ia - j0)
                     v = _edge_sum(rowk, eoff, ew, estart[q], estart[q + 1], ec[q])
                 else:
                     v = _edge_elem(sr, j, c0, te - tb, rstart, rp, rw, along)
