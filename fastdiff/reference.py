@@ -325,9 +325,9 @@ def apply(op, u, *, spacing=1.0, acc=2, boundary="one-sided", cval=0.0, out=None
     ``out = beta*out + alpha*op(u)``.
 
     Each term is evaluated on its own with the per-axis derivatives above: a
-    single derivative directly, a mixed partial as ``D_a(D_b u)`` (``a < b``;
-    inner ``D_b`` with ``cval``, outer ``D_a`` with 0 beyond the edges, as in
-    `hessian`), the identity as ``u``; then multiplied by its coefficient (a
+    single derivative directly, a mixed partial as ``D_a(D_b(... u))`` (axes
+    increasing outwards-in; the innermost with ``cval``, the outer ones with
+    0 beyond the edges, as in `hessian`), the identity as ``u``; then multiplied by its coefficient (a
     number, or an array broadcast to the grid) and summed.  ``spacing`` and
     ``boundary`` are one for all axes or one per axis of the grid.
 
@@ -357,10 +357,10 @@ def apply(op, u, *, spacing=1.0, acc=2, boundary="one-sided", cval=0.0, out=None
         elif len(m) == 1:
             (a, k), = m
             val = _derivative_work(u, a, k, acc, sps[a], modes[a], cv)
-        else:
-            (a, ka), (b, kb) = m
-            inner = _derivative_work(u, b, kb, acc, sps[b], modes[b], cv)
-            val = _derivative_work(inner, a, ka, acc, sps[a], modes[a], zero)
+        else:   # innermost (highest axis) with cval, the outer ones with 0
+            val = u
+            for i, (a, k) in enumerate(reversed(m)):
+                val = _derivative_work(val, a, k, acc, sps[a], modes[a], cv if i == 0 else zero)
         coef = s if arr is None else s * np.broadcast_to(arr, u.shape)
         total = total + coef * val
     if out is None:

@@ -157,6 +157,10 @@ def execute(plan, u, res, nthreads, alpha=1.0, beta=0.0):
     parts[0].run(u, 0, res, 0, alpha, beta)
     if len(parts) > 1:
         parts[1].run(u, isz, res, isz, alpha, beta)
+    for inner, outer in plan.staged:
+        # a mixed partial along 3+ axes: outer(inner(u)), added to the output
+        tmp = execute(inner, u, alloc(u, (), inner.dtype), nthreads)
+        execute(outer, tmp, res, nthreads, alpha, 1.0)
     return res
 
 
@@ -206,7 +210,7 @@ def call_plan(plan, u, out, alpha, beta, num_threads):
     if (type(u) is np.ndarray and type(out) is np.ndarray and num_threads is None
             and type(alpha) is float and type(beta) is float
             and u.shape == plan.input_shape and out.shape == plan.result_shape
-            and u.dtype == plan.dtype and out.dtype == plan.dtype):
+            and u.dtype == plan.dtype and out.dtype == plan.dtype and not plan.staged):
         prep = plan._cache.get((u.strides, out.strides, _max_threads(),
                                 beta == 0.0 or not plan.copies))
         if prep is not None and not np.may_share_memory(out, u):

@@ -318,7 +318,7 @@ def build(expr, shape, dtype, spacing=None, acc=2, boundary="one-sided", cval=0.
     real = np.float32 if dtype in (np.float32, np.complex64) else np.float64
     # merge terms of the same multi-index and no coefficient array
     merged, order_keys = {}, []
-    arrays = []
+    arrays, staged = [], []
     for (s, arr), m in expr.terms:
         norm = []
         for a, k in m:
@@ -326,9 +326,13 @@ def build(expr, shape, dtype, spacing=None, acc=2, boundary="one-sided", cval=0.
                 raise ValueError(f"D({a}) is out of range for a grid with {nd} dimensions")
             norm.append((a % nd, k))
         m = tuple(sorted(norm))
-        if len({a for a, _ in m}) > 2:
-            raise ValueError(f"a mixed partial along {len(m)} axes ({m}) is not supported: "
-                             f"products of at most two axes' derivatives")
+        if len(m) > 2:
+            if arr is not None:
+                raise ValueError(f"a coefficient array on a mixed partial along {len(m)} "
+                                 f"axes is not supported; apply the coefficient to the "
+                                 f"result (or split the operator)")
+            staged.append((s, m))
+            continue
         if arr is not None:
             arrays.append((arr, s, m))
             continue
@@ -374,5 +378,16 @@ def build(expr, shape, dtype, spacing=None, acc=2, boundary="one-sided", cval=0.
         cterms.append((cindex[key], m))
     cterms.sort(key=lambda t: t[0])
     terms += [term(m, 1.0, q) for q, m in cterms]
+    # mixed partials along 3+ axes: D_a D_b (inner), the inner one the
+    # remaining axes' derivatives, checked and built like any expression; the
+    # outer pair sees zero ghosts beyond "constant" edges (as in hessian)
+    stages = []
+    for s, m in staged:
+        inner = build(Operator([((1.0, None), m[2:])]), shape, dtype, spacing, acc, boundary,
+                      cval)
+        outer = build(Operator([((s, None), m[:2])]), shape, dtype, spacing, acc, boundary,
+                      0.0)
+        stages.append((inner, outer))
     return _plan._plan(shape, dtype, ops, [terms], coefs=coefs,
-                       axes=tuple(sorted({a % nd for _, m in expr.terms for a, _ in m})))
+                       axes=tuple(sorted({a % nd for _, m in expr.terms for a, _ in m})),
+                       staged=stages)

@@ -112,6 +112,11 @@ class Plan:
     lead_labels : tuple of str
         What each leading result dim means: ``"axis"``, ``"axis2"`` or
         ``"component"`` (the adapters label dims with it).
+    staged : tuple of (Plan, Plan)
+        Mixed partials along three or more axes, as (inner, outer) plans:
+        the outer plan (derivatives along two axes, zero ghosts beyond
+        ``"constant"`` edges) is applied to the inner one's result and added
+        to the output after the kernel pass of ``outputs``.
     """
     shape: tuple
     dtype: np.dtype
@@ -124,6 +129,7 @@ class Plan:
     coefs: tuple = ()
     axes: tuple = ()
     lead_labels: tuple = ()
+    staged: tuple = ()
     _cache: dict = field(default_factory=dict, repr=False, compare=False)
 
     # -- properties -------------------------------------------------------
@@ -141,6 +147,8 @@ class Plan:
         h = [0] * len(self.shape)
         for op in self.ops:
             h[op.axis] = max(h[op.axis], op.reach)
+        for inner, outer in self.staged:
+            h = [max(a, b, c) for a, b, c in zip(h, inner.halo, outer.halo)]
         return tuple(h)
 
     def min_points(self):
@@ -148,6 +156,8 @@ class Plan:
         m = [1] * len(self.shape)
         for op in self.ops:
             m[op.axis] = max(m[op.axis], op.min_points)
+        for inner, outer in self.staged:
+            m = [max(a, b, c) for a, b, c in zip(m, inner.min_points(), outer.min_points())]
         return tuple(m)
 
     # -- running ----------------------------------------------------------
@@ -164,9 +174,11 @@ class Plan:
             if op.spacing[0] == "coords":
                 op = dataclasses.replace(op, spacing=("coords", coords[op.axis]))
             ops.append(op)
+        staged = tuple((i.with_shape(shape, coords), o.with_shape(shape, coords))
+                       for i, o in self.staged)
         return dataclasses.replace(self, shape=tuple(shape), ops=tuple(ops),
                                    coefs=tuple(coefs) if coefs is not None else self.coefs,
-                                   _cache={})
+                                   staged=staged, _cache={})
 
     # -- matrices ---------------------------------------------------------
     def matrix(self):
@@ -216,6 +228,8 @@ class Plan:
                 m = sparse.diags(np.ascontiguousarray(
                     np.broadcast_to(self.coefs[t.coef], shape)).ravel().astype(np.float64)) @ m
             total = total + m
+        for inner, outer in self.staged:
+            total = total + outer.matrix() @ inner.matrix()
         total = total.tocsr()
         total.sum_duplicates()
         return total
@@ -241,11 +255,11 @@ def axis_ops(shape, dtype, ax_list, order_list, acc, boundary, spacing, cval):
 
 
 def _plan(shape, dtype, ops, outputs, lead=(), ncomp=None, copies=(), coefs=(), axes=(),
-          lead_labels=(), out_index=None):
+          lead_labels=(), out_index=None, staged=()):
     return Plan(tuple(shape), np.dtype(dtype), ncomp, tuple(lead), tuple(ops),
                 tuple(tuple(t) for t in outputs),
                 tuple(range(len(outputs))) if out_index is None else tuple(out_index),
-                tuple(copies), tuple(coefs), tuple(axes), tuple(lead_labels))
+                tuple(copies), tuple(coefs), tuple(axes), tuple(lead_labels), tuple(staged))
 
 
 def derivative(shape, dtype, axis, order=1, spacing=None, acc=2, boundary="one-sided",
