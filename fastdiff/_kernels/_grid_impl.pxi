@@ -418,16 +418,23 @@ cdef void _block(const Geometry* g, const floating* row, Py_ssize_t* idx, Py_ssi
         if put != NULL:
             ck = <const floating*>put.c + kk * put.csD if put.c != NULL else NULL
             # start loading the output (and coefficient) lines this block
-            # stores to, so that they arrive while the taps are combined
+            # and the next row's block store to (the next row's arrive while
+            # this row's taps are combined)
             if osr == 1 and (put.beta != 0.0 or not put.first):
                 j = j0
                 while j < je:
-                    fd_prefetch(ok + j)
+                    if kk == 0:
+                        fd_prefetch(ok + j)
+                    if kk + 1 < nk:
+                        fd_prefetch(ok + osD + j)
                     j += 8
             if ck != NULL and put.csr == 1:
                 j = j0
                 while j < je:
-                    fd_prefetch(ck + j)
+                    if kk == 0:
+                        fd_prefetch(ck + j)
+                    if kk + 1 < nk:
+                        fd_prefetch(ck + put.csD + j)
                     j += 8
             if ia < ib:
                 _combine(ib - ia, T, p, w, c0, sr, tmp, ok + ia * osr, osr, False, False)
