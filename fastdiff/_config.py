@@ -29,6 +29,10 @@ def openmp_enabled():
     return _grid.openmp_enabled()
 
 
+#: the grid kernels' own limits (dims, taps, terms), as the kernel exports them
+LIMITS = dict(_grid.LIMITS)
+
+
 def max_threads():
     """OpenMP's current maximum thread count (1 in a serial build)."""
     return _grid.max_threads()

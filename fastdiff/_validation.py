@@ -12,12 +12,17 @@ import numpy as np
 
 from ._stencil import _check_acc as check_acc, _check_order as check_order  # noqa: F401
 
-MAX_NDIM = 32  # the kernels' MAXDIM
 MODES = ("one-sided", "periodic", "constant", "nearest", "reflect", "mirror")
 _ALIASES = {"wrap": "periodic", "one_sided": "one-sided", "onesided": "one-sided",
             "grid-wrap": "periodic"}
 _ORDINALS = {1: "first", 2: "second", 3: "third", 4: "fourth", 5: "fifth",
              6: "sixth", 7: "seventh", 8: "eighth"}
+
+
+def max_ndim():
+    """The kernels' limit on dimensions (exported by the kernel module)."""
+    from ._config import LIMITS
+    return LIMITS["max_ndim"]
 
 
 def ordinal(order):
@@ -57,8 +62,9 @@ def as_input(u, name="u"):
             f"or complex64/128 data")
     if u.ndim == 0:
         raise ValueError(f"{name} must have at least one dimension, got a 0-d array")
-    if u.ndim > MAX_NDIM:
-        raise ValueError(f"{name} has {u.ndim} dimensions; fastdiff supports at most {MAX_NDIM}")
+    if u.ndim > 31 and u.ndim > max_ndim():
+        raise ValueError(f"{name} has {u.ndim} dimensions; fastdiff supports at most "
+                         f"{max_ndim()}")
     if u.dtype != res or not u.dtype.isnative:
         u = u.astype(res)
     if any(s % u.itemsize for s in u.strides):

@@ -136,7 +136,8 @@ def _plan_cases(fd, quick, threads):
     """Reused plans across sizes (call overhead to DRAM), the fused Euler
     step and a variable-coefficient operator."""
     D = fd.grid.D
-    sizes = [("1-D", (1000,)), ("1-D", (100_000,)), ("2-D", (32, 32)), ("2-D", (64, 64)),
+    sizes = [("1-D", (100,)), ("1-D", (1000,)), ("1-D", (100_000,)), ("2-D", (16, 16)),
+             ("2-D", (32, 32)), ("2-D", (64, 64)),
              ("2-D", (256, 256)), ("2-D", (1024, 1024)), ("3-D", (32, 32, 32)),
              ("3-D", (64, 64, 64)), ("3-D", (128, 128, 128))]
     if not quick:

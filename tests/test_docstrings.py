@@ -5,10 +5,11 @@ import pytest
 
 import fastdiff
 from fastdiff import _config, _stencil, grid, points, reference
-from fastdiff.grid import _api as grid_api, _ops as grid_ops
+from fastdiff.grid import _api as grid_api, _ops as grid_ops, _plan as grid_plan
 
 
-@pytest.mark.parametrize("module", [_stencil, _config, grid_api, grid_ops, points, reference],
+@pytest.mark.parametrize("module", [_stencil, _config, grid_api, grid_ops, grid_plan, points,
+                                    reference],
                          ids=lambda m: m.__name__)
 def test_docstring_examples(module):
     res = doctest.testmod(module, optionflags=doctest.NORMALIZE_WHITESPACE, verbose=False)

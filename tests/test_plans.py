@@ -379,3 +379,44 @@ def test_layering():
         assert not any("grid" in n for n in _imports(p)), p
     # the reference twin imports no kernels
     assert not any("_kernels" in n for n in _imports(pkg / "reference.py"))
+
+
+def test_no_import_cycles_among_grid_modules_and_adapters():
+    """Module-level imports inside fastdiff.grid and fastdiff._adapters form no cycle."""
+    pkg = pathlib.Path(fd.__file__).parent
+    files = {f"grid.{p.stem}": p for p in (pkg / "grid").glob("*.py")}
+    files.update({f"_adapters.{p.stem}": p for p in (pkg / "_adapters").glob("*.py")})
+    graph = {}
+    for name, path in files.items():
+        tree = ast.parse(path.read_text())
+        pkg_name = name.split(".")[0]
+        deps = set()
+        for node in tree.body:      # module level only: lazy imports break cycles
+            if isinstance(node, ast.ImportFrom):
+                base = node.module or ""
+                if node.level == 1:
+                    targets = ([f"{pkg_name}.{base}"] if base else
+                               [f"{pkg_name}.{a.name}" for a in node.names])
+                elif node.level == 2:
+                    targets = [base] + [f"{base}.{a.name}" for a in node.names]
+                else:
+                    continue
+                deps.update(t.replace(".__init__", "") for t in targets)
+        graph[name.replace(".__init__", "")] = {d for d in deps if d + "" in
+                                                {n.replace(".__init__", "") for n in files}}
+    seen, stack = set(), []
+
+    def visit(n):
+        assert n not in stack, f"import cycle: {stack[stack.index(n):] + [n]}"
+        if n in seen:
+            return
+        stack.append(n)
+        for d in graph.get(n, ()):
+            if d != n:
+                visit(d)
+        stack.pop()
+        seen.add(n)
+
+    for n in graph:
+        visit(n)
+    assert graph["grid._plan"] >= {"grid._execute"} and "grid" not in graph["_adapters"]

@@ -270,4 +270,42 @@ static inline void fd_combine_f(ptrdiff_t n, int ntaps, const float *const *p,
 #undef NTSTORE
 }
 
+/* the sums only, into tmp (the general store path finishes them): their own
+ * copies of the body, so that fd_combine_* keep their one specialised use */
+static void fd_combine_tmp_d(ptrdiff_t n, int ntaps, const double *const *p, const double *w,
+                             double c0, ptrdiff_t sr, void *tmp)
+{
+    double *out = (double *)tmp;
+    const ptrdiff_t osr = 1;
+    const int to_out = 0, stream = 0;
+#define ACC double
+#define VT fd_v4d
+#define VW 4
+#define NTSTORE FD_NT_d
+    typedef double FD_T;
+    FD_COMBINE_BODY(double, double)
+#undef ACC
+#undef VT
+#undef VW
+#undef NTSTORE
+}
+
+static void fd_combine_tmp_f(ptrdiff_t n, int ntaps, const float *const *p, const double *w,
+                             double c0, ptrdiff_t sr, void *tmp)
+{
+    float *out = (float *)tmp;
+    const ptrdiff_t osr = 1;
+    const int to_out = 0, stream = 0;
+#define ACC float
+#define VT fd_v8f
+#define VW 8
+#define NTSTORE FD_NT_f
+    typedef float FD_T;
+    FD_COMBINE_BODY(float, float)
+#undef ACC
+#undef VT
+#undef VW
+#undef NTSTORE
+}
+
 #endif

@@ -134,13 +134,7 @@ class Operator:
     def __mul__(self, other):
         if isinstance(other, Operator):
             return self._compose(other)
-        if isinstance(other, (list, tuple)):
-            other = np.asarray(other)
-        res = self._scaled(other, "a coefficient")
-        if res is NotImplemented:
-            raise TypeError(f"cannot multiply an operator by {type(other).__name__}: use a "
-                            f"real number, a real array or another operator")
-        return res
+        return self.__rmul__(other)     # a coefficient stands beside the derivative
 
     def __rmul__(self, other):
         if isinstance(other, (list, tuple)):

@@ -162,7 +162,37 @@ class Plan:
 
     # -- running ----------------------------------------------------------
     def __call__(self, u, out=None, *, alpha=1.0, beta=0.0, num_threads=None):
-        """``out = beta*out + alpha*A(u)`` in one pass; see ``Operator.plan``."""
+        """Apply the plan: ``out = beta*out + alpha*A(u)`` in one pass over memory.
+
+        Parameters
+        ----------
+        u : array_like
+            Input of the plan's shape (a dtype that gives the plan's result
+            dtype); a dask array or an xarray DataArray runs per block /
+            on its data.
+        out : ndarray, optional
+            Where the result goes (the plan's result shape and dtype, any
+            strides, not overlapping ``u``); needed when ``beta != 0``.
+        alpha, beta : float, optional
+            Real scales. ``beta == 0`` (default) never reads ``out``.
+        num_threads : int, optional
+            OpenMP threads (see `fastdiff.grid.derivative`).
+
+        Returns
+        -------
+        ndarray
+            ``out``, or a new array.
+
+        Examples
+        --------
+        >>> import numpy as np, fastdiff as fd
+        >>> D = fd.grid.D
+        >>> p = (D(0)**2).plan((5,), boundary="periodic")
+        >>> u = np.array([0.0, 1.0, 0.0, 0.0, 0.0])
+        >>> out = np.ones(5)
+        >>> p(u, out, alpha=0.5, beta=1.0)         # out + 0.5 * u''
+        array([1.5, 0. , 1.5, 1. , 1. ])
+        """
         return _execute.call_plan(self, u, out, alpha, beta, num_threads)
 
     def with_shape(self, shape, coords=None, coefs=None):
