@@ -305,9 +305,12 @@ def plot(rows, path):
         ax.plot(xs, [roof[x] for x in xs], "k--", lw=2, label="np.copyto (bandwidth roofline)")
         def line(r):   # reused plans: one line per dimensionality (1-D, 2-D, 3-D)
             return (r["kind"] if r["kind"].startswith("plan") else r["operation"], r["threads"])
-        for op in sorted({line(r) for r in sel}):
+        lines = sorted({line(r) for r in sel})
+        colors = plt.cm.tab20(np.linspace(0, 1, max(len(lines), 2)))
+        for color, op in zip(colors, lines):
             pts = sorted((r["array_bytes"], r["gbps"]) for r in sel if line(r) == op)
-            ax.plot([p[0] for p in pts], [p[1] for p in pts], "o-",
+            ax.plot([p[0] for p in pts], [p[1] for p in pts],
+                    "s--" if op[0].startswith("plan") else "o-", color=color,
                     label=f"{op[0]} ({op[1]} thr)")
         ax.set_xscale("log")
         ax.set_xlabel("array size (bytes)")
