@@ -420,3 +420,19 @@ def test_no_import_cycles_among_grid_modules_and_adapters():
     for n in graph:
         visit(n)
     assert graph["grid._plan"] >= {"grid._execute"} and "grid" not in graph["_adapters"]
+
+
+def test_plan_cache_keeps_no_coefficient_arrays_alive():
+    from fastdiff.grid import _api
+    u = np.random.default_rng(12).random((20, 30))
+    (np.ones((20, 30)) * D(0)**2 + D(1))(u)
+    fd.grid.directional(u, np.ones((2, 20, 30)))
+    assert not any(p.coefs for p in _api._PLANS.values())
+    # plain expressions and functions are cached (a repeated call finds the plan)
+    n = len(_api._PLANS)
+    L = D(0)**2 + D(1)**2
+    L(u)
+    L(u)
+    fd.grid.laplacian(u, acc=4)
+    fd.grid.laplacian(u, acc=4)
+    assert len(_api._PLANS) == n + 2

@@ -45,10 +45,12 @@ def _freeze(x):
     return (type(x).__name__, x)
 
 
-def build(builder, shape, dtype, ncomp, kw):
-    """The plan for these arguments (validated once, then cached when hashable)."""
+def build(builder, shape, dtype, ncomp, kw, cache=True):
+    """The plan for these arguments (validated once, then cached when hashable
+    and ``cache``: plans holding coefficient arrays are not kept)."""
     try:
-        key = (builder, shape, dtype, ncomp) + tuple((k, _freeze(v)) for k, v in kw.items())
+        key = ((builder, shape, dtype, ncomp) + tuple((k, _freeze(v)) for k, v in kw.items())
+               if cache else None)
     except _Unhashable:
         key = None
     plan = _PLANS.get(key) if key is not None else None
@@ -64,7 +66,7 @@ def build(builder, shape, dtype, ncomp, kw):
     return plan
 
 
-def _make_plan(builder, u, vector, kw):
+def _make_plan(builder, u, vector, kw, cache=True):
     """Validate ``u`` (an ndarray, or a dask array's shape and dtype) and return
     ``(plan, u)``, u converted as the kernel needs it."""
     lazy = type(u) is not np.ndarray and is_dask(u)
@@ -81,20 +83,20 @@ def _make_plan(builder, u, vector, kw):
                              f"{tuple(u.shape)}")
         if u.shape[0] == 0:
             raise ValueError("v has no components (v.shape[0] == 0)")
-        plan = build(builder, tuple(u.shape[1:]), dtype, int(u.shape[0]), kw)
+        plan = build(builder, tuple(u.shape[1:]), dtype, int(u.shape[0]), kw, cache)
     else:
-        plan = build(builder, tuple(u.shape), dtype, None, kw)
+        plan = build(builder, tuple(u.shape), dtype, None, kw, cache)
     return plan, u
 
 
-def run(builder, u, out, num_threads, vector=False, **kw):
+def run(builder, u, out, num_threads, vector=False, cache=True, **kw):
     """Validate u, build (or find) the plan, run it; adapters first."""
     if type(u) is not np.ndarray:
-        res = dispatch(u, lambda data, kw2: _make_plan(builder, data, vector, kw2), out,
-                       num_threads, vector, kw)
+        res = dispatch(u, lambda data, kw2: _make_plan(builder, data, vector, kw2, cache),
+                       out, num_threads, vector, kw)
         if res is not None:
             return res
-    plan, u = _make_plan(builder, u, vector, kw)
+    plan, u = _make_plan(builder, u, vector, kw, cache)
     nt = V.num_threads(num_threads)
     res = _execute.result(plan, u, out)
     return _execute.execute(plan, u, res, nt)

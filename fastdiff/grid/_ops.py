@@ -255,7 +255,9 @@ class Operator:
         """Apply the operator to ``u`` (arguments as in `derivative`, with
         ``spacing`` and ``boundary`` per axis of the grid)."""
         from ._api import run
-        return run(self._builder, u, out, num_threads, spacing=spacing, acc=acc,
+        # a plan holding coefficient arrays is not cached (it would keep them alive)
+        cache = all(arr is None for (_, arr), _ in self.terms)
+        return run(self._builder, u, out, num_threads, cache=cache, spacing=spacing, acc=acc,
                    boundary=boundary, cval=cval)
 
     def _builder(self, shape, dtype, **kw):
