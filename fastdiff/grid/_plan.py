@@ -218,6 +218,21 @@ class Plan:
         for every boundary mode, coefficients included.  ``"constant"``
         boundaries mean ghost values of 0 there: a nonzero ``cval`` adds a
         constant (an affine operator), which no matrix holds, and raises.
+
+        Examples
+        --------
+        >>> import numpy as np, fastdiff as fd
+        >>> D = fd.grid.D
+        >>> c = np.array([1.0, 2.0, 3.0, 4.0])
+        >>> p = (c * D(0)**2 - 1.0).plan((4,), boundary="periodic")
+        >>> p.matrix().toarray()
+        array([[-3.,  1.,  0.,  1.],
+               [ 2., -5.,  2.,  0.],
+               [ 0.,  3., -7.,  3.],
+               [ 4.,  0.,  4., -9.]])
+        >>> u = np.arange(4.0) ** 2
+        >>> bool(np.allclose(p.matrix() @ u, p(u)))
+        True
         """
         try:
             from scipy import sparse
