@@ -17,6 +17,7 @@
 # thread count or the unit it falls in, so results are bitwise reproducible.
 from cython.parallel cimport parallel, prange
 from libc.stdlib cimport malloc, free
+from cpython.pyport cimport PY_SSIZE_T_MAX
 
 import numpy as np
 cimport numpy as cnp
@@ -250,24 +251,6 @@ cdef inline int _add_tap(const floating** p, double* w, int T, const floating* p
     return T + 1
 
 
-cdef inline bint _run_interior(const Geometry* g, Py_ssize_t i, int tb, int te,
-                               const Term* terms, const AxisOp* ops) noexcept nogil:
-    """True when every operator of terms tb..te-1 along the run axis uses
-    its central stencil at index i (the tap pattern is then the same for all
-    such rows, shifted by the row distance)."""
-    cdef int m, k, q
-    cdef const AxisOp* op
-    for m in range(tb, te):
-        for k in range(2):
-            q = terms[m].a if k == 0 else terms[m].b
-            if q < 0:
-                continue
-            op = &ops[q]
-            if op.axis == g.D and not (op.i0 <= i < op.i1):
-                return False
-    return True
-
-
 ctypedef struct Put:
     # how the sum S of an output's terms (one coefficient group) is stored:
     # o = beta*o + alpha*c*S when ``first`` (o = alpha*c*S if beta == 0: o
@@ -373,15 +356,30 @@ cdef void _block(const Geometry* g, const floating* row, Py_ssize_t* idx, Py_ssi
     if ib < ia:
         ia = je
         ib = je
+    # rows [dlo, dhi) along D are where every operator along D of these terms
+    # uses its central stencil (the tap pattern is then the same for all
+    # such rows, shifted by the row distance)
+    cdef Py_ssize_t dlo = 0, dhi = PY_SSIZE_T_MAX
+    if g.D >= 0:
+        for m in range(tb, te):
+            for t in range(2):
+                q = terms[m].a if t == 0 else terms[m].b
+                if q >= 0 and ops[q].axis == g.D:
+                    if ops[q].i0 > dlo:
+                        dlo = ops[q].i0
+                    if ops[q].i1 < dhi:
+                        dhi = ops[q].i1
     for kk in range(nk):
         rowk = row + kk * sD
         ok = o + kk * osD
-        if reuse and _run_interior(g, i_base + kk, tb, te, terms, ops):
-            # same pattern as the previous row, one row further along D
+        if reuse and dlo <= i_base + kk < dhi:
+            # same pattern as the previous row, one row further along D (the
+            # row taps are only read again by the element-wise edge path)
             for t in range(T):
                 p[t] = p[t] + sD
-            for t in range(R):
-                rp[t] = rp[t] + sD
+            if not edges_ok:
+                for t in range(R):
+                    rp[t] = rp[t] + sD
         else:
             if g.D >= 0:
                 idx[g.D] = i_base + kk
@@ -402,7 +400,7 @@ cdef void _block(const Geometry* g, const floating* row, Py_ssize_t* idx, Py_ssi
                             for t in range(op.W):
                                 T = _add_tap(p, w, T, rp[q] + (ia + op.co[t]) * sr,
                                              rw[q] * op.cw[t])
-            reuse = g.D >= 0 and _run_interior(g, i_base + kk, tb, te, terms, ops)
+            reuse = g.D >= 0 and dlo <= i_base + kk < dhi
             # the edge elements' taps, as offsets from the row (they move
             # with it), gathered once per pattern
             E = 0
