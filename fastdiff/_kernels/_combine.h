@@ -143,6 +143,30 @@ typedef float fd_v8f __attribute__((vector_size(32), aligned(4)));
     }
 #endif
 
+/* One pass straight to a contiguous output (at most FD_MAXG taps, no
+ * streaming): the common case, in a function of its own so that the loop
+ * keeps every pointer in a register (inside the large body the output
+ * pointer was reloaded from the stack on every iteration). */
+#define FD_ONE_PASS(NAME, T, ACC)                                             \
+static void NAME(ptrdiff_t n, int G, const T *const *p, const double *w,     \
+                 double c0, T *out)                                           \
+{                                                                             \
+    ptrdiff_t j;                                                              \
+    const ACC a0 = (ACC)c0;                                                   \
+    const T *p0 = p[0], *p1 = p[(G > 1)], *p2 = p[2 * (G > 2)];              \
+    const T *p3 = p[3 * (G > 3)], *p4 = p[4 * (G > 4)];                       \
+    const T *p5 = p[5 * (G > 5)], *p6 = p[6 * (G > 6)];                       \
+    const T *p7 = p[7 * (G > 7)];                                             \
+    const ACC w0 = (ACC)w[0], w1 = G > 1 ? (ACC)w[1] : 0;                     \
+    const ACC w2 = G > 2 ? (ACC)w[2] : 0, w3 = G > 3 ? (ACC)w[3] : 0;         \
+    const ACC w4 = G > 4 ? (ACC)w[4] : 0, w5 = G > 5 ? (ACC)w[5] : 0;         \
+    const ACC w6 = G > 6 ? (ACC)w[6] : 0, w7 = G > 7 ? (ACC)w[7] : 0;         \
+    (void)p1; (void)p2; (void)p3; (void)p4; (void)p5; (void)p6; (void)p7;     \
+    (void)w1; (void)w2; (void)w3; (void)w4; (void)w5; (void)w6; (void)w7;     \
+    FD_SWITCH_G(FD_ONE_LOOP)                                                  \
+}
+#define FD_ONE_LOOP(SUM) FD_IVDEP for (j = 0; j < n; j++) out[j] = (FD_T)SUM(a0, j);
+
 /* The body shared by both types: T the data type, ACC the accumulator. */
 #define FD_COMBINE_BODY(T, ACC)                                               \
     ptrdiff_t j, lo, hi;                                                      \
@@ -150,6 +174,10 @@ typedef float fd_v8f __attribute__((vector_size(32), aligned(4)));
     int g = 0, G, t;                                                          \
     ACC *acc = (ACC *)tmp;                                                    \
     const ACC a0 = (ACC)c0;                                                   \
+    if (ntaps > 0 && ntaps <= FD_MAXG && sr == 1 && to_out && osr == 1 && !stream) { \
+        FD_ONE_NAME(n, ntaps, p, w, c0, out);                                 \
+        return;                                                               \
+    }                                                                         \
     if (ntaps == 0 || sr != 1) {                                              \
         /* no taps, or strided rows: one plain loop, taps in order */         \
         for (j = 0; j < n; j++) {                                             \
@@ -238,6 +266,17 @@ static inline void fd_copy_f(ptrdiff_t n, const float *src, float *dst, int stre
     FD_COPY_BODY(float, fd_v8f, 8, FD_NT_f)
 }
 
+#define FD_T double
+#define ACC double
+FD_ONE_PASS(fd_one_pass_d, double, double)
+#undef ACC
+#undef FD_T
+#define FD_T float
+#define ACC float
+FD_ONE_PASS(fd_one_pass_f, float, float)
+#undef ACC
+#undef FD_T
+
 static inline void fd_combine_d(ptrdiff_t n, int ntaps, const double *const *p,
                                 const double *w, double c0, ptrdiff_t sr, void *tmp,
                                 double *out, ptrdiff_t osr, int to_out, int stream)
@@ -247,7 +286,9 @@ static inline void fd_combine_d(ptrdiff_t n, int ntaps, const double *const *p,
 #define VW 4
 #define NTSTORE FD_NT_d
     typedef double FD_T;
+#define FD_ONE_NAME fd_one_pass_d
     FD_COMBINE_BODY(double, double)
+#undef FD_ONE_NAME
 #undef ACC
 #undef VT
 #undef VW
@@ -263,7 +304,9 @@ static inline void fd_combine_f(ptrdiff_t n, int ntaps, const float *const *p,
 #define VW 8
 #define NTSTORE FD_NT_f
     typedef float FD_T;
+#define FD_ONE_NAME fd_one_pass_f
     FD_COMBINE_BODY(float, float)
+#undef FD_ONE_NAME
 #undef ACC
 #undef VT
 #undef VW
@@ -283,7 +326,9 @@ static void fd_combine_tmp_d(ptrdiff_t n, int ntaps, const double *const *p, con
 #define VW 4
 #define NTSTORE FD_NT_d
     typedef double FD_T;
+#define FD_ONE_NAME fd_one_pass_d
     FD_COMBINE_BODY(double, double)
+#undef FD_ONE_NAME
 #undef ACC
 #undef VT
 #undef VW
@@ -301,7 +346,9 @@ static void fd_combine_tmp_f(ptrdiff_t n, int ntaps, const float *const *p, cons
 #define VW 8
 #define NTSTORE FD_NT_f
     typedef float FD_T;
+#define FD_ONE_NAME fd_one_pass_f
     FD_COMBINE_BODY(float, float)
+#undef FD_ONE_NAME
 #undef ACC
 #undef VT
 #undef VW
