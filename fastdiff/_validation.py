@@ -67,7 +67,9 @@ def as_input(u, name="u"):
                          f"{max_ndim()}")
     if u.dtype != res or not u.dtype.isnative:
         u = u.astype(res)
-    if any(s % u.itemsize for s in u.strides):
+    if not u.flags.aligned:        # a view at a byte offset: an aligned copy
+        u = np.array(u, copy=True)
+    elif any(s % u.itemsize for s in u.strides):
         u = np.ascontiguousarray(u)
     return u, res
 
@@ -261,6 +263,9 @@ def out(o, shape, dtype, inputs, name="out"):
         raise ValueError(f"{name} must be in native byte order")
     if any(s % o.itemsize for s in o.strides):
         raise ValueError(f"{name} has strides {o.strides} that are not multiples of its item size")
+    if not o.flags.aligned:
+        raise ValueError(f"{name} is not aligned to its item size (a view at a byte offset); "
+                         f"give an aligned array")
     for a in inputs:
         if np.may_share_memory(o, a):
             try:

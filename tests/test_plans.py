@@ -481,3 +481,57 @@ def test_random_expressions_match_reference(data):
     tol = 2e-4 if np.dtype(dtype) == np.float32 else 1e-10
     np.testing.assert_allclose(got, want, rtol=0, atol=tol * scale)
     np.testing.assert_array_equal(A(u, num_threads=1, **kw), A(u, num_threads=2, **kw))
+
+
+def test_review_findings():
+    """Regression tests for the review of the plan layer."""
+    da = pytest.importorskip("dask.array")
+    rng = np.random.default_rng(13)
+    u = rng.standard_normal((12, 13, 14))
+    # outputs without terms still get out = beta*out (+ alpha*0)
+    z = (D(0) - D(0)).plan(u.shape)
+    np.testing.assert_array_equal(z(u, alpha=3.0), np.zeros(u.shape))
+    o = np.full(u.shape, 7.0)
+    np.testing.assert_array_equal(z(u, o, alpha=2.0, beta=0.5), np.full(u.shape, 3.5))
+    T = (D(0) * D(1) * D(2)).plan(u.shape)
+    o = np.full(u.shape, 7.0)
+    np.testing.assert_allclose(T(u, o, alpha=2.0), 2.0 * T(u), rtol=1e-13, atol=1e-12)
+    # dask: staged partials with periodic axes and coordinates
+    du = da.from_array(u, chunks=(5, 6, 7))
+    M = D(0) * D(1) * D(2) + D(0)
+    np.testing.assert_allclose(M(du, boundary="periodic").compute(), M(u, boundary="periodic"),
+                               rtol=1e-12, atol=1e-12)
+    x = [np.cumsum(rng.uniform(0.5, 1.5, n)) for n in u.shape]
+    np.testing.assert_allclose(M(du, spacing=x).compute(), M(u, spacing=x), rtol=1e-10,
+                               atol=1e-10)
+    # dask: a complex array on a real plan is an error, not a silent cast
+    with pytest.raises(ValueError, match="complex128, but the plan was made for float64"):
+        M.plan(u.shape)(da.from_array(u + 1j, chunks=6))
+    # the kernel's limits are named, not internal errors
+    many = sum((rng.random(u.shape) * D(0)) for _ in range(70))
+    with pytest.raises(ValueError, match="70 terms in one output, more than the kernel's 64"):
+        many.plan(u.shape)
+    with pytest.raises(ValueError, match="samples per output element, more than the kernel"):
+        (D(0, 8) * D(1, 8) + D(1, 8) * D(2, 8) + D(0, 8) * D(2, 8)).plan((30, 30, 30), acc=16)
+    with pytest.raises(ValueError, match="shape has 33 dimensions"):
+        D(0).plan((1,) * 33)
+    with pytest.raises(ValueError, match="alpha must be finite"):
+        T(u, alpha=float("nan"))
+    # misaligned arrays: the input is copied, an output is refused
+    raw = np.zeros(u.size * 8 + 1, np.uint8)
+    mis = raw[1:].view(np.float64).reshape(u.shape)
+    mis[...] = u
+    assert not mis.flags.aligned
+    L = (D(0)**2).plan(u.shape)
+    np.testing.assert_array_equal(L(mis), L(u))
+    with pytest.raises(ValueError, match="out is not aligned"):
+        L(u, out=mis)
+    # expressions written again find their cached plan
+    from fastdiff.grid import _api
+    n = len(_api._PLANS)
+    for _ in range(3):
+        (D(0)**2 + D(1)**2)(u)
+    assert len(_api._PLANS) == n + 1
+    # a direction field (even as a list) is not cached
+    fd.grid.directional(u, rng.random((3,) + u.shape).tolist())
+    assert not any(p.coefs for p in _api._PLANS.values())

@@ -17,6 +17,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from .. import _validation as V
+
 
 def is_dask(a):
     return type(a).__module__.split(".")[0] == "dask" and hasattr(a, "map_overlap")
@@ -45,12 +47,17 @@ def run_plan(plan, u, num_threads=None, alpha=1.0):
         raise ValueError(f"u has shape {tuple(u.shape)}, but the plan was made for shape "
                          f"{plan.input_shape}")
     if u.dtype != plan.dtype:
+        _, dtype = V.as_input(np.empty((1,) * u.ndim, dtype=u.dtype))
+        if dtype != plan.dtype:
+            raise ValueError(f"u gives results of dtype {dtype}, but the plan was made for "
+                             f"{plan.dtype} (make a plan with dtype={dtype})")
         u = u.astype(plan.dtype)
     nd = len(plan.shape)
     nl = len(plan.lead)
     halo = plan.halo
     need = plan.min_points()
-    periodic = {op.axis for op in plan.ops if op.order > 0 and op.mode == "periodic"}
+    all_ops = plan.all_ops()        # staged sub-plans' operators included
+    periodic = {op.axis for op in all_ops if op.order > 0 and op.mode == "periodic"}
     orig = u.chunks
     want = {0: -1} if lead_in else {}
     for ax in range(nd):
@@ -68,7 +75,7 @@ def run_plan(plan, u, num_threads=None, alpha=1.0):
     if lead_in:
         depth[0] = 0
         bnd[0] = "none"
-    coords = {op.axis: op.spacing[1] for op in plan.ops if op.spacing[0] == "coords"}
+    coords = {op.axis: op.spacing[1] for op in all_ops if op.spacing[0] == "coords"}
     coefs = [da.from_array(np.broadcast_to(c, plan.shape), chunks=field_chunks)
              for c in plan.coefs]
     fdepth = {a: depth[a + lead_in] for a in range(nd)}

@@ -30,8 +30,16 @@ def _axes(da, axes, offset=0):
         return None
     if isinstance(axes, (str, int, np.integer)):
         axes = (axes,)
-    return tuple(_axis_index(da, a, "axes") - offset if isinstance(a, str) else a
-                 for a in axes)
+    out = []
+    for a in axes:
+        if isinstance(a, str):
+            i = _axis_index(da, a, "axes") - offset
+            if i < 0:
+                raise ValueError(f"axes {a!r} is the component dimension of the vector "
+                                 f"field; name the dimensions to differentiate")
+            a = i
+        out.append(a)
+    return tuple(out)
 
 
 def _spacing(da, axes_idx, spacing, offset=0):

@@ -632,12 +632,15 @@ cdef void _unit(Py_ssize_t unit, const Geometry* g, const floating* u,
             put.alpha = co.alpha
             put.beta = co.beta
             put.first = True
+            # (an output without terms still takes one empty group: out = beta*out)
             tb = term_start[c]
-            while tb < term_start[c + 1]:
-                te = tb + 1
-                while te < term_start[c + 1] and terms[te].coef == terms[tb].coef:
+            while True:
+                te = tb
+                if te < term_start[c + 1]:
                     te += 1
-                q = terms[tb].coef
+                    while te < term_start[c + 1] and terms[te].coef == terms[tb].coef:
+                        te += 1
+                q = terms[tb].coef if tb < te else -1
                 if q >= 0:
                     coff = 0
                     for m in range(g.nrd):
@@ -652,6 +655,8 @@ cdef void _unit(Py_ssize_t unit, const Geometry* g, const floating* u,
                        tb, te, terms, ops, tmp, &put)
                 put.first = False
                 tb = te
+                if tb >= term_start[c + 1]:
+                    break
         # outputs that copy computed ones (the mirrored half of a Hessian):
         # copy the block while it is still in cache
         for c in range(nout, nout + g.ncopy):

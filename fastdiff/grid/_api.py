@@ -406,9 +406,10 @@ def directional(u, direction, *, normalize=True, axes=None, spacing=None, acc=2,
     >>> bool(np.allclose(d, (2 * x + 2 * y) / np.sqrt(2)))
     True
     """
-    return run(_plan.directional, u, out, num_threads, direction=direction,
-               normalize=normalize, axes=axes, spacing=spacing, acc=acc, boundary=boundary,
-               cval=cval)
+    # a direction field becomes coefficient arrays: that plan is not cached
+    return run(_plan.directional, u, out, num_threads, cache=np.ndim(direction) <= 1,
+               direction=direction, normalize=normalize, axes=axes, spacing=spacing, acc=acc,
+               boundary=boundary, cval=cval)
 
 
 def _shape(shape):

@@ -9,6 +9,7 @@ and imaginary parts (the same kernel call, offset by one real item).
 from __future__ import annotations
 
 import numbers
+from math import isfinite as _isfinite
 
 import numpy as np
 
@@ -187,7 +188,7 @@ def check_input(plan, u):
     another dtype, byte order or odd strides)."""
     name = "u" if plan.ncomp is None else "v"
     if type(u) is np.ndarray and u.dtype == plan.dtype and u.dtype.isnative \
-            and u.shape == plan.input_shape:
+            and u.shape == plan.input_shape and u.flags.aligned:
         return u
     u, dtype = V.as_input(u, name=name)
     if u.shape != plan.input_shape:
@@ -209,6 +210,7 @@ def call_plan(plan, u, out, alpha, beta, num_threads):
     # layout met before; anything else takes the checked path below
     if (type(u) is np.ndarray and type(out) is np.ndarray and num_threads is None
             and type(alpha) is float and type(beta) is float
+            and _isfinite(alpha) and _isfinite(beta) and u.flags.aligned and out.flags.aligned
             and u.shape == plan.input_shape and out.shape == plan.result_shape
             and u.dtype == plan.dtype and out.dtype == plan.dtype and not plan.staged):
         prep = plan._cache.get((u.strides, out.strides, _max_threads(),
@@ -219,10 +221,8 @@ def call_plan(plan, u, out, alpha, beta, num_threads):
             if len(parts) > 1:
                 parts[1].run(u, isz, out, isz, alpha, beta)
             return out
-    if type(alpha) is not float:
-        alpha = _scalar(alpha, "alpha")
-    if type(beta) is not float:
-        beta = _scalar(beta, "beta")
+    alpha = _scalar(alpha, "alpha")
+    beta = _scalar(beta, "beta")
     if type(u) is not np.ndarray:
         from .._adapters import dispatch_plan
         handled = dispatch_plan(plan, u, out, alpha, beta, num_threads)

@@ -244,6 +244,9 @@ class Operator:
         if not shp or any(s < 1 for s in shp):
             raise ValueError(f"shape must be a non-empty sequence of positive integers, "
                              f"got {shape!r}")
+        if len(shp) > V.max_ndim():
+            raise ValueError(f"shape has {len(shp)} dimensions; fastdiff supports at most "
+                             f"{V.max_ndim()}")
         try:
             _, dt = V.as_input(np.empty((1,) * len(shp), dtype=dtype), name="dtype")
         except TypeError as exc:
@@ -255,19 +258,37 @@ class Operator:
         """Apply the operator to ``u`` (arguments as in `derivative`, with
         ``spacing`` and ``boundary`` per axis of the grid)."""
         from ._api import run
-        # a plan holding coefficient arrays is not cached (it would keep them alive)
+        # a plan holding coefficient arrays is not cached (it would keep them
+        # alive); others are keyed by the expression's terms, so an expression
+        # written again (a new Operator, equal terms) finds its plan
         cache = all(arr is None for (_, arr), _ in self.terms)
-        return run(self._builder, u, out, num_threads, cache=cache, spacing=spacing, acc=acc,
-                   boundary=boundary, cval=cval)
-
-    def _builder(self, shape, dtype, **kw):
-        return build(self, shape, dtype, **kw)
+        return run(_Builder(self, cache), u, out, num_threads, cache=cache, spacing=spacing,
+                   acc=acc, boundary=boundary, cval=cval)
 
     def __hash__(self):
         return id(self)
 
     def __eq__(self, other):
         return self is other
+
+
+class _Builder:
+    """Builds an expression's plan; equal (for the plan cache) when the terms are."""
+
+    __slots__ = ("op", "key")
+
+    def __init__(self, op, structural):
+        self.op = op
+        self.key = ("terms", op.terms) if structural else ("object", id(op))
+
+    def __hash__(self):
+        return hash(self.key)
+
+    def __eq__(self, other):
+        return isinstance(other, _Builder) and self.key == other.key
+
+    def __call__(self, shape, dtype, **kw):
+        return build(self.op, shape, dtype, **kw)
 
 
 def D(axis, order=1):

@@ -151,6 +151,13 @@ class Plan:
             h = [max(a, b, c) for a, b, c in zip(h, inner.halo, outer.halo)]
         return tuple(h)
 
+    def all_ops(self):
+        """Every AxisOp the plan applies, those of its staged sub-plans included."""
+        ops = list(self.ops)
+        for inner, outer in self.staged:
+            ops += inner.all_ops() + outer.all_ops()
+        return ops
+
     def min_points(self):
         """Per axis, the fewest points a block along it needs."""
         m = [1] * len(self.shape)
@@ -299,8 +306,41 @@ def axis_ops(shape, dtype, ax_list, order_list, acc, boundary, spacing, cval):
     return ops
 
 
+def _check_limits(shape, ops, outputs):
+    """The kernel's limits on one output (terms, taps), as a clear error."""
+    lim = _execute.LIMITS
+    for terms in outputs:
+        if len(terms) > lim["max_terms"]:
+            raise ValueError(f"the operator has {len(terms)} terms in one output, more than "
+                             f"the kernel's {lim['max_terms']}: split it into several "
+                             f"plans and add their results (alpha/beta)")
+        widths = {}
+
+        def width(k):
+            if k not in widths:
+                op = ops[k]
+                if op.spacing[0] == "coords" and op.order:   # (not built twice)
+                    widths[k] = op.acc + op.order
+                else:
+                    t = op.table(shape[op.axis], 0.0)
+                    widths[k] = max(len(t.co), t.tidx.shape[1])
+            return widths[k]
+
+        taps = 0
+        for t in terms:
+            if max(width(t.op), width(t.op2) if t.op2 is not None else 0) > lim["max_op_width"]:
+                raise ValueError(f"a derivative stencil wider than the kernel's "
+                                 f"{lim['max_op_width']} taps (lower acc or order)")
+            taps += width(t.op) * (width(t.op2) if t.op2 is not None else 1)
+        if taps > lim["max_taps"]:
+            raise ValueError(f"the operator reads {taps} samples per output element, more "
+                             f"than the kernel's {lim['max_taps']}: lower acc, or split it "
+                             f"into several plans and add their results (alpha/beta)")
+
+
 def _plan(shape, dtype, ops, outputs, lead=(), ncomp=None, copies=(), coefs=(), axes=(),
           lead_labels=(), out_index=None, staged=()):
+    _check_limits(tuple(shape), ops, outputs)
     return Plan(tuple(shape), np.dtype(dtype), ncomp, tuple(lead), tuple(ops),
                 tuple(tuple(t) for t in outputs),
                 tuple(range(len(outputs))) if out_index is None else tuple(out_index),
