@@ -74,6 +74,21 @@ def as_input(u, name="u"):
     return u, res
 
 
+def shape(shp, name="shape"):
+    """A grid shape: a non-empty tuple of positive ints, within the kernels' limit."""
+    from operator import index
+    try:
+        out = tuple(int(index(n)) for n in shp)
+    except TypeError:
+        raise TypeError(f"{name} must be a sequence of integers, got {shp!r}") from None
+    if not out or any(n < 1 for n in out):
+        raise ValueError(f"{name} must be a non-empty sequence of positive integers, got {shp!r}")
+    if len(out) > 31 and len(out) > max_ndim():
+        raise ValueError(f"{name} has {len(out)} dimensions; fastdiff supports at most "
+                         f"{max_ndim()}")
+    return out
+
+
 def axis(ax, ndim, name="axis"):
     if not _is_int(ax):
         raise TypeError(f"{name} must be an integer, got {ax!r}")

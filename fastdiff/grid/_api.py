@@ -9,8 +9,6 @@ plan per block.
 """
 from __future__ import annotations
 
-from operator import index as operator_index
-
 import numpy as np
 
 from .. import _validation as V
@@ -412,16 +410,6 @@ def directional(u, direction, *, normalize=True, axes=None, spacing=None, acc=2,
                boundary=boundary, cval=cval)
 
 
-def _shape(shape):
-    try:
-        shp = tuple(int(operator_index(s)) for s in shape)
-    except TypeError:
-        raise TypeError(f"shape must be a sequence of integers, got {shape!r}") from None
-    if not shp or any(s < 1 for s in shp):
-        raise ValueError(f"shape must be a non-empty sequence of positive integers, got {shape!r}")
-    return shp
-
-
 def matrix(shape, order=1, axis=0, *, spacing=1.0, acc=2, boundary="one-sided"):
     """The derivative operator as a ``scipy.sparse`` CSR matrix acting on ``u.ravel()``.
 
@@ -452,7 +440,7 @@ def matrix(shape, order=1, axis=0, *, spacing=1.0, acc=2, boundary="one-sided"):
            [ 0.,  0.,  1., -2.,  1.],
            [ 1.,  0.,  0.,  1., -2.]])
     """
-    shp = _shape(shape)
+    shp = V.shape(shape)
     order = V.check_order(order)
     return _plan.derivative(shp, np.dtype(np.float64), axis, order, spacing, acc, boundary,
                             0.0).matrix()
@@ -474,7 +462,7 @@ def laplacian_matrix(shape, *, axes=None, spacing=1.0, acc=2, boundary="one-side
     >>> bool(np.allclose(A @ u.ravel(), fd.grid.laplacian(u, boundary="constant").ravel()))
     True
     """
-    shp = _shape(shape)
+    shp = V.shape(shape)
     return _plan.laplacian(shp, np.dtype(np.float64), axes, spacing, acc, boundary,
                            0.0).matrix()
 

@@ -237,16 +237,7 @@ class Operator:
         >>> step.halo
         (1,)
         """
-        try:
-            shp = tuple(int(s) for s in shape)
-        except TypeError:
-            raise TypeError(f"shape must be a sequence of integers, got {shape!r}") from None
-        if not shp or any(s < 1 for s in shp):
-            raise ValueError(f"shape must be a non-empty sequence of positive integers, "
-                             f"got {shape!r}")
-        if len(shp) > V.max_ndim():
-            raise ValueError(f"shape has {len(shp)} dimensions; fastdiff supports at most "
-                             f"{V.max_ndim()}")
+        shp = V.shape(shape)
         try:
             _, dt = V.as_input(np.empty((1,) * len(shp), dtype=dtype), name="dtype")
         except TypeError as exc:

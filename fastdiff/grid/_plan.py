@@ -83,7 +83,7 @@ class Term:
     coef: int | None = None
 
 
-@dataclass(frozen=True, eq=False)
+@dataclass(frozen=True, eq=False, repr=False)
 class Plan:
     """What the kernel computes, validated and ready to run any number of times.
 
@@ -166,6 +166,15 @@ class Plan:
         for inner, outer in self.staged:
             m = [max(a, b, c) for a, b, c in zip(m, inner.min_points(), outer.min_points())]
         return tuple(m)
+
+    def __repr__(self):
+        nout = len(self.outputs) + len(self.copies)
+        nterms = sum(len(t) for t in self.outputs)
+        inp = f"({self.ncomp}, *S)" if self.ncomp is not None else "S"
+        return (f"Plan(S={tuple(self.shape)}, dtype={self.dtype}, input={inp}, "
+                f"result={self.result_shape}, outputs={nout}, terms={nterms}, "
+                f"coefficient arrays={len(self.coefs)}, staged={len(self.staged)}, "
+                f"halo={self.halo})")
 
     # -- running ----------------------------------------------------------
     def __call__(self, u, out=None, *, alpha=1.0, beta=0.0, num_threads=None):
