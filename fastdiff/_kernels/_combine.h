@@ -163,9 +163,16 @@ static void NAME(ptrdiff_t n, int G, const T *const *p, const double *w,     \
     const ACC w6 = G > 6 ? (ACC)w[6] : 0, w7 = G > 7 ? (ACC)w[7] : 0;         \
     (void)p1; (void)p2; (void)p3; (void)p4; (void)p5; (void)p6; (void)p7;     \
     (void)w1; (void)w2; (void)w3; (void)w4; (void)w5; (void)w6; (void)w7;     \
+    /* the elements before the first 64-byte boundary of the output first:  \
+     * the vector stores of the main loop then never split a cache line */   \
+    ptrdiff_t head = (ptrdiff_t)(((64 - ((uintptr_t)out & 63)) & 63) / sizeof(T)); \
+    if (((uintptr_t)out) % sizeof(T) || head > n) head = n;                  \
+    ptrdiff_t lo = 0, hi = head;                                              \
+    FD_SWITCH_G(FD_ONE_LOOP)                                                  \
+    lo = head; hi = n;                                                        \
     FD_SWITCH_G(FD_ONE_LOOP)                                                  \
 }
-#define FD_ONE_LOOP(SUM) FD_IVDEP for (j = 0; j < n; j++) out[j] = (FD_T)SUM(a0, j);
+#define FD_ONE_LOOP(SUM) FD_IVDEP for (j = lo; j < hi; j++) out[j] = (FD_T)SUM(a0, j);
 
 /* The body shared by both types: T the data type, ACC the accumulator. */
 #define FD_COMBINE_BODY(T, ACC)                                               \
