@@ -20,7 +20,9 @@ DEBUG = os.environ.get("FASTDIFF_DEBUG", "0") not in ("", "0")
 NO_OPENMP = os.environ.get("FASTDIFF_NO_OPENMP", "0") not in ("", "0")
 
 # (module, extra compile flags): the AVX2 build is the same code as _grid
-KERNELS = [("_grid", []), ("_grid_avx2", ["-mavx2"]), ("_points", [])]
+KERNELS = [("_grid", []), ("_grid_avx2", ["-mavx2"]),
+           ("_grid_avx512", ["-mavx2", "-mavx512f", "-mavx512vl", "-mprefer-vector-width=512"]),
+           ("_points", [])]
 
 DIRECTIVES = {
     "language_level": 3,
@@ -60,6 +62,12 @@ def _compiler_supports_avx2(cc):
     return _compiles(cc, ["-mavx2"], src)
 
 
+def _compiler_supports_avx512(cc):
+    src = ("#include <immintrin.h>\nint main(void){ __m512d a = _mm512_set1_pd(1.0);\n"
+           "a = _mm512_add_pd(a, a); return (int)_mm512_reduce_add_pd(a) - 16; }\n")
+    return _compiles(cc, ["-mavx512f"], src)
+
+
 class BuildExt(build_ext):
     def build_extensions(self):
         cc = self.compiler.compiler_so[:1] if hasattr(self.compiler, "compiler_so") else ["cc"]
@@ -75,13 +83,18 @@ class BuildExt(build_ext):
             cflags.append("-fopenmp")
         lflags = ["-fopenmp"] if use_omp else []
         avx2 = _compiler_supports_avx2(cc)
+        avx512 = avx2 and _compiler_supports_avx512(cc)
         if not avx2:
             print("note: no -mavx2 support; building only the baseline kernels", file=sys.stderr)
             self.extensions = [e for e in self.extensions if not e.name.endswith("_avx2")]
+        if not avx512:
+            print("note: no -mavx512f support; no AVX-512 kernels", file=sys.stderr)
+            self.extensions = [e for e in self.extensions if not e.name.endswith("_avx512")]
         for ext in self.extensions:
             ext.extra_compile_args = cflags + EXTRA_FLAGS.get(ext.name, [])
             ext.extra_link_args = lflags
         build_info = {"openmp": use_omp, "debug": DEBUG, "avx2_kernels": avx2,
+                      "avx512_kernels": avx512,
                       "compile_args": cflags, "link_args": lflags,
                       "compiler": cc[0]}
         out = os.path.join(self.build_lib, "fastdiff", "_build_info.py")

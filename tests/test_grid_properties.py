@@ -196,28 +196,39 @@ def test_out_interleaved_with_input_is_allowed():
 
 
 def test_kernel_builds_agree_bitwise(monkeypatch):
-    """The baseline and AVX2 builds compute every element identically."""
+    """The baseline, AVX2 and AVX-512 builds compute every element identically,
+    the alpha/beta/coefficient stores included."""
+    import importlib
     from fastdiff import _kernels
     from fastdiff.grid import _api, _execute as grid
-    if "avx2" not in _kernels.available_variants():
-        pytest.skip("this CPU/build has no AVX2 kernels")
-    from fastdiff._kernels import _grid, _grid_avx2
+    variants = _kernels.available_variants()
+    if len(variants) < 2:
+        pytest.skip("this CPU/build has only the baseline kernels")
+    mods = {"baseline": "_grid", "avx2": "_grid_avx2", "avx512": "_grid_avx512"}
     rng = np.random.default_rng(8)
     u = rng.standard_normal((33, 40, 29))
     u32 = u.astype(np.float32)
     v = rng.standard_normal((3, 33, 40, 29))
+    kappa = 1 + rng.random(u.shape)
+    D = fd.grid.D
+    A = kappa * (D(0)**2 + D(1)**2) - 0.5 * D(2) + 1.0
+    base = rng.standard_normal(u.shape)
     calls = [lambda: fd.grid.laplacian(u, acc=4, boundary="reflect"),
              lambda: fd.grid.hessian(u32, acc=2, boundary="constant", cval=0.5),
              lambda: fd.grid.gradient(u[:, ::-1], acc=6),
              lambda: fd.grid.curl(v, boundary="periodic"),
-             lambda: fd.grid.derivative(np.asfortranarray(u32), 1, 3, acc=4)]
+             lambda: fd.grid.derivative(np.asfortranarray(u32), 1, 3, acc=4),
+             lambda: A.plan(u.shape, boundary="mirror")(u, base.copy(), alpha=0.3, beta=1.0),
+             lambda: A(u32[:, ::-1], acc=4)]
     results = {}
-    for name, mod in (("baseline", _grid), ("avx2", _grid_avx2)):
+    for name in variants:
+        mod = importlib.import_module(f"fastdiff._kernels.{mods[name]}")
         monkeypatch.setattr(grid, "_k", mod)
         monkeypatch.setattr(_api, "_PLANS", {})
         results[name] = [c() for c in calls]
-    for a, b in zip(results["baseline"], results["avx2"]):
-        np.testing.assert_array_equal(a, b)
+    for name in variants[1:]:
+        for a, b in zip(results["baseline"], results[name]):
+            np.testing.assert_array_equal(a, b)
 
 
 def test_kernel_variant_can_be_forced():

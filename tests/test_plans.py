@@ -372,7 +372,8 @@ def test_layering():
     # only the executor imports the grid kernels (_config reports the build)
     users = sorted(str(p.relative_to(pkg)) for p in pkg.rglob("*.py")
                    if any("grid_kernels" in n or n.endswith("_kernels._grid")
-                          or n.endswith("_kernels._grid_avx2") for n in _imports(p)))
+                          or n.endswith(("_kernels._grid_avx2", "_kernels._grid_avx512"))
+                          for n in _imports(p)))
     assert users == ["_config.py", "grid/_execute.py"], users
     # the adapters import nothing from fastdiff.grid
     for p in (pkg / "_adapters").glob("*.py"):

@@ -1,9 +1,10 @@
 """Compiled kernels (Cython + OpenMP). Private: use fastdiff.grid / fastdiff.points.
 
-Two builds of the grid kernels exist on x86-64: ``_grid`` (baseline) and
-``_grid_avx2`` (the same code compiled with -mavx2).  ``grid_kernels`` is
-the best one this CPU runs; ``FASTDIFF_KERNEL=baseline`` (or ``avx2``)
-forces a choice.
+Three builds of the grid kernels exist on x86-64: ``_grid`` (baseline),
+``_grid_avx2`` (the same code compiled with -mavx2) and ``_grid_avx512``
+(-mavx512f, 512-bit vectors).  ``grid_kernels`` is the best one this CPU
+runs; ``FASTDIFF_KERNEL=baseline`` (or ``avx2``, ``avx512``) forces a
+choice.  All give bitwise identical results.
 """
 import os
 
@@ -22,17 +23,36 @@ def _avx2_module():
     return _grid_avx2
 
 
+def _avx512_module():
+    if not _baseline.cpu_has_avx512():
+        return None
+    try:
+        from . import _grid_avx512
+    except ImportError:  # built without AVX-512 support
+        return None
+    return _grid_avx512
+
+
 def available_variants():
     """The kernel builds this machine can run, best last."""
-    return ["baseline"] + (["avx2"] if _avx2_module() is not None else [])
+    return (["baseline"] + (["avx2"] if _avx2_module() is not None else [])
+            + (["avx512"] if _avx512_module() is not None else []))
 
 
 def _select():
     want = os.environ.get("FASTDIFF_KERNEL", "auto").strip().lower() or "auto"
-    if want not in ("auto", "baseline", "avx2"):
-        raise ImportError(f"FASTDIFF_KERNEL={want!r}: use 'auto', 'baseline' or 'avx2'")
+    if want not in ("auto", "baseline", "avx2", "avx512"):
+        raise ImportError(f"FASTDIFF_KERNEL={want!r}: use 'auto', 'baseline', 'avx2' "
+                          f"or 'avx512'")
     if want == "baseline":
         return _baseline, "baseline"
+    if want in ("auto", "avx512"):
+        avx512 = _avx512_module()
+        if avx512 is not None:
+            return avx512, "avx512"
+        if want == "avx512":
+            raise ImportError("FASTDIFF_KERNEL=avx512, but this CPU or build has no "
+                              "AVX-512 kernels")
     avx2 = _avx2_module()
     if avx2 is not None:
         return avx2, "avx2"

@@ -6,6 +6,14 @@ include "_grid_impl.pxi"
 
 cdef extern from *:
     """
+    static int fd_cpu_has_avx512(void) {
+    #if (defined(__x86_64__) || defined(__i386__)) && (defined(__GNUC__) || defined(__clang__))
+        __builtin_cpu_init();
+        return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512vl");
+    #else
+        return 0;
+    #endif
+    }
     static int fd_cpu_has_avx2(void) {
     #if (defined(__x86_64__) || defined(__i386__)) && (defined(__GNUC__) || defined(__clang__))
         __builtin_cpu_init();
@@ -16,8 +24,14 @@ cdef extern from *:
     }
     """
     int fd_cpu_has_avx2() noexcept nogil
+    int fd_cpu_has_avx512() noexcept nogil
 
 
 def cpu_has_avx2():
     """True when this CPU can run the AVX2 build of the kernels."""
     return bool(fd_cpu_has_avx2())
+
+
+def cpu_has_avx512():
+    """True when this CPU can run the AVX-512 build of the kernels."""
+    return bool(fd_cpu_has_avx512())
