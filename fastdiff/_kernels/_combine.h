@@ -222,31 +222,6 @@ static void NAME(ptrdiff_t n, int G, const T *const *p, const double *w,     \
         g += G;                                                               \
     }
 
-/* c + sum_t ew[t] * row[eoff[t]] for t in [e0, e1), left to right, in double
- * (one edge element).  Kept scalar: vectorised, it becomes gathers followed
- * by an in-order horizontal reduction, several times slower for the handful
- * of taps of an edge element. */
-#if defined(__GNUC__) && !defined(__clang__)
-#define FD_SCALAR __attribute__((optimize("no-tree-vectorize")))
-#else
-#define FD_SCALAR
-#endif
-static FD_SCALAR double fd_edge_sum_d(const double *row, const ptrdiff_t *eoff,
-                                      const double *ew, int e0, int e1, double c)
-{
-    double s = c;
-    for (int t = e0; t < e1; t++) s = s + ew[t] * row[eoff[t]];
-    return s;
-}
-
-static FD_SCALAR double fd_edge_sum_f(const float *row, const ptrdiff_t *eoff,
-                                      const double *ew, int e0, int e1, double c)
-{
-    double s = c;
-    for (int t = e0; t < e1; t++) s = s + ew[t] * (double)row[eoff[t]];
-    return s;
-}
-
 /* a hint: start loading the cache line at p */
 static inline void fd_prefetch(const void *p)
 {

@@ -38,10 +38,6 @@ cdef extern from "_combine.h":
                           double c0, Py_ssize_t sr, void* tmp) noexcept nogil
     void fd_combine_tmp_f(Py_ssize_t n, int T, const float* const* p, const double* w,
                           double c0, Py_ssize_t sr, void* tmp) noexcept nogil
-    double fd_edge_sum_d(const double* row, const Py_ssize_t* eoff, const double* ew, int e0,
-                         int e1, double c) noexcept nogil
-    double fd_edge_sum_f(const float* row, const Py_ssize_t* eoff, const double* ew, int e0,
-                         int e1, double c) noexcept nogil
     void fd_sfence() noexcept nogil
     void fd_prefetch(const void* p) noexcept nogil
     void fd_copy_d(Py_ssize_t n, const double* src, double* dst, bint stream) noexcept nogil
@@ -479,11 +475,11 @@ cdef void _block(const Geometry* g, const floating* row, Py_ssize_t* idx, Py_ssi
 
 cdef inline double _edge_sum(const floating* row, const Py_ssize_t* eoff, const double* ew,
                              int e0, int e1, double c) noexcept nogil:
-    """c + sum of ew[t] * row[eoff[t]], in order (``_combine.h``: kept scalar)."""
-    if floating is double:
-        return fd_edge_sum_d(row, eoff, ew, e0, e1, c)
-    else:
-        return fd_edge_sum_f(row, eoff, ew, e0, e1, c)
+    cdef int t
+    cdef double s = c
+    for t in range(e0, e1):
+        s = s + ew[t] * row[eoff[t]]
+    return s
 
 
 cdef inline int _edge_taps(Py_ssize_t sr, Py_ssize_t j, int nterms, const int* rstart,
