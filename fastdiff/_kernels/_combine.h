@@ -284,7 +284,15 @@ FD_ONE_PASS(fd_one_pass_f, float, float)
 #undef ACC
 #undef FD_T
 
-static inline void fd_combine_d(ptrdiff_t n, int ntaps, const double *const *p,
+#if defined(__GNUC__) || defined(__clang__)
+#define FD_INLINE inline __attribute__((always_inline))
+#else
+#define FD_INLINE inline
+#endif
+
+/* always inlined: each call site gets the body specialised for its constant
+ * arguments (to_out, stream) */
+static FD_INLINE void fd_combine_d(ptrdiff_t n, int ntaps, const double *const *p,
                                 const double *w, double c0, ptrdiff_t sr, void *tmp,
                                 double *out, ptrdiff_t osr, int to_out, int stream)
 {
@@ -302,52 +310,10 @@ static inline void fd_combine_d(ptrdiff_t n, int ntaps, const double *const *p,
 #undef NTSTORE
 }
 
-static inline void fd_combine_f(ptrdiff_t n, int ntaps, const float *const *p,
+static FD_INLINE void fd_combine_f(ptrdiff_t n, int ntaps, const float *const *p,
                                 const double *w, double c0, ptrdiff_t sr, void *tmp,
                                 float *out, ptrdiff_t osr, int to_out, int stream)
 {
-#define ACC float
-#define VT fd_v8f
-#define VW 8
-#define NTSTORE FD_NT_f
-    typedef float FD_T;
-#define FD_ONE_NAME fd_one_pass_f
-    FD_COMBINE_BODY(float, float)
-#undef FD_ONE_NAME
-#undef ACC
-#undef VT
-#undef VW
-#undef NTSTORE
-}
-
-/* the sums only, into tmp (the general store path finishes them): their own
- * copies of the body, so that fd_combine_* keep their one specialised use */
-static void fd_combine_tmp_d(ptrdiff_t n, int ntaps, const double *const *p, const double *w,
-                             double c0, ptrdiff_t sr, void *tmp)
-{
-    double *out = (double *)tmp;
-    const ptrdiff_t osr = 1;
-    const int to_out = 0, stream = 0;
-#define ACC double
-#define VT fd_v4d
-#define VW 4
-#define NTSTORE FD_NT_d
-    typedef double FD_T;
-#define FD_ONE_NAME fd_one_pass_d
-    FD_COMBINE_BODY(double, double)
-#undef FD_ONE_NAME
-#undef ACC
-#undef VT
-#undef VW
-#undef NTSTORE
-}
-
-static void fd_combine_tmp_f(ptrdiff_t n, int ntaps, const float *const *p, const double *w,
-                             double c0, ptrdiff_t sr, void *tmp)
-{
-    float *out = (float *)tmp;
-    const ptrdiff_t osr = 1;
-    const int to_out = 0, stream = 0;
 #define ACC float
 #define VT fd_v8f
 #define VW 8

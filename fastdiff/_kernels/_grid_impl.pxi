@@ -34,10 +34,6 @@ cdef extern from "_combine.h":
     void fd_combine_f(Py_ssize_t n, int T, const float* const* p, const double* w,
                       double c0, Py_ssize_t sr, void* tmp, float* out, Py_ssize_t osr,
                       bint to_out, bint stream) noexcept nogil
-    void fd_combine_tmp_d(Py_ssize_t n, int T, const double* const* p, const double* w,
-                          double c0, Py_ssize_t sr, void* tmp) noexcept nogil
-    void fd_combine_tmp_f(Py_ssize_t n, int T, const float* const* p, const double* w,
-                          double c0, Py_ssize_t sr, void* tmp) noexcept nogil
     void fd_sfence() noexcept nogil
     void fd_prefetch(const void* p) noexcept nogil
     void fd_copy_d(Py_ssize_t n, const double* src, double* dst, bint stream) noexcept nogil
@@ -439,10 +435,7 @@ cdef void _block(const Geometry* g, const floating* row, Py_ssize_t* idx, Py_ssi
                         fd_prefetch(ck + put.csD + j)
                     j += 8
             if ia < ib:
-                if floating is double:
-                    fd_combine_tmp_d(ib - ia, T, p, w, c0, sr, <void*>tmp)
-                else:
-                    fd_combine_tmp_f(ib - ia, T, p, w, c0, sr, <void*>tmp)
+                _combine(ib - ia, T, p, w, c0, sr, tmp, ok, osr, False, False)
                 _put_range(put, ib - ia, tmp, ok + ia * osr, osr,
                            ck + ia * put.csr if ck != NULL else NULL)
             # the edge elements: [j0, ia) and [ib, je) (q counts them in order)
