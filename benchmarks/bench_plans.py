@@ -21,7 +21,7 @@ import numpy as np
 import pytest
 
 import fastdiff as fd
-from fastdiff.bench import numpy_laplacian
+from fastdiff.bench import heat_fastdiff, heat_numpy, heat_setup, numpy_laplacian
 
 try:
     import findiff
@@ -105,43 +105,8 @@ def test_euler_and_coefficients(benchmark, big, how):
         benchmark((kappa * L + 0.5 * D(0)).plan(u.shape), u, out)
 
 
-def _heat_setup(n=256, kappa=0.1):
-    h = 1.0 / n
-    dt = 0.2 * h * h / kappa
-    x = np.arange(n) * h
-    u0 = np.sin(2 * np.pi * x)[:, None] * np.cos(2 * np.pi * x)[None, :]
-    return u0, h, dt, kappa
-
-
-def heat_fastdiff(steps=1000):
-    u0, h, dt, kappa = _heat_setup()
-    step = (1 + dt * kappa * (D(0)**2 + D(1)**2)).plan(u0.shape, spacing=h,
-                                                       boundary="periodic")
-    u, v = u0.copy(), np.empty_like(u0)
-    for _ in range(steps):
-        step(u, out=v)
-        u, v = v, u
-    return u
-
-
-def heat_numpy(steps=1000):
-    """NumPy slicing with a periodic ghost layer (the usual hand-written loop)."""
-    u0, h, dt, kappa = _heat_setup()
-    n = u0.shape[0]
-    g = np.empty((n + 2, n + 2))
-    g[1:-1, 1:-1] = u0
-    c = dt * kappa / h**2
-    for _ in range(steps):
-        g[0, 1:-1], g[-1, 1:-1] = g[-2, 1:-1], g[1, 1:-1]
-        g[1:-1, 0], g[1:-1, -1] = g[1:-1, -2], g[1:-1, 1]
-        c0 = g[1:-1, 1:-1]
-        g[1:-1, 1:-1] = c0 + c * (g[:-2, 1:-1] + g[2:, 1:-1] + g[1:-1, :-2] + g[1:-1, 2:]
-                                  - 4 * c0)
-    return g[1:-1, 1:-1].copy()
-
-
 def heat_findiff(steps=1000):
-    u0, h, dt, kappa = _heat_setup()
+    u0, h, dt, kappa = heat_setup()
     lap = findiff.Diff(0, h, periodic=True) ** 2 + findiff.Diff(1, h, periodic=True) ** 2
     u = u0.copy()
     for _ in range(steps):
@@ -161,7 +126,7 @@ def test_heat_1000_steps(benchmark, how):
     benchmark.group = "heat 1000 steps 256^2"
     benchmark.name = how
     if how == "copy":     # 1000 copies of the grid: the bandwidth floor
-        u0 = _heat_setup()[0]
+        u0 = heat_setup()[0]
         v = np.empty_like(u0)
         benchmark(lambda: [np.copyto(v, u0) for _ in range(1000)])
     elif how == "fastdiff":
