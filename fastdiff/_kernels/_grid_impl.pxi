@@ -28,6 +28,7 @@ from fastdiff._kernels._omp cimport FD_HAVE_OPENMP, omp_get_max_threads, omp_get
 cnp.import_array()
 
 cdef extern from "_combine.h":
+    int FD_MAXG
     void fd_combine_d(Py_ssize_t n, int T, const double* const* p, const double* w,
                       double c0, Py_ssize_t sr, void* tmp, double* out, Py_ssize_t osr,
                       bint to_out, bint stream) noexcept nogil
@@ -44,6 +45,7 @@ cdef enum:
     MAXDIM = 32
     MAXTAPS = 1024     # taps of one output row (checked in apply)
     MAXTERMS = 64      # terms of one output
+    EDGEROWS = 32      # rows whose edge elements are summed together
     MAXW = 64          # taps of one 1-D operator row
     MAXCOPY = 512      # copied outputs
     MAXEDGE = 64       # edge elements of a block with precomputed taps
@@ -340,6 +342,7 @@ cdef void _block(const Geometry* g, const floating* row, Py_ssize_t* idx, Py_ssi
     cdef int estart[MAXEDGE + 1]
     cdef double ec[MAXEDGE]
     cdef int E = 0, nedge = 0
+    cdef Py_ssize_t kb = 0, nb = 0
     cdef const floating* rowk
     cdef const floating* ck
     cdef floating* ok
@@ -365,7 +368,14 @@ cdef void _block(const Geometry* g, const floating* row, Py_ssize_t* idx, Py_ssi
                         dlo = ops[q].i0
                     if ops[q].i1 < dhi:
                         dhi = ops[q].i1
-    for kk in range(nk):
+    # flat: rows follow each other in memory, input and output alike, and the
+    # block is whole rows; a group of rows sharing a pattern is then one long
+    # combine (see below)
+    cdef bint flat = (put == NULL and not stream and g.D >= 0 and sr == 1 and osr == 1
+                      and sD == g.L and osD == g.L and j0 == 0 and je == g.L)
+    cdef Py_ssize_t ke
+    kk = 0
+    while kk < nk:
         rowk = row + kk * sD
         ok = o + kk * osD
         if reuse and dlo <= i_base + kk < dhi:
@@ -377,6 +387,12 @@ cdef void _block(const Geometry* g, const floating* row, Py_ssize_t* idx, Py_ssi
                 for t in range(R):
                     rp[t] = rp[t] + sD
         else:
+            if nb > 0:
+                # the edge elements of the rows that shared the last pattern
+                _edge_batch(row + kb * sD, sD, o + kb * osD, osD, osr, nb, j0, ia, ib,
+                            nedge, estart, eoff, ew, ec)
+                nb = 0
+            kb = kk
             if g.D >= 0:
                 idx[g.D] = i_base + kk
             c0 = 0.0
@@ -413,6 +429,23 @@ cdef void _block(const Geometry* g, const floating* row, Py_ssize_t* idx, Py_ssi
                         break
                     nedge += 1
                     estart[nedge] = E
+            if flat and reuse and edges_ok and ia < ib:
+                ke = dhi - i_base
+                if ke > nk:
+                    ke = nk
+                if ke - kk > 1:
+                    # rows kk..ke-1 as one run from element ia of the first
+                    # to ib of the last: every element in it is an interior
+                    # element of some row, or an edge element of one (its
+                    # taps then read the next or previous row; it is
+                    # overwritten by the edge sums just after)
+                    _combine_long((ke - kk - 1) * g.L + (ib - ia), T, p, w, c0, tmp,
+                                  ok + ia)
+                    _edge_batch(rowk, sD, ok, osD, osr, ke - kk, j0, ia, ib,
+                                nedge, estart, eoff, ew, ec)
+                    kk = ke
+                    reuse = False
+                    continue
         if put != NULL:
             ck = <const floating*>put.c + kk * put.csD if put.c != NULL else NULL
             # start loading the output (and coefficient) lines this block
@@ -446,24 +479,78 @@ cdef void _block(const Geometry* g, const floating* row, Py_ssize_t* idx, Py_ssi
                 else:
                     v = _edge_elem(sr, j, c0, te - tb, rstart, rp, rw, along)
                 _put_one(put, v, ok + j * osr, ck + j * put.csr if ck != NULL else NULL)
+            kk += 1
             continue
         if ia < ib:
             _combine(ib - ia, T, p, w, c0, sr, tmp, ok + ia * osr, osr, True, stream)
         if edges_ok:
-            for q in range(ia - j0):
-                ok[(j0 + q) * osr] = <floating>_edge_sum(rowk, eoff, ew, estart[q],
-                                                         estart[q + 1], ec[q])
-            for q in range(ia - j0, nedge):
-                j = ib + q - (ia - j0)
-                ok[j * osr] = <floating>_edge_sum(rowk, eoff, ew, estart[q], estart[q + 1],
-                                                  ec[q])
+            nb += 1  # its edge elements come with the other rows of the pattern
         else:
             for j in range(j0, ia):
                 ok[j * osr] = <floating>_edge_elem(sr, j, c0, te - tb, rstart, rp, rw, along)
             for j in range(ib, je):
                 ok[j * osr] = <floating>_edge_elem(sr, j, c0, te - tb, rstart, rp, rw, along)
+        kk += 1
+    if nb > 0:
+        _edge_batch(row + kb * sD, sD, o + kb * osD, osD, osr, nb, j0, ia, ib,
+                    nedge, estart, eoff, ew, ec)
     if g.D >= 0:
         idx[g.D] = i_base
+
+
+cdef void _combine_long(Py_ssize_t n, int T, const floating** p, const double* w,
+                        double c0, double* tmp, floating* o) noexcept nogil:
+    """``_combine`` of a contiguous run of any length straight to ``o``:
+    taps beyond one pass (``FD_MAXG``) accumulate in ``tmp``, so longer
+    runs go in pieces of BLK elements."""
+    cdef const floating* pc[MAXTAPS]
+    cdef Py_ssize_t j, m
+    cdef int t
+    if T <= FD_MAXG:
+        _combine(n, T, p, w, c0, 1, tmp, o, 1, True, False)
+        return
+    j = 0
+    while j < n:
+        m = n - j
+        if m > BLK:
+            m = BLK
+        for t in range(T):
+            pc[t] = p[t] + j
+        _combine(m, T, pc, w, c0, 1, tmp, o + j, 1, True, False)
+        j += m
+
+
+cdef void _edge_batch(const floating* row, Py_ssize_t sD, floating* o, Py_ssize_t osD,
+                      Py_ssize_t osr, Py_ssize_t nrows, Py_ssize_t j0, Py_ssize_t ia,
+                      Py_ssize_t ib, int nedge, const int* estart, const Py_ssize_t* eoff,
+                      const double* ew, const double* ec) noexcept nogil:
+    """The edge elements of ``nrows`` rows that share one tap pattern (row k
+    at ``row + k*sD``, its output row at ``o + k*osD``): for each edge
+    element, the sums of all rows advance tap by tap together, so the
+    dependent additions of one sum overlap with those of the others.  Each
+    sum still adds its taps in the order ``_edge_sum`` does."""
+    cdef double acc[EDGEROWS]
+    cdef Py_ssize_t k0, kn, k, j
+    cdef int q, t
+    cdef double wt
+    cdef const floating* base
+    for q in range(nedge):
+        j = j0 + q if q < ia - j0 else ib + q - (ia - j0)
+        k0 = 0
+        while k0 < nrows:
+            kn = nrows - k0
+            if kn > EDGEROWS:
+                kn = EDGEROWS
+            for k in range(kn):
+                acc[k] = ec[q]
+            for t in range(estart[q], estart[q + 1]):
+                wt = ew[t]
+                base = row + k0 * sD + eoff[t]
+                for k in range(kn):
+                    acc[k] = acc[k] + wt * base[k * sD]
+            for k in range(kn):
+                o[(k0 + k) * osD + j * osr] = <floating>acc[k]
+            k0 += kn
 
 
 cdef inline double _edge_sum(const floating* row, const Py_ssize_t* eoff, const double* ew,
