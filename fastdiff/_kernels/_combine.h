@@ -328,4 +328,55 @@ static FD_INLINE void fd_combine_f(ptrdiff_t n, int ntaps, const float *const *p
 #undef NTSTORE
 }
 
+/* The edge elements of `nrows` rows sharing one tap pattern (see
+ * _edge_batch in _grid_impl.pxi): o[k*osD] = c + sum_t w[t] * row_k[off[t]]
+ * with row_k = row + k*sD, each sum adding its taps in order.  Eight rows
+ * at a time in registers: their sums are independent chains of additions
+ * that overlap (fewer than eight rows: one by one).  Scalar on purpose: the loads are a row apart, and the
+ * vectoriser's emulated gathers were slower. */
+#if defined(__GNUC__) && !defined(__clang__)
+#define FD_NOVEC __attribute__((optimize("no-tree-vectorize")))
+#else
+#define FD_NOVEC
+#endif
+#define FD_EDGE_BATCH(NAME, T)                                                \
+static FD_NOVEC void NAME(const T *row, ptrdiff_t sD, ptrdiff_t nrows,        \
+                          const ptrdiff_t *off, const double *w, int ntaps,   \
+                          double c, T *o, ptrdiff_t osD)                      \
+{                                                                             \
+    ptrdiff_t k = 0, k8;                                                      \
+    int t;                                                                    \
+    for (; k < nrows && nrows >= 8; k += 8) {                                 \
+        /* the last eight rows overlap the previous group: rows summed twice \
+         * get the same values */                                            \
+        k8 = k + 8 <= nrows ? k : nrows - 8;                                  \
+        const T *b = row + k8 * sD;                                           \
+        double s0 = c, s1 = c, s2 = c, s3 = c, s4 = c, s5 = c, s6 = c, s7 = c; \
+        for (t = 0; t < ntaps; t++) {                                         \
+            const double wt = w[t];                                           \
+            const T *q = b + off[t];                                          \
+            s0 = s0 + wt * (double)q[0];                                      \
+            s1 = s1 + wt * (double)q[sD];                                     \
+            s2 = s2 + wt * (double)q[2 * sD];                                 \
+            s3 = s3 + wt * (double)q[3 * sD];                                 \
+            s4 = s4 + wt * (double)q[4 * sD];                                 \
+            s5 = s5 + wt * (double)q[5 * sD];                                 \
+            s6 = s6 + wt * (double)q[6 * sD];                                 \
+            s7 = s7 + wt * (double)q[7 * sD];                                 \
+        }                                                                     \
+        T *ok = o + k8 * osD;                                                 \
+        ok[0] = (T)s0; ok[osD] = (T)s1; ok[2 * osD] = (T)s2;                  \
+        ok[3 * osD] = (T)s3; ok[4 * osD] = (T)s4; ok[5 * osD] = (T)s5;        \
+        ok[6 * osD] = (T)s6; ok[7 * osD] = (T)s7;                             \
+    }                                                                         \
+    for (; k < nrows; k++) {                                                  \
+        const T *b = row + k * sD;                                            \
+        double s = c;                                                         \
+        for (t = 0; t < ntaps; t++) s = s + w[t] * (double)b[off[t]];         \
+        o[k * osD] = (T)s;                                                    \
+    }                                                                         \
+}
+FD_EDGE_BATCH(fd_edge_batch_d, double)
+FD_EDGE_BATCH(fd_edge_batch_f, float)
+
 #endif

@@ -39,13 +39,18 @@ cdef extern from "_combine.h":
     void fd_prefetch(const void* p) noexcept nogil
     void fd_copy_d(Py_ssize_t n, const double* src, double* dst, bint stream) noexcept nogil
     void fd_copy_f(Py_ssize_t n, const float* src, float* dst, bint stream) noexcept nogil
+    void fd_edge_batch_d(const double* row, Py_ssize_t sD, Py_ssize_t nrows,
+                         const Py_ssize_t* off, const double* w, int ntaps, double c,
+                         double* o, Py_ssize_t osD) noexcept nogil
+    void fd_edge_batch_f(const float* row, Py_ssize_t sD, Py_ssize_t nrows,
+                         const Py_ssize_t* off, const double* w, int ntaps, double c,
+                         float* o, Py_ssize_t osD) noexcept nogil
 
 cdef enum:
     BLK = 256          # elements per accumulation block (stack buffer)
     MAXDIM = 32
     MAXTAPS = 1024     # taps of one output row (checked in apply)
     MAXTERMS = 64      # terms of one output
-    EDGEROWS = 32      # rows whose edge elements are summed together
     MAXW = 64          # taps of one 1-D operator row
     MAXCOPY = 512      # copied outputs
     MAXEDGE = 64       # edge elements of a block with precomputed taps
@@ -525,32 +530,19 @@ cdef void _edge_batch(const floating* row, Py_ssize_t sD, floating* o, Py_ssize_
                       Py_ssize_t ib, int nedge, const int* estart, const Py_ssize_t* eoff,
                       const double* ew, const double* ec) noexcept nogil:
     """The edge elements of ``nrows`` rows that share one tap pattern (row k
-    at ``row + k*sD``, its output row at ``o + k*osD``): for each edge
-    element, the sums of all rows advance tap by tap together, so the
-    dependent additions of one sum overlap with those of the others.  Each
-    sum still adds its taps in the order ``_edge_sum`` does."""
-    cdef double acc[EDGEROWS]
-    cdef Py_ssize_t k0, kn, k, j
-    cdef int q, t
-    cdef double wt
-    cdef const floating* base
+    at ``row + k*sD``, its output row at ``o + k*osD``), several rows at a
+    time (``fd_edge_batch`` in ``_combine.h``).  Each sum adds its taps in
+    the order ``_edge_sum`` does."""
+    cdef Py_ssize_t j
+    cdef int q
     for q in range(nedge):
         j = j0 + q if q < ia - j0 else ib + q - (ia - j0)
-        k0 = 0
-        while k0 < nrows:
-            kn = nrows - k0
-            if kn > EDGEROWS:
-                kn = EDGEROWS
-            for k in range(kn):
-                acc[k] = ec[q]
-            for t in range(estart[q], estart[q + 1]):
-                wt = ew[t]
-                base = row + k0 * sD + eoff[t]
-                for k in range(kn):
-                    acc[k] = acc[k] + wt * base[k * sD]
-            for k in range(kn):
-                o[(k0 + k) * osD + j * osr] = <floating>acc[k]
-            k0 += kn
+        if floating is double:
+            fd_edge_batch_d(row, sD, nrows, &eoff[estart[q]], &ew[estart[q]],
+                            estart[q + 1] - estart[q], ec[q], o + j * osr, osD)
+        else:
+            fd_edge_batch_f(row, sD, nrows, &eoff[estart[q]], &ew[estart[q]],
+                            estart[q + 1] - estart[q], ec[q], o + j * osr, osD)
 
 
 cdef inline double _edge_sum(const floating* row, const Py_ssize_t* eoff, const double* ew,
