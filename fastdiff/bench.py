@@ -32,14 +32,27 @@ def _have(module):
     return True
 
 
+#: a timed sample lasts at least this long (seconds): fast calls are repeated
+#: back to back within a sample, as a time-stepping loop makes them (a single
+#: call of a few microseconds would mostly time the clock and the wake-up of
+#: the OpenMP threads)
+_SAMPLE_TIME = 2e-3
+
+
 def _best(fn, repeat, warmup=1):
+    """Best time per call over ``repeat`` samples of back-to-back calls."""
     for _ in range(warmup):
         fn()
+    t0 = time.perf_counter()
+    fn()
+    once = time.perf_counter() - t0
+    calls = max(1, min(100_000, int(_SAMPLE_TIME / max(once, 1e-9))))
     best = float("inf")
     for _ in range(repeat):
         t0 = time.perf_counter()
-        fn()
-        best = min(best, time.perf_counter() - t0)
+        for _ in range(calls):
+            fn()
+        best = min(best, (time.perf_counter() - t0) / calls)
     return best
 
 
