@@ -1,0 +1,344 @@
+# Grid engine of fd.data: derivatives of gridded samples at arbitrary query
+# points.  Per query and axis: the window of nodes (the local stencil), the
+# weights of every derivative order needed at the query coordinate
+# (Lagrange/Fornberg through the window, least squares of a given degree
+# over it, or fd.grid's own table row when the query sits on a node); then
+# the tensor-product contraction for every requested multi-index, axis by
+# axis from the last (sum factorisation: one read of the neighbourhood
+# serves all of them).  OpenMP over queries; the GIL is released; results do
+# not depend on the thread count.
+from cython.parallel cimport parallel, prange, threadid
+from libc.math cimport floor, fabs, NAN
+from libc.stdlib cimport malloc, free
+
+cdef enum:
+    MAXDIM = 8       # axes of the data
+    MAXK = 8         # highest derivative order along one axis, plus one
+    MAXW = 128       # nodes in one axis window
+    MAXDEG = 15      # least-squares degree
+    # per-thread scratch beyond the contraction buffers: weights, nodes,
+    # Fornberg/least-squares output and the least-squares work space
+    SCRATCH = (MAXDIM * MAXK * MAXW + MAXW + MAXW * MAXK
+               + MAXW * (MAXDEG + 1) + (MAXDEG + 1) * (MAXDEG + 2) + 16)
+
+LIMITS = {"max_ndim": MAXDIM, "max_order": MAXK - 1, "max_window": MAXW,
+          "max_degree": MAXDEG}
+
+
+cdef inline Py_ssize_t _locate(const double* x, Py_ssize_t n, double h, double t) noexcept nogil:
+    """i with x[i] <= t <= x[i+1] (clamped to [0, n-2]); n >= 2."""
+    cdef Py_ssize_t lo, hi, mid, i
+    if h > 0.0:
+        i = <Py_ssize_t>floor((t - x[0]) / h)
+        if i < 0:
+            i = 0
+        if i > n - 2:
+            i = n - 2
+        while i > 0 and t < x[i]:
+            i -= 1
+        while i < n - 2 and t > x[i + 1]:
+            i += 1
+        return i
+    lo = 0
+    hi = n - 1
+    if t <= x[0]:
+        return 0
+    if t >= x[n - 1]:
+        return n - 2
+    while hi - lo > 1:          # x[lo] <= t < x[hi]
+        mid = (lo + hi) // 2
+        if x[mid] <= t:
+            lo = mid
+        else:
+            hi = mid
+    return lo
+
+
+cdef void _fornberg(const double* z, int n, int m, double* c) noexcept nogil:
+    """Weights c[j*(m+1) + k] of the k-th derivative at 0 (k <= m) of the
+    interpolating polynomial through the n nodes z (Fornberg 1988)."""
+    cdef int i, j, k, mn
+    cdef double c1, c2, c3, c4, c5
+    cdef int M = m + 1
+    for j in range(n * M):
+        c[j] = 0.0
+    c[0] = 1.0
+    c1 = 1.0
+    c4 = z[0]
+    for i in range(1, n):
+        mn = i if i < m else m
+        c2 = 1.0
+        c5 = c4
+        c4 = z[i]
+        for j in range(i):
+            c3 = z[i] - z[j]
+            c2 = c2 * c3
+            if j == i - 1:
+                for k in range(mn, 0, -1):
+                    c[i * M + k] = c1 * (k * c[(i - 1) * M + k - 1] - c5 * c[(i - 1) * M + k]) / c2
+                c[i * M] = -c1 * c5 * c[(i - 1) * M] / c2
+            for k in range(mn, 0, -1):
+                c[j * M + k] = (c4 * c[j * M + k] - k * c[j * M + k - 1]) / c3
+            c[j * M] = c4 * c[j * M] / c3
+        c1 = c2
+
+
+cdef int _lsq(const double* z, int n, int p, int m, double* c, double* work) noexcept nogil:
+    """Weights c[j*(m+1) + k] of the k-th derivative at 0 (k <= m <= p) of the
+    least-squares polynomial of degree p through the n >= p+1 nodes z.
+
+    Scaled coordinates u = z/s, modified Gram-Schmidt run twice on the
+    Vandermonde columns (Q, R), then row k of R^-1 Q^T times k!/s^k.
+    ``work`` holds n*(p+1) + (p+1)^2 + (p+1) doubles.  Returns -1 when the
+    nodes do not determine the polynomial."""
+    cdef int P = p + 1, M = m + 1
+    cdef double* Q = work
+    cdef double* R = work + n * P
+    cdef double* y = R + P * P
+    cdef double s = 0.0, d, nrm, f
+    cdef int i, a, b, k, it
+    for i in range(n):
+        if fabs(z[i]) > s:
+            s = fabs(z[i])
+    if s == 0.0:
+        s = 1.0
+    for i in range(n):
+        d = 1.0
+        for a in range(P):
+            Q[i * P + a] = d
+            d = d * (z[i] / s)
+    for a in range(P * P):
+        R[a] = 0.0
+    for a in range(P):
+        for it in range(2):
+            for b in range(a):
+                d = 0.0
+                for i in range(n):
+                    d = d + Q[i * P + b] * Q[i * P + a]
+                R[b * P + a] = R[b * P + a] + d
+                for i in range(n):
+                    Q[i * P + a] = Q[i * P + a] - d * Q[i * P + b]
+        nrm = 0.0
+        for i in range(n):
+            nrm = nrm + Q[i * P + a] * Q[i * P + a]
+        if not (nrm > 1e-26 * n):
+            return -1
+        nrm = nrm ** 0.5
+        R[a * P + a] = nrm
+        for i in range(n):
+            Q[i * P + a] = Q[i * P + a] / nrm
+    f = 1.0
+    for k in range(M):
+        # y R = e_k (y is row k of R^-1: zero before k)
+        for a in range(P):
+            y[a] = 0.0
+        y[k] = 1.0 / R[k * P + k]
+        for a in range(k + 1, P):
+            d = 0.0
+            for b in range(k, a):
+                d = d + y[b] * R[b * P + a]
+            y[a] = -d / R[a * P + a]
+        if k > 0:
+            f = f * k / s
+        for i in range(n):
+            d = 0.0
+            for a in range(k, P):
+                d = d + y[a] * Q[i * P + a]
+            c[i * M + k] = f * d
+    return 0
+
+
+cdef int _axis_weights(const double* x, Py_ssize_t n, double h, double t, int K, int G,
+                       int deg, bint use_nodes, const Py_ssize_t* nstart, const double* nw,
+                       int GW, Py_ssize_t* S, double* w, double* z, double* c,
+                       double* work) noexcept nogil:
+    """Window start S and width W (returned) of one axis for coordinate t,
+    with w[k*MAXW + j] the weight of node S+j for derivative order k <= K."""
+    cdef Py_ssize_t i, j, node, s0
+    cdef int k, W
+    i = _locate(x, n, h, t)
+    node = -1
+    if use_nodes:
+        if t == x[i]:
+            node = i
+        elif t == x[i + 1]:
+            node = i + 1
+    if node >= 0:
+        S[0] = nstart[node]
+        for k in range(K + 1):
+            for j in range(GW):
+                w[k * MAXW + j] = nw[(node * (K + 1) + k) * GW + j]
+        return GW
+    W = G
+    if W % 2 == 1:
+        j = i if t - x[i] <= x[i + 1] - t else i + 1
+        s0 = j - (W - 1) // 2
+    else:
+        s0 = i - W // 2 + 1
+    if s0 > n - W:
+        s0 = n - W
+    if s0 < 0:
+        s0 = 0
+    S[0] = s0
+    for j in range(W):
+        z[j] = x[s0 + j] - t
+    if deg < 0:
+        _fornberg(z, W, K, c)
+    elif _lsq(z, W, deg, K, c, work) < 0:
+        return -1
+    for k in range(K + 1):
+        for j in range(W):
+            w[k * MAXW + j] = c[j * (K + 1) + k]
+    return W
+
+
+def grid_eval(const double[::1] vals,          # values, C order, shape lens + (m,)
+              const Py_ssize_t[::1] vstr,      # (n,) element strides of the spatial axes
+              Py_ssize_t m,                    # components (stride 1)
+              const double[::1] coords,        # every axis' coordinates, concatenated
+              const Py_ssize_t[::1] coff,      # (n+1,) offsets into coords
+              const double[::1] h,             # (n,) uniform spacing, 0 for non-uniform
+              const double[:, ::1] q,          # (M, n) query points
+              Py_ssize_t q0,                   # output row of q[0]
+              const int[::1] K,                # (n,) highest order per axis
+              const int[::1] G,                # (n,) window width off the nodes
+              int deg,                         # -1: interpolate; else least-squares degree
+              bint use_nodes,                  # a query on a node takes the node table
+              const Py_ssize_t[::1] nstart,    # node windows' starts, axes concatenated (coff)
+              const double[::1] nw,            # node weights, (N_d, K_d+1, GW_d) per axis
+              const Py_ssize_t[::1] nwoff,     # (n+1,) offsets into nw
+              const int[::1] GW,               # (n,) node window width
+              const int[::1] lvl,              # (n+1,) suffixes of level d: lvl[d]..lvl[d+1]
+              const int[::1] sorder,           # (S,) order of the suffix along its level's axis
+              const int[::1] sparent,          # (S,) parent suffix (level d+1), -1 at n-1
+              const Py_ssize_t[::1] boff,      # (n,) buffer offset of each level
+              Py_ssize_t bsize,                # doubles of one thread's buffers
+              const int[::1] rsuf,             # (P,) level-0 suffix of each output term
+              const Py_ssize_t[:, ::1] dest,   # (P, 2) element offsets in an output row, -1
+              const double[:, ::1] dcoef,      # (P, 2) coefficients (out += coef * term)
+              double[::1] out,                 # outputs, row (query) stride ostride
+              Py_ssize_t ostride,
+              Py_ssize_t cstride,              # component stride in the outputs
+              int nthreads):
+    """out[(q0+i)*ostride + dest[p,j] + c*cstride] += dcoef[p,j] * D^alpha_p v(q_i).
+
+    Returns the number of queries whose least-squares window was singular
+    (their outputs are NaN)."""
+    cdef Py_ssize_t M = q.shape[0], n = q.shape[1]
+    cdef Py_ssize_t i, bad = 0, per = bsize + SCRATCH
+    cdef double* bufall
+    cdef double* buf
+    if M == 0:
+        return 0
+    if n > MAXDIM:
+        raise ValueError(f"internal: {n} axes > {MAXDIM}")
+    if nthreads < 1:
+        nthreads = 1
+    bufall = <double*>malloc(nthreads * per * sizeof(double))
+    if bufall == NULL:
+        raise MemoryError("fd.data: no memory for the per-thread buffers")
+    try:
+        with nogil, parallel(num_threads=nthreads):
+            buf = bufall + threadid() * per
+            for i in prange(M, schedule="guided", chunksize=64):
+                bad += _one(i, &vals[0], &vstr[0], m, &coords[0], &coff[0], &h[0],
+                            &q[0, 0], n, q0, &K[0], &G[0], deg, use_nodes,
+                            &nstart[0], &nw[0], &nwoff[0], &GW[0], &lvl[0], &sorder[0],
+                            &sparent[0], &boff[0], rsuf.shape[0], &rsuf[0], &dest[0, 0],
+                            &dcoef[0, 0], &out[0], ostride, cstride, buf, bsize)
+    finally:
+        free(bufall)
+    return bad
+
+
+cdef int _one(Py_ssize_t i, const double* vals, const Py_ssize_t* vstr, Py_ssize_t m,
+              const double* coords, const Py_ssize_t* coff, const double* h,
+              const double* q, Py_ssize_t n, Py_ssize_t q0, const int* K, const int* G,
+              int deg, bint use_nodes, const Py_ssize_t* nstart, const double* nw,
+              const Py_ssize_t* nwoff, const int* GW, const int* lvl, const int* sorder,
+              const int* sparent, const Py_ssize_t* boff, Py_ssize_t P, const int* rsuf,
+              const Py_ssize_t* dest, const double* dcoef, double* out,
+              Py_ssize_t ostride, Py_ssize_t cstride, double* buf,
+              Py_ssize_t bsize) noexcept nogil:
+    """One query: weights per axis, then the contraction level by level."""
+    cdef double* wts = buf + bsize                      # (MAXDIM, MAXK, MAXW)
+    cdef double* z = wts + MAXDIM * MAXK * MAXW         # MAXW
+    cdef double* c = z + MAXW                           # MAXW * MAXK
+    cdef double* work = c + MAXW * MAXK                 # MAXW*(MAXK+1) + ...
+    cdef Py_ssize_t S[MAXDIM]
+    cdef Py_ssize_t W[MAXDIM]
+    cdef Py_ssize_t idx[MAXDIM]
+    cdef Py_ssize_t d, j, e, npre, pf, s, par, cc, base, t
+    cdef int k, Wd
+    cdef double acc, wk
+    cdef const double* src
+    cdef const double* wrow
+    cdef double* dst
+    cdef double* pb
+    cdef double* row = out + (q0 + i) * ostride
+    for d in range(n):
+        Wd = _axis_weights(coords + coff[d], coff[d + 1] - coff[d], h[d], q[i * n + d], K[d],
+                           G[d], deg, use_nodes, nstart + coff[d], nw + nwoff[d], GW[d],
+                           &S[d], wts + d * MAXK * MAXW, z, c, work)
+        if Wd < 0:
+            for t in range(P):
+                for j in range(2):
+                    if dest[t * 2 + j] >= 0:
+                        for cc in range(m):
+                            row[dest[t * 2 + j] + cc * cstride] = NAN
+            return 1
+        W[d] = Wd
+    # level n-1: contract the last axis straight from the values, for every
+    # prefix (i_0..i_{n-2}) of the window
+    npre = 1
+    for d in range(n - 1):
+        npre = npre * W[d]
+        idx[d] = 0
+    for pf in range(npre):
+        base = 0
+        for d in range(n - 1):
+            base = base + (S[d] + idx[d]) * vstr[d]
+        base = base + S[n - 1] * vstr[n - 1]
+        src = vals + base
+        for s in range(lvl[n - 1], lvl[n]):
+            wrow = wts + ((n - 1) * MAXK + sorder[s]) * MAXW
+            dst = buf + boff[n - 1] + ((s - lvl[n - 1]) * npre + pf) * m
+            for cc in range(m):
+                acc = 0.0
+                for j in range(W[n - 1]):
+                    acc = acc + wrow[j] * src[j * vstr[n - 1] + cc]
+                dst[cc] = acc
+        # next prefix (odometer, last index fastest)
+        d = n - 2
+        while d >= 0:
+            idx[d] += 1
+            if idx[d] < W[d]:
+                break
+            idx[d] = 0
+            d -= 1
+    # levels n-2 .. 0: contract axis d of the parent's array
+    for d in range(n - 2, -1, -1):
+        npre = 1
+        for e in range(d):
+            npre = npre * W[e]
+        for s in range(lvl[d], lvl[d + 1]):
+            par = sparent[s] - lvl[d + 1]
+            wrow = wts + (d * MAXK + sorder[s]) * MAXW
+            pb = buf + boff[d + 1] + par * npre * W[d] * m
+            dst = buf + boff[d] + (s - lvl[d]) * npre * m
+            for pf in range(npre):
+                for cc in range(m):
+                    acc = 0.0
+                    for j in range(W[d]):
+                        acc = acc + wrow[j] * pb[(pf * W[d] + j) * m + cc]
+                    dst[pf * m + cc] = acc
+    # outputs
+    for t in range(P):
+        s = rsuf[t]
+        src = buf + boff[0] + (s - lvl[0]) * m
+        for j in range(2):
+            if dest[t * 2 + j] >= 0:
+                wk = dcoef[t * 2 + j]
+                for cc in range(m):
+                    row[dest[t * 2 + j] + cc * cstride] += wk * src[cc]
+    return 0

@@ -1,0 +1,435 @@
+"""``fd.data.fit``: derivatives of sampled data, anywhere.
+
+The fit object holds the samples (on a tensor grid: the grid engine) and
+evaluates values and derivatives at query points, or at the samples
+themselves (``q=None``).  Results put the query axes first and the
+derivative axes last: ``gradient`` gives (M, n), ``jacobian`` (M, m, n),
+``hessian`` (M, n, n) or (M, m, n, n).
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from .. import _validation as V
+from ._grid_engine import LIMITS, GridEngine
+
+__all__ = ["fit", "Fit", "Result"]
+
+
+class Result:
+    """Derivatives with error estimates (``full_output=True``).
+
+    Attributes
+    ----------
+    value : ndarray
+        The derivatives (the shape the method returns without
+        ``full_output``).
+    error : ndarray
+        Estimated absolute error of each value (same shape): the difference
+        with a second, more accurate estimate (interpolation: ``acc + 2``, or
+        ``acc - 2`` where the grid is too short; smoothing: a polynomial two
+        degrees higher over the same window).
+    success : ndarray of bool
+        False where the value or its estimate is not finite (NaN samples in
+        the window, a singular least-squares window).
+    """
+
+    __slots__ = ("value", "error", "success")
+
+    def __init__(self, value, error, success):
+        self.value, self.error, self.success = value, error, success
+
+    def __repr__(self):
+        return f"Result(value={self.value!r}, error={self.error!r}, success={self.success!r})"
+
+
+def _grid_of_cloud(P):
+    """If the rows of P (N, n) are a complete tensor grid, each exactly once:
+    (axes' sorted coordinates, flat grid index of every row); else None."""
+    N, n = P.shape
+    axes, index = [], []
+    for d in range(n):
+        u, inv = np.unique(P[:, d], return_inverse=True)
+        axes.append(u)
+        index.append(inv.reshape(-1))
+    lens = tuple(len(u) for u in axes)
+    if int(np.prod([float(x) for x in lens])) != N:
+        return None
+    flat = np.ravel_multi_index(tuple(index), lens)
+    if np.bincount(flat, minlength=N).max() != 1:
+        return None
+    return axes, flat
+
+
+class Fit:
+    """Samples of a function, ready for derivatives anywhere.
+
+    Made by `fastdiff.data.fit`; see there for the parameters.  Every method
+    takes query points ``q`` ((M, n), or (n,) for one point) or ``q=None``
+    for the samples themselves, and ``full_output`` / ``num_threads``.
+    """
+
+    def __init__(self, engine, vector, is_complex, flip, perm, acc, window, degree, extrapolate):
+        self._engine = engine
+        self._vector = vector
+        self._complex = is_complex
+        self._flip = flip          # axes whose coordinates were given decreasing
+        self._perm = perm          # cloud row -> flat grid index (None: grid input)
+        self.acc = acc
+        self.window = window       # per axis, or None (interpolation)
+        self.degree = degree
+        self.extrapolate = extrapolate
+        self.ndim = engine.n
+        self.ncomp = engine.m // (2 if is_complex else 1)
+
+    def __repr__(self):
+        how = (f"acc={self.acc}" if self.window is None
+               else f"smoothing={self.window}, degree={self.degree}")
+        shape = "x".join(str(n) for n in self._engine.lens)
+        comps = f", {self.ncomp} components" if self._vector else ""
+        return f"<fastdiff.data.Fit: grid {shape}{comps}, {how}>"
+
+    # -- the public methods -------------------------------------------------
+
+    def __call__(self, q=None, *, full_output=False, num_threads=None):
+        """The fitted values at ``q`` ((M,) or (M, m); ``q=None``: at the samples)."""
+        n = self.ndim
+        return self._run(q, [((0,) * n, [(0, 1.0)])], (), full_output, num_threads)
+
+    def gradient(self, q=None, *, full_output=False, num_threads=None):
+        """Gradient at ``q``: (M, n) for scalar data, (M, m, n) for m components.
+
+        Examples
+        --------
+        >>> import numpy as np, fastdiff as fd
+        >>> x = np.linspace(-2, 2, 20)
+        >>> X, Y = np.meshgrid(x, x)
+        >>> f = fd.data.fit(np.column_stack([X.ravel(), Y.ravel()]), (X**2 + Y**2).ravel())
+        >>> np.round(f.gradient([[1.0, 1.0], [0.0, 0.0], [-1.0, 2.0]]), 10) + 0.0
+        array([[ 2.,  2.],
+               [ 0.,  0.],
+               [-2.,  4.]])
+        """
+        n = self.ndim
+        terms = [(tuple(int(d == e) for e in range(n)), [(d, 1.0)]) for d in range(n)]
+        return self._run(q, terms, (n,), full_output, num_threads)
+
+    def jacobian(self, q=None, *, full_output=False, num_threads=None):
+        """Jacobian at ``q``: (M, m, n) (m = 1 for scalar data)."""
+        n = self.ndim
+        terms = [(tuple(int(d == e) for e in range(n)), [(d, 1.0)]) for d in range(n)]
+        return self._run(q, terms, (n,), full_output, num_threads, keep_comp=True)
+
+    def hessian(self, q=None, *, full_output=False, num_threads=None):
+        """Hessian at ``q``: (M, n, n), or (M, m, n, n) for m components."""
+        n = self.ndim
+        terms = []
+        for d in range(n):
+            for e in range(d, n):
+                a = tuple(int(d == k) + int(e == k) for k in range(n))
+                dst = [(d * n + e, 1.0)] + ([(e * n + d, 1.0)] if e != d else [])
+                terms.append((a, dst))
+        return self._run(q, terms, (n, n), full_output, num_threads)
+
+    def laplacian(self, q=None, *, full_output=False, num_threads=None):
+        """Laplacian (sum of the pure second derivatives) at ``q``: (M,) or (M, m)."""
+        n = self.ndim
+        terms = [(tuple(2 * int(d == k) for k in range(n)), [(0, 1.0)]) for d in range(n)]
+        return self._run(q, terms, (), full_output, num_threads)
+
+    def derivative(self, q=None, orders=1, *, full_output=False, num_threads=None):
+        """The mixed partial of multi-index ``orders`` (one order per axis;
+        an int for 1-D data) at ``q``: (M,) or (M, m).
+
+        Examples
+        --------
+        >>> import numpy as np, fastdiff as fd
+        >>> x = np.linspace(0, 1, 11)
+        >>> f = fd.data.fit((x, x), np.outer(x**2, x**3))      # x^2 y^3
+        >>> round(float(f.derivative([0.33, 0.71], orders=(1, 2))), 10)    # 2x * 6y
+        2.8116
+        """
+        a = V.data_orders(orders, self.ndim)
+        if max(a) > LIMITS["max_order"]:
+            raise ValueError(f"orders={a}: at most order {LIMITS['max_order']} per axis")
+        return self._run(q, [(a, [(0, 1.0)])], (), full_output, num_threads)
+
+    def directional(self, q, v, *, normalize=True, full_output=False, num_threads=None):
+        """Derivative along direction ``v`` at ``q``: (M,) or (M, m).
+
+        ``v`` is one direction (n,) or one per query point (M, n);
+        ``normalize`` divides each by its Euclidean norm."""
+        vv = V.data_directions(v, self.ndim, normalize)
+        res = self.gradient(q, full_output=full_output, num_threads=num_threads)
+        g = res.value if full_output else res
+        if vv.ndim == 2:
+            if q is None or g.ndim < (3 if self._vector else 2) or vv.shape[0] != g.shape[0]:
+                count = "the samples" if q is None else f"{1 if g.ndim < 2 else g.shape[0]} " \
+                                                         f"query point(s)"
+                raise ValueError(f"v has {vv.shape[0]} directions; one per query point needs "
+                                 f"q of shape ({vv.shape[0]}, {self.ndim}), got {count}")
+            if self._vector:
+                vv = vv[:, None, :]
+        out = np.sum(g * vv, axis=-1)
+        if not full_output:
+            return out
+        err = np.sum(res.error * np.abs(vv), axis=-1)
+        return Result(out, err, np.isfinite(out) & np.isfinite(err))
+
+    # -- machinery ------------------------------------------------------------
+
+    def _queries(self, q):
+        """(Q (M, n) in the engine's coordinates, single)."""
+        Q, single = V.data_queries(q, self.ndim)
+        if self._flip:
+            Q = Q.copy()
+            for d in self._flip:
+                Q[:, d] = -Q[:, d]
+        finite = np.all(np.isfinite(Q), axis=1)
+        if not np.all(finite):
+            i = int(np.flatnonzero(~finite)[0])
+            raise ValueError(f"q must be finite; query point {i} is "
+                             f"{np.asarray(q, dtype=np.float64).reshape(-1, self.ndim)[i].tolist()}")
+        if not self.extrapolate:
+            e = self._engine
+            out = np.any((Q < e.lo) | (Q > e.hi), axis=1)
+            if np.any(out):
+                i = int(np.flatnonzero(out)[0])
+                pt = (np.asarray(q, dtype=np.float64).reshape(-1, self.ndim))[i].tolist()
+                lo = [(-h if d in self._flip else l) for d, (l, h) in enumerate(zip(e.lo, e.hi))]
+                hi = [(-l if d in self._flip else h) for d, (l, h) in enumerate(zip(e.lo, e.hi))]
+                raise ValueError(f"query point {i} {pt} lies outside the sampled box "
+                                 f"{list(zip(lo, hi))}; pass extrapolate=True to evaluate "
+                                 f"it anyway")
+        return Q, single
+
+    def _orders_needed(self, terms):
+        return [max(a[d] for a, _ in terms) for d in range(self.ndim)]
+
+    def _check_nodes(self, terms, acc, window, degree):
+        e = self._engine
+        K = self._orders_needed(terms)
+        for d, (n_d, k) in enumerate(zip(e.lens, K)):
+            if window is None:
+                need = acc + k
+                if n_d < need:
+                    what = f"a {V.ordinal(k)} derivative" if k else "values"
+                    raise ValueError(f"axis {d} has {n_d} samples, but {what} with acc={acc} "
+                                     f"need at least {need} (lower acc)")
+            else:
+                if k > degree:
+                    raise ValueError(f"a {V.ordinal(k)} derivative along axis {d} needs "
+                                     f"degree >= {k}, got degree={degree}")
+                if window[d] > n_d:
+                    raise ValueError(f"smoothing window {window[d]} on axis {d} is longer than "
+                                     f"the axis ({n_d} samples)")
+                if window[d] < degree + 1:
+                    raise ValueError(f"smoothing window {window[d]} on axis {d} is too short "
+                                     f"for degree {degree} (needs at least {degree + 1} points)")
+                if window[d] > LIMITS["max_window"]:
+                    raise ValueError(f"smoothing window {window[d]} on axis {d}: at most "
+                                     f"{LIMITS['max_window']} points")
+
+    def _signs(self, terms):
+        """Terms with the sign flips of decreasing axes folded in."""
+        if not self._flip:
+            return terms
+        out = []
+        for a, ds in terms:
+            s = (-1.0) ** sum(a[d] for d in self._flip)
+            out.append((a, [(o, c * s) for o, c in ds]))
+        return out
+
+    def _eval(self, Q, terms, tail, nthreads, acc, window, degree):
+        """(M, mm, *tail) float64 outputs of the engine."""
+        e = self._engine
+        M = Q.shape[0]
+        size = int(np.prod(tail)) if tail else 1
+        out = np.zeros((M, e.m) + tuple(tail))
+        e.evaluate(Q, self._signs(terms), out.reshape(-1), e.m * size, size, nthreads,
+                   acc=acc, window=window, degree=degree)
+        return out
+
+    def _at_samples(self, terms, tail, nthreads, acc, window, degree):
+        """(*lens, mm, *tail) at every node of the grid."""
+        e = self._engine
+        if window is not None:
+            mesh = np.meshgrid(*e.coords, indexing="ij")
+            Q = np.stack([g.ravel() for g in mesh], axis=1)
+            r = self._eval(Q, terms, tail, nthreads, acc, window, degree)
+            return r.reshape(e.lens + r.shape[1:])
+        from ..grid import D
+        n = self.ndim
+        spacing = [x if s[0] == "coords" else s[1] for x, s in zip(e.coords, e.specs)] + [1.0]
+        out = np.zeros(e.lens + (e.m,) + tuple(tail))
+        flat = out.reshape(e.lens + (e.m, -1))
+        for a, ds in self._signs(terms):
+            op = None
+            for d in range(n):
+                if a[d]:
+                    op = D(d, a[d]) if op is None else op * D(d, a[d])
+            r = e.values if op is None else op(e.values, spacing=spacing, acc=acc,
+                                               num_threads=nthreads)
+            for o, c in ds:
+                flat[..., o] += c * r
+        return out
+
+    def _run(self, q, terms, tail, full_output, num_threads, keep_comp=False):
+        nthreads = V.num_threads(num_threads)
+        acc, window, degree = self.acc, self.window, self.degree
+        self._check_nodes(terms, acc, window, degree)
+        if q is None:
+            raw = self._at_samples(terms, tail, nthreads, acc, window, degree)
+            lead = raw.shape[:self.ndim]
+            raw = raw.reshape((-1,) + raw.shape[self.ndim:])
+            if self._perm is not None:
+                raw = raw[self._perm]
+                lead = (raw.shape[0],)
+            single = False
+        else:
+            Q, single = self._queries(q)
+            raw = self._eval(Q, terms, tail, nthreads, acc, window, degree)
+            lead = (Q.shape[0],)
+        value = self._shape(raw, lead, single, keep_comp)
+        if not full_output:
+            return value
+        alt = self._alternative(terms, acc, window, degree)
+        if alt is None:
+            err = np.full(value.shape, np.nan)
+        else:
+            a_acc, a_window, a_degree = alt
+            if q is None:
+                raw2 = self._at_samples(terms, tail, nthreads, a_acc, a_window, a_degree)
+                raw2 = raw2.reshape((-1,) + raw2.shape[self.ndim:])
+                if self._perm is not None:
+                    raw2 = raw2[self._perm]
+            else:
+                raw2 = self._eval(Q, terms, tail, nthreads, a_acc, a_window, a_degree)
+            err = np.abs(self._shape(raw2, lead, single, keep_comp) - value)
+        ok = np.isfinite(value) & np.isfinite(err)
+        return Result(value, err, ok)
+
+    def _alternative(self, terms, acc, window, degree):
+        """A second estimate for the error: (acc, window, degree) or None."""
+        e = self._engine
+        K = self._orders_needed(terms)
+        if window is None:
+            for a in (acc + 2, acc - 2):
+                if a >= 2 and all(n_d >= a + k for n_d, k in zip(e.lens, K)):
+                    return a, None, None
+            return None
+        for dg in (degree + 2, degree + 1, degree - 1):
+            if dg >= max(K) and all(w >= dg + 1 for w in window) and dg <= LIMITS["max_degree"]:
+                return acc, window, dg
+        return None
+
+    def _shape(self, raw, lead, single, keep_comp):
+        """(L, mm, *tail) float64 -> the user's shape and dtype."""
+        if self._complex:
+            raw = raw.reshape((raw.shape[0], raw.shape[1] // 2, 2) + raw.shape[2:])
+            raw = raw[:, :, 0] + 1j * raw[:, :, 1]
+        if not self._vector and not keep_comp:
+            raw = raw[:, 0]
+        raw = raw.reshape(tuple(lead) + raw.shape[1:])
+        return raw[0] if single else raw
+
+
+def fit(points, values, *, acc=4, smoothing=None, degree=3, extrapolate=False):
+    """Prepare sampled data for derivatives at any point.
+
+    Parameters
+    ----------
+    points : tuple of 1-D arrays, or (N, n) array
+        The sample locations: one coordinate array per axis of a tensor grid
+        (uniform or not, increasing or decreasing), or N points in n
+        dimensions.  A point cloud that is a complete tensor grid in any row
+        order (a flattened ``meshgrid``) is recognised and put on the grid.
+    values : array_like
+        The samples: shape ``(*lens)`` for a grid (``(N,)`` for a cloud), or
+        with a trailing axis of m components (vector-valued data: Jacobians).
+        Real or complex; computed in float64 (complex128).  NaN samples
+        spoil only the queries whose windows contain them.
+    acc : int, optional
+        Accuracy order (even, >= 2) of interpolation: derivatives of the
+        local polynomial through ``acc + k`` nodes per axis (k the highest
+        order along that axis) converge as O(h**acc).  On a node the
+        weights are exactly `fastdiff.grid`'s (one-sided at the edges).
+    smoothing : None, int, sequence of int, or "auto", optional
+        None interpolates.  A window (points per axis) fits a least-squares
+        polynomial of ``degree`` over the window around each query
+        (Savitzky-Golay, on any grid and at any point) for noisy data.
+    degree : int, optional
+        Degree of the smoothing polynomial (default 3); at least the highest
+        derivative order asked for.
+    extrapolate : bool, optional
+        Allow queries outside the sampled box (the edge window's polynomial
+        is evaluated there); otherwise they raise ValueError.
+
+    Returns
+    -------
+    Fit
+        With ``gradient``, ``jacobian``, ``hessian``, ``laplacian``,
+        ``directional``, ``derivative`` and the values themselves
+        (``fit(q)``), each at query points ``q`` or, with ``q=None``, at the
+        samples.
+
+    Examples
+    --------
+    >>> import numpy as np, fastdiff as fd
+    >>> x = np.linspace(-2, 2, 20)
+    >>> X, Y = np.meshgrid(x, x)
+    >>> pts = np.column_stack([X.ravel(), Y.ravel()])
+    >>> F = np.column_stack([(X**2 + Y).ravel(), (X * Y).ravel()])
+    >>> np.round(fd.data.fit(pts, F).jacobian([1.0, 2.0]), 10) + 0.0
+    array([[2., 1.],
+           [2., 1.]])
+    """
+    V.check_acc(acc)
+    if not isinstance(extrapolate, (bool, np.bool_)):
+        raise TypeError(f"extrapolate must be True or False, got {extrapolate!r}")
+    degree = V.data_degree(degree)
+    if degree > LIMITS["max_degree"]:
+        raise ValueError(f"degree={degree}: at most {LIMITS['max_degree']}")
+    perm = None
+    if isinstance(points, (tuple, list)) and len(points) > 0 and all(
+            np.ndim(x) == 1 for x in points):
+        coords = V.data_coords(points)
+        vals, vector = V.data_values(values, tuple(len(x) for x in coords))
+    else:
+        cloud = V.data_cloud(points)
+        vals, vector = V.data_values(values, (cloud.shape[0],))
+        found = _grid_of_cloud(cloud)
+        if found is None:
+            raise ValueError(
+                f"points: the {cloud.shape[0]} points in {cloud.shape[1]}-D are not a complete "
+                f"tensor grid (every combination of the distinct coordinates of each axis "
+                f"exactly once); scattered data needs the scattered engine, which fastdiff "
+                f"does not have yet")
+        coords, perm = found
+        if any(len(x) < 2 for x in coords):
+            d = next(d for d, x in enumerate(coords) if len(x) < 2)
+            raise ValueError(f"points: axis {d} has a single coordinate value; every axis "
+                             f"needs at least 2")
+        grid = np.empty(tuple(len(x) for x in coords) + vals.shape[1:], dtype=vals.dtype)
+        grid.reshape((-1,) + vals.shape[1:])[perm] = vals
+        vals = grid
+    n = len(coords)
+    if n > LIMITS["max_ndim"]:
+        raise ValueError(f"points has {n} dimensions; fd.data supports at most "
+                         f"{LIMITS['max_ndim']}")
+    flip = []
+    for d, x in enumerate(coords):
+        if x[-1] < x[0]:
+            flip.append(d)
+            coords[d] = -x
+    flip = tuple(flip)
+    specs = [V._coords(x, len(x), f"points[{d}]") for d, x in enumerate(coords)]
+    is_complex = vals.dtype.kind == "c"
+    if is_complex:
+        vals = vals.view(np.float64).reshape(vals.shape[:-1] + (2 * vals.shape[-1],))
+    window = V.data_smoothing(smoothing, n)
+    if window == "auto":
+        raise NotImplementedError("smoothing='auto' is not implemented yet")
+    engine = GridEngine(coords, specs, vals)
+    return Fit(engine, vector, is_complex, flip, perm, int(acc), window, degree,
+               bool(extrapolate))
