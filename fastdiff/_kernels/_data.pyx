@@ -83,6 +83,43 @@ cdef void _fornberg(const double* z, int n, int m, double* c) noexcept nogil:
         c1 = c2
 
 
+cdef double _RECIP[MAXW]
+_RECIP[0] = 0.0
+for _i in range(1, MAXW):
+    _RECIP[_i] = 1.0 / _i
+
+
+cdef void _fornberg_unit(double theta, int n, int m, double* c) noexcept nogil:
+    """``_fornberg`` on the unit-spaced nodes z_j = j - theta: the node
+    differences are the integers i - j, so no division is needed beyond the
+    table of their reciprocals."""
+    cdef int i, j, k, mn
+    cdef double c1, c2, c4, c5, r3, r2
+    cdef int M = m + 1
+    for j in range(n * M):
+        c[j] = 0.0
+    c[0] = 1.0
+    c1 = 1.0
+    c4 = -theta
+    for i in range(1, n):
+        mn = i if i < m else m
+        c2 = 1.0
+        c5 = c4
+        c4 = i - theta
+        for j in range(i):
+            c2 = c2 * (i - j)
+            r3 = _RECIP[i - j]
+            if j == i - 1:
+                r2 = 1.0 / c2
+                for k in range(mn, 0, -1):
+                    c[i * M + k] = c1 * (k * c[(i - 1) * M + k - 1] - c5 * c[(i - 1) * M + k]) * r2
+                c[i * M] = -c1 * c5 * c[(i - 1) * M] * r2
+            for k in range(mn, 0, -1):
+                c[j * M + k] = (c4 * c[j * M + k] - k * c[j * M + k - 1]) * r3
+            c[j * M] = c4 * c[j * M] * r3
+        c1 = c2
+
+
 cdef int _lsq(const double* z, int n, int p, int m, double* c, double* work) noexcept nogil:
     """Weights c[j*(m+1) + k] of the k-th derivative at 0 (k <= m <= p) of the
     least-squares polynomial of degree p through the n >= p+1 nodes z.
@@ -156,6 +193,7 @@ cdef int _axis_weights(const double* x, Py_ssize_t n, double h, double t, int K,
     with w[k*MAXW + j] the weight of node S+j for derivative order k <= K."""
     cdef Py_ssize_t i, j, node, s0
     cdef int k, W
+    cdef double sc, f
     i = _locate(x, n, h, t)
     node = -1
     if use_nodes:
@@ -180,6 +218,16 @@ cdef int _axis_weights(const double* x, Py_ssize_t n, double h, double t, int K,
     if s0 < 0:
         s0 = 0
     S[0] = s0
+    if deg < 0 and h > 0.0:
+        # uniform axis: nodes at unit spacing around theta, then 1/h^k
+        _fornberg_unit((t - x[s0]) / h, W, K, c)
+        sc = 1.0 / h
+        f = 1.0
+        for k in range(K + 1):
+            for j in range(W):
+                w[k * MAXW + j] = c[j * (K + 1) + k] * f
+            f = f * sc
+        return W
     for j in range(W):
         z[j] = x[s0 + j] - t
     if deg < 0:
@@ -192,6 +240,48 @@ cdef int _axis_weights(const double* x, Py_ssize_t n, double h, double t, int K,
     return W
 
 
+def order_queries(const double[:, ::1] q,      # (M, n) query points
+                  const double[::1] lo,         # (n,) first coordinate of each axis
+                  const double[::1] hi,         # (n,) last coordinate
+                  const Py_ssize_t[::1] nb,     # (n,) blocks per axis
+                  Py_ssize_t[::1] order):       # OUT (M,) queries in block order
+    """A counting sort of the queries by the block of the grid they fall in
+    (row-major over blocks, stable within a block): queries that share
+    samples are then evaluated together, while those samples are in cache."""
+    cdef Py_ssize_t M = q.shape[0], n = q.shape[1], i, d, b, key, nkeys = 1, acc, t
+    cdef double f
+    for d in range(n):
+        nkeys *= nb[d]
+    cdef Py_ssize_t[::1] keys = cvarray_intp(M)
+    cdef Py_ssize_t[::1] count = cvarray_intp(nkeys + 1)
+    with nogil:
+        for key in range(nkeys + 1):
+            count[key] = 0
+        for i in range(M):
+            key = 0
+            for d in range(n):
+                f = (q[i, d] - lo[d]) / (hi[d] - lo[d]) * nb[d]
+                b = <Py_ssize_t>f if f > 0 else 0
+                if b >= nb[d]:
+                    b = nb[d] - 1
+                key = key * nb[d] + b
+            keys[i] = key
+            count[key + 1] += 1
+        acc = 0
+        for key in range(nkeys + 1):
+            acc += count[key]
+            count[key] = acc
+        for i in range(M):
+            t = count[keys[i]]
+            order[t] = i
+            count[keys[i]] = t + 1
+
+
+cdef Py_ssize_t[::1] cvarray_intp(Py_ssize_t n):
+    import numpy as np
+    return np.empty(max(n, 1), dtype=np.intp)
+
+
 def grid_eval(const double[::1] vals,          # values, C order, shape lens + (m,)
               const Py_ssize_t[::1] vstr,      # (n,) element strides of the spatial axes
               Py_ssize_t m,                    # components (stride 1)
@@ -199,6 +289,7 @@ def grid_eval(const double[::1] vals,          # values, C order, shape lens + (
               const Py_ssize_t[::1] coff,      # (n+1,) offsets into coords
               const double[::1] h,             # (n,) uniform spacing, 0 for non-uniform
               const double[:, ::1] q,          # (M, n) query points
+              const Py_ssize_t[::1] order,     # (M,) evaluation order, or empty: 0..M-1
               Py_ssize_t q0,                   # output row of q[0]
               const int[::1] K,                # (n,) highest order per axis
               const int[::1] G,                # (n,) window width off the nodes
@@ -217,15 +308,16 @@ def grid_eval(const double[::1] vals,          # values, C order, shape lens + (
               const Py_ssize_t[:, ::1] dest,   # (P, 2) element offsets in an output row, -1
               const double[:, ::1] dcoef,      # (P, 2) coefficients (out += coef * term)
               double[::1] out,                 # outputs, row (query) stride ostride
-              Py_ssize_t ostride,
+              Py_ssize_t ostride,              # (each row's first ostride elements are set)
               Py_ssize_t cstride,              # component stride in the outputs
               int nthreads):
-    """out[(q0+i)*ostride + dest[p,j] + c*cstride] += dcoef[p,j] * D^alpha_p v(q_i).
+    """out[(q0+i)*ostride + dest[p,j] + c*cstride] = sum of dcoef[p,j] * D^alpha_p v(q_i).
 
     Returns the number of queries whose least-squares window was singular
     (their outputs are NaN)."""
     cdef Py_ssize_t M = q.shape[0], n = q.shape[1]
-    cdef Py_ssize_t i, bad = 0, per = bsize + SCRATCH
+    cdef Py_ssize_t k, i, bad = 0, per = bsize + SCRATCH
+    cdef bint ordered = order.shape[0] == M
     cdef double* bufall
     cdef double* buf
     if M == 0:
@@ -240,7 +332,8 @@ def grid_eval(const double[::1] vals,          # values, C order, shape lens + (
     try:
         with nogil, parallel(num_threads=nthreads):
             buf = bufall + threadid() * per
-            for i in prange(M, schedule="guided", chunksize=64):
+            for k in prange(M, schedule="guided", chunksize=64):
+                i = order[k] if ordered else k
                 bad += _one(i, &vals[0], &vstr[0], m, &coords[0], &coff[0], &h[0],
                             &q[0, 0], n, q0, &K[0], &G[0], deg, use_nodes,
                             &nstart[0], &nw[0], &nwoff[0], &GW[0], &lvl[0], &sorder[0],
@@ -264,56 +357,95 @@ cdef int _one(Py_ssize_t i, const double* vals, const Py_ssize_t* vstr, Py_ssize
     cdef double* wts = buf + bsize                      # (MAXDIM, MAXK, MAXW)
     cdef double* z = wts + MAXDIM * MAXK * MAXW         # MAXW
     cdef double* c = z + MAXW                           # MAXW * MAXK
-    cdef double* work = c + MAXW * MAXK                 # MAXW*(MAXK+1) + ...
+    cdef double* work = c + MAXW * MAXK                 # MAXW*(MAXDEG+1) + ...
     cdef Py_ssize_t S[MAXDIM]
     cdef Py_ssize_t W[MAXDIM]
     cdef Py_ssize_t idx[MAXDIM]
-    cdef Py_ssize_t d, j, e, npre, pf, s, par, cc, base, t
-    cdef int k, Wd
-    cdef double acc, wk
+    cdef const double* wl[MAXK]
+    cdef double a[MAXK]
+    cdef Py_ssize_t d, j, e, npre, pf, s, par, cc, base, t, nS, Wl, vs, Wd2
+    cdef int Wd
+    cdef double acc, wk, vj, a0, a1, a2
+    cdef const double* w0
+    cdef const double* w1
+    cdef const double* w2
     cdef const double* src
     cdef const double* wrow
     cdef double* dst
     cdef double* pb
     cdef double* row = out + (q0 + i) * ostride
+    for t in range(ostride):
+        row[t] = 0.0
     for d in range(n):
         Wd = _axis_weights(coords + coff[d], coff[d + 1] - coff[d], h[d], q[i * n + d], K[d],
                            G[d], deg, use_nodes, nstart + coff[d], nw + nwoff[d], GW[d],
                            &S[d], wts + d * MAXK * MAXW, z, c, work)
         if Wd < 0:
-            for t in range(P):
-                for j in range(2):
-                    if dest[t * 2 + j] >= 0:
-                        for cc in range(m):
-                            row[dest[t * 2 + j] + cc * cstride] = NAN
+            for t in range(ostride):
+                row[t] = NAN
             return 1
         W[d] = Wd
-    # level n-1: contract the last axis straight from the values, for every
-    # prefix (i_0..i_{n-2}) of the window
+    # level n-1: the last axis, straight from the values: each row of the
+    # window is read once for all the orders wanted along it
+    nS = lvl[n] - lvl[n - 1]
+    Wl = W[n - 1]
+    vs = vstr[n - 1]
+    for s in range(nS):
+        wl[s] = wts + ((n - 1) * MAXK + sorder[lvl[n - 1] + s]) * MAXW
     npre = 1
+    base = S[n - 1] * vs
     for d in range(n - 1):
         npre = npre * W[d]
         idx[d] = 0
+        base = base + S[d] * vstr[d]
+    dst = buf + boff[n - 1]
     for pf in range(npre):
-        base = 0
-        for d in range(n - 1):
-            base = base + (S[d] + idx[d]) * vstr[d]
-        base = base + S[n - 1] * vstr[n - 1]
         src = vals + base
-        for s in range(lvl[n - 1], lvl[n]):
-            wrow = wts + ((n - 1) * MAXK + sorder[s]) * MAXW
-            dst = buf + boff[n - 1] + ((s - lvl[n - 1]) * npre + pf) * m
+        if m == 1 and nS <= 3:
+            # the common cases, accumulators in registers
+            a0 = 0.0
+            a1 = 0.0
+            a2 = 0.0
+            w0 = wl[0]
+            w1 = wl[1] if nS > 1 else wl[0]
+            w2 = wl[2] if nS > 2 else wl[0]
+            if nS == 1:
+                for j in range(Wl):
+                    a0 = a0 + w0[j] * src[j * vs]
+            elif nS == 2:
+                for j in range(Wl):
+                    vj = src[j * vs]
+                    a0 = a0 + w0[j] * vj
+                    a1 = a1 + w1[j] * vj
+            else:
+                for j in range(Wl):
+                    vj = src[j * vs]
+                    a0 = a0 + w0[j] * vj
+                    a1 = a1 + w1[j] * vj
+                    a2 = a2 + w2[j] * vj
+            dst[pf] = a0
+            if nS > 1:
+                dst[npre + pf] = a1
+            if nS > 2:
+                dst[2 * npre + pf] = a2
+        else:
             for cc in range(m):
-                acc = 0.0
-                for j in range(W[n - 1]):
-                    acc = acc + wrow[j] * src[j * vstr[n - 1] + cc]
-                dst[cc] = acc
+                for s in range(nS):
+                    a[s] = 0.0
+                for j in range(Wl):
+                    vj = src[j * vs + cc]
+                    for s in range(nS):
+                        a[s] = a[s] + wl[s][j] * vj
+                for s in range(nS):
+                    dst[(s * npre + pf) * m + cc] = a[s]
         # next prefix (odometer, last index fastest)
         d = n - 2
         while d >= 0:
             idx[d] += 1
+            base = base + vstr[d]
             if idx[d] < W[d]:
                 break
+            base = base - W[d] * vstr[d]
             idx[d] = 0
             d -= 1
     # levels n-2 .. 0: contract axis d of the parent's array
@@ -321,17 +453,25 @@ cdef int _one(Py_ssize_t i, const double* vals, const Py_ssize_t* vstr, Py_ssize
         npre = 1
         for e in range(d):
             npre = npre * W[e]
+        Wd2 = W[d]
         for s in range(lvl[d], lvl[d + 1]):
             par = sparent[s] - lvl[d + 1]
             wrow = wts + (d * MAXK + sorder[s]) * MAXW
-            pb = buf + boff[d + 1] + par * npre * W[d] * m
+            pb = buf + boff[d + 1] + par * npre * Wd2 * m
             dst = buf + boff[d] + (s - lvl[d]) * npre * m
-            for pf in range(npre):
-                for cc in range(m):
+            if m == 1:
+                for pf in range(npre):
                     acc = 0.0
-                    for j in range(W[d]):
-                        acc = acc + wrow[j] * pb[(pf * W[d] + j) * m + cc]
-                    dst[pf * m + cc] = acc
+                    for j in range(Wd2):
+                        acc = acc + wrow[j] * pb[pf * Wd2 + j]
+                    dst[pf] = acc
+            else:
+                for pf in range(npre):
+                    for cc in range(m):
+                        acc = 0.0
+                        for j in range(Wd2):
+                            acc = acc + wrow[j] * pb[(pf * Wd2 + j) * m + cc]
+                        dst[pf * m + cc] = acc
     # outputs
     for t in range(P):
         s = rsuf[t]
