@@ -422,6 +422,8 @@ def data_values(values, lead, name="values"):
 def data_queries(q, n, name="q"):
     """Query points: (Q (M, n) float64, single point given as (n,))."""
     arr = _real_array(q, name, "an (M, n) array of query points")
+    if arr.ndim == 0 and n == 1:
+        return arr.reshape(1, 1), True
     if arr.ndim == 1 and arr.shape == (n,):
         return arr[None, :], True
     if n == 1 and arr.ndim == 1:

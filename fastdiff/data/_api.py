@@ -25,10 +25,10 @@ class Result:
         The derivatives (the shape the method returns without
         ``full_output``).
     error : ndarray
-        Estimated absolute error of each value (same shape): the difference
-        with a second, more accurate estimate (interpolation: ``acc + 2``, or
+        Estimated absolute error of each value (same shape): twice the
+        difference with a second estimate (interpolation: ``acc + 2``, or
         ``acc - 2`` where the grid is too short; smoothing: a polynomial two
-        degrees higher over the same window).
+        degrees higher over the same window), plus rounding.
     success : ndarray of bool
         False where the value or its estimate is not finite (NaN samples in
         the window, a singular least-squares window).
@@ -326,7 +326,11 @@ class Fit:
             err = np.full(value.shape, np.nan)
         else:
             raw2 = self._raw(q, terms, tail, num_threads, *alt)[0]
-            err = np.abs(self._shape(raw2, lead, single, keep_comp) - value)
+            other = self._shape(raw2, lead, single, keep_comp)
+            # twice the difference (the second estimate is not exact either),
+            # plus the rounding of both
+            err = 2.0 * np.abs(other - value) + 8 * np.finfo(float).eps * (
+                np.abs(value) + np.abs(other))
         ok = np.isfinite(value) & np.isfinite(err)
         return Result(value, err, ok)
 

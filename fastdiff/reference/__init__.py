@@ -1,4 +1,5 @@
-"""Pure-NumPy twin of :mod:`fastdiff.grid` (the tests' oracle).
+"""Pure-NumPy twin of :mod:`fastdiff.grid` (the tests' oracle); ``points`` and
+``data`` are the twins of :mod:`fastdiff.points` and :mod:`fastdiff.data`.
 
 Every function here has the signature and the semantics of its namesake in
 ``fastdiff.grid`` but is written in plain NumPy -- slicing, :func:`numpy.pad`
@@ -46,10 +47,10 @@ from __future__ import annotations
 
 import numpy as np
 
-from . import _validation as _V
-from ._stencil import fornberg_rows, stencil
+from .. import _validation as _V
+from .._stencil import fornberg_rows, stencil
 
-__all__ = ["points", "apply", "derivative", "gradient", "laplacian", "hessian", "divergence", "curl",
+__all__ = ["points", "data", "apply", "derivative", "gradient", "laplacian", "hessian", "divergence", "curl",
            "jacobian", "directional"]
 
 _MODES = {
@@ -372,7 +373,8 @@ def apply(op, u, *, spacing=1.0, acc=2, boundary="one-sided", cval=0.0, out=None
 
 
 # the point-batch twins live in their own namespace: fastdiff.reference.points
-from . import _reference_points as points  # noqa: E402
+from .. import _reference_points as points  # noqa: E402
+from . import data  # noqa: E402
 
 
 def _add_examples():

@@ -1,0 +1,325 @@
+"""fd.data: derivatives of sampled data (grid engine)."""
+import numpy as np
+import pytest
+from hypothesis import given, settings, strategies as st
+
+import fastdiff as fd
+from fastdiff import reference as ref
+from fastdiff.data import _grid_engine
+
+
+# -- the seed's worked examples, with the seed's exact data -----------------
+
+def _seed_grid(n=20, lo=-2, hi=2):
+    x = np.linspace(lo, hi, n)
+    y = np.linspace(lo, hi, n)
+    X, Y = np.meshgrid(x, y)
+    return X, Y, np.column_stack([X.flatten(), Y.flatten()])
+
+
+def test_seed_gradient_hessian_laplacian():
+    X, Y, input_data = _seed_grid()
+    Z = X**2 + Y**2
+    f = fd.data.fit(input_data, Z.flatten())
+    test_points = np.array([[1.0, 1.0], [0.0, 0.0], [-1.0, 2.0]])
+    np.testing.assert_allclose(f.gradient(test_points), [[2, 2], [0, 0], [-2, 4]], atol=1e-10)
+    np.testing.assert_allclose(f.hessian(np.array([[0.0, 0.0]]))[0], [[2, 0], [0, 2]],
+                               atol=1e-10)
+    np.testing.assert_allclose(f.laplacian(np.array([[0.0, 0.0], [1.0, 1.0]])), [4, 4],
+                               atol=1e-10)
+
+
+def test_seed_jacobian():
+    X, Y, input_data = _seed_grid()
+    output_data = np.column_stack([(X**2 + Y).flatten(), (X * Y).flatten()])
+    f = fd.data.fit(input_data, output_data)
+    J = f.jacobian(np.array([[1.0, 2.0]]))
+    np.testing.assert_allclose(J[0], [[2, 1], [2, 1]], atol=1e-10)
+
+
+def test_seed_gradient_descent():
+    x = np.linspace(-3, 5, 30)
+    y = np.linspace(-2, 6, 30)
+    X, Y = np.meshgrid(x, y)
+    Z = (X - 1)**2 + (Y - 2)**2
+    f = fd.data.fit(np.column_stack([X.flatten(), Y.flatten()]), Z.flatten())
+    point = np.array([[4.0, 5.0]])
+    want = point.copy()
+    for _ in range(20):
+        point = point - 0.1 * f.gradient(point)
+        want = want - 0.1 * 2 * (want - [1.0, 2.0])
+    np.testing.assert_allclose(point, want, atol=1e-10)
+    assert np.all(np.abs(point[0] - [1, 2]) < 0.05)
+
+
+def test_mixed_partials_of_a_non_separable_function():
+    """x^2 y + sin(xy) on the seed's grid: the issue's accuracy targets."""
+    x = np.linspace(-2, 2, 20)
+    X, Y = np.meshgrid(x, x, indexing="ij")
+    F = X**2 * Y + np.sin(X * Y)
+    q = np.random.default_rng(0).uniform(-1.8, 1.8, (100_000, 2))
+    a, b = q[:, 0], q[:, 1]
+    g = np.stack([2 * a * b + b * np.cos(a * b), a**2 + a * np.cos(a * b)], axis=1)
+    fxy = 2 * a + np.cos(a * b) - a * b * np.sin(a * b)
+    for acc, gtol, htol in [(6, 1.5e-4, 1.5e-3), (4, 2.5e-3, 1.5e-2)]:
+        f = fd.data.fit((x, x), F, acc=acc)
+        assert np.abs(f.gradient(q) - g).max() <= gtol
+        assert np.abs(f.derivative(q, (1, 1)) - fxy).max() <= htol
+        assert np.abs(f.hessian(q)[:, 0, 1] - fxy).max() <= htol
+
+
+# -- against the pure-NumPy twin ---------------------------------------------
+
+def _axis(rng, n, kind):
+    if kind == "uniform":
+        x = np.linspace(-1.0, 2.0, n)
+    else:
+        x = np.cumsum(rng.uniform(0.3, 1.7, n)) * 0.2
+    return x[::-1].copy() if kind == "decreasing" else x
+
+
+@settings(max_examples=40, deadline=None)
+@given(ndim=st.integers(1, 3), acc=st.sampled_from([2, 4, 6]), seed=st.integers(0, 10**6),
+       kinds=st.lists(st.sampled_from(["uniform", "nonuniform", "decreasing"]), min_size=3,
+                      max_size=3),
+       m=st.sampled_from([None, 1, 3]), cplx=st.booleans())
+def test_matches_reference(ndim, acc, seed, kinds, m, cplx):
+    rng = np.random.default_rng(seed)
+    lens = [int(rng.integers(acc + 2, acc + 7)) for _ in range(ndim)]
+    coords = [_axis(rng, L, k) for L, k in zip(lens, kinds)]
+    shape = tuple(lens) + (() if m is None else (m,))
+    vals = rng.standard_normal(shape)
+    if cplx:
+        vals = vals + 1j * rng.standard_normal(shape)
+    M = 25
+    q = np.stack([rng.uniform(min(x[0], x[-1]), max(x[0], x[-1]), M) for x in coords], axis=1)
+    # some queries exactly on nodes, at the edges, and on nodes along one axis only
+    for d, x in enumerate(coords):
+        q[d::5, d] = x[rng.integers(0, len(x), len(q[d::5]))]
+        q[4, d] = x[0]
+        q[9, d] = x[-1]
+    F = fd.data.fit(tuple(coords), vals, acc=acc)
+    R = ref.data.fit(tuple(coords), vals, acc=acc)
+    scale = max(1.0, float(np.abs(vals).max()))
+    for name in ["__call__", "gradient", "jacobian", "hessian", "laplacian"]:
+        for at in (q, None):
+            got = getattr(F, name)(at)
+            want = getattr(R, name)(at)
+            assert got.shape == want.shape, name
+            h = min(np.min(np.abs(np.diff(x))) for x in coords)
+            tol = 1e-11 * scale / h**2 * 10**acc / 100
+            np.testing.assert_allclose(got, want, rtol=0, atol=tol, err_msg=name)
+    orders = tuple(int(v) for v in rng.integers(0, 3, ndim))
+    np.testing.assert_allclose(F.derivative(q, orders), R.derivative(q, orders), rtol=0,
+                               atol=1e-9 * scale / h**4 * 10**acc / 100)
+    v = rng.standard_normal(ndim)
+    np.testing.assert_allclose(F.directional(q, v), R.directional(q, v), rtol=0,
+                               atol=1e-10 * scale / h * 10**acc / 100)
+
+
+def test_smoothing_matches_reference_and_savgol():
+    rng = np.random.default_rng(3)
+    x = np.sort(rng.uniform(0, 3, 40))
+    y = np.linspace(0, 1, 30)
+    vals = rng.standard_normal((40, 30))
+    q = np.column_stack([rng.uniform(x[0], x[-1], 60), rng.uniform(0, 1, 60)])
+    for w, deg in [((7, 9), 2), ((11, 5), 4), (6, 3)]:
+        F = fd.data.fit((x, y), vals, smoothing=w, degree=deg)
+        R = ref.data.fit((x, y), vals, smoothing=w, degree=deg)
+        for name in ["__call__", "gradient", "hessian"]:
+            np.testing.assert_allclose(getattr(F, name)(q), getattr(R, name)(q), rtol=0,
+                                       atol=1e-9)
+            np.testing.assert_allclose(getattr(F, name)(), getattr(R, name)(), rtol=0,
+                                       atol=1e-9)
+    signal = pytest.importorskip("scipy.signal")
+    u = np.linspace(0, 2, 101)
+    data = np.sin(3 * u) + 0.01 * rng.standard_normal(101)
+    for w, deg, k in [(11, 3, 1), (21, 2, 2), (9, 4, 0)]:
+        f = fd.data.fit((u,), data, smoothing=w, degree=deg)
+        want = signal.savgol_filter(data, w, deg, deriv=k, delta=u[1] - u[0], mode="interp")
+        np.testing.assert_allclose(f.derivative(None, k), want, rtol=1e-9, atol=1e-9)
+
+
+def test_at_the_nodes_equals_fd_grid():
+    rng = np.random.default_rng(5)
+    x = np.linspace(0, 1, 17)
+    y = np.cumsum(rng.uniform(0.5, 1.5, 14))
+    u = np.sin(3 * x)[:, None] * np.cos(y)[None, :] + 0.1 * rng.standard_normal((17, 14))
+    for acc in [2, 4]:
+        f = fd.data.fit((x, y), u, acc=acc)
+        kw = dict(spacing=[x, y], acc=acc)
+        g = np.moveaxis(fd.grid.gradient(u, **kw), 0, -1)
+        H = np.moveaxis(fd.grid.hessian(u, **kw), (0, 1), (-2, -1))
+        np.testing.assert_array_equal(f.gradient(), g)
+        np.testing.assert_allclose(f.hessian(), H, rtol=1e-12, atol=1e-9)
+        np.testing.assert_allclose(f.laplacian(), fd.grid.laplacian(u, **kw), rtol=1e-12,
+                                   atol=1e-9)
+        X, Y = np.meshgrid(x, y, indexing="ij")
+        nodes = np.column_stack([X.ravel(), Y.ravel()])
+        np.testing.assert_allclose(f.gradient(nodes), g.reshape(-1, 2), rtol=1e-12, atol=1e-10)
+        np.testing.assert_allclose(f.hessian(nodes), H.reshape(-1, 2, 2), rtol=1e-12,
+                                   atol=1e-8)
+        np.testing.assert_allclose(f(nodes), u.ravel(), rtol=0, atol=0)
+
+
+@pytest.mark.parametrize("kind", ["uniform", "nonuniform"])
+@pytest.mark.parametrize("acc", [2, 4, 6])
+def test_convergence_off_the_nodes(kind, acc):
+    """Values, first, second and mixed derivatives converge at order acc,
+    edges included."""
+    rng = np.random.default_rng(acc)
+    q = rng.uniform(0.0, 1.0, (400, 2))
+    q[:20, 0] = rng.uniform(0.0, 0.02, 20)      # near the edges
+    q[20:40, 1] = rng.uniform(0.98, 1.0, 20)
+
+    def f(X, Y):
+        return np.sin(2 * X + 1) * np.exp(Y)
+
+    exact = {(0, 0): f(q[:, 0], q[:, 1]), (1, 0): 2 * np.cos(2 * q[:, 0] + 1) * np.exp(q[:, 1]),
+             (2, 0): -4 * f(q[:, 0], q[:, 1]), (1, 1): 2 * np.cos(2 * q[:, 0] + 1) * np.exp(q[:, 1])}
+    errs = {a: [] for a in exact}
+    ns = [24, 48]
+    for n in ns:
+        if kind == "uniform":
+            x = np.linspace(0, 1, n)
+        else:
+            t = np.linspace(0, 1, n)
+            x = t + 0.3 * np.sin(np.pi * t) / np.pi * (1 / n) * 8 * np.cos(7 * t)
+            x = (x - x[0]) / (x[-1] - x[0])
+        X, Y = np.meshgrid(x, x, indexing="ij")
+        F = fd.data.fit((x, x), f(X, Y), acc=acc)
+        for a in exact:
+            errs[a].append(np.abs(F.derivative(q, a) - exact[a]).max())
+    for a, (e1, e2) in errs.items():
+        rate = np.log2(e1 / e2)
+        assert acc - 0.7 <= rate <= acc + 1.7 or e2 < 1e-11, (a, rate, e1, e2)
+
+
+def test_value_and_gradient_is_one_pass_of_the_same_polynomial():
+    x = np.linspace(0, 1, 12)
+    rng = np.random.default_rng(1)
+    u = rng.standard_normal((12, 12, 12))
+    f = fd.data.fit((x, x, x), u)
+    q = rng.uniform(0, 1, (100, 3))
+    v, g = f.value_and_gradient(q)
+    np.testing.assert_array_equal(g, f.gradient(q))
+    assert v.shape == (100,)
+    # exact for a polynomial the window reproduces
+    p = fd.data.fit((x, x, x), np.add.outer(np.add.outer(x**3, x**2), x))
+    v, g = p.value_and_gradient(q)
+    np.testing.assert_allclose(v, q[:, 0]**3 + q[:, 1]**2 + q[:, 2], atol=1e-12)
+    np.testing.assert_allclose(g, np.stack([3 * q[:, 0]**2, 2 * q[:, 1], np.ones(100)], 1),
+                               atol=1e-11)
+
+
+# -- threads, chunks, block order ---------------------------------------------
+
+def test_threads_chunks_and_block_order_do_not_change_results(monkeypatch):
+    rng = np.random.default_rng(2)
+    x = np.linspace(0, 1, 90)
+    u = rng.standard_normal((90, 90, 90))       # 5.8 MB: evaluated in block order
+    f = fd.data.fit((x, x, x), u, acc=4)
+    q = rng.uniform(0, 1, (20_000, 3))
+    h1 = f.hessian(q, num_threads=1)
+    np.testing.assert_array_equal(f.hessian(q, num_threads=2), h1)
+    monkeypatch.setattr(_grid_engine, "_ORDER_BYTES", 1 << 40)     # no ordering
+    np.testing.assert_array_equal(f.hessian(q, num_threads=2), h1)
+    monkeypatch.setattr(_grid_engine, "_CHUNK_BYTES", 5000 * 32)   # several chunks
+    np.testing.assert_array_equal(f.hessian(q, num_threads=2), h1)
+    np.testing.assert_array_equal(f.hessian(np.asfortranarray(q)), h1)
+
+
+def test_nan_samples_spoil_only_nearby_queries():
+    x = np.linspace(0, 1, 30)
+    u = np.add.outer(x, x**2)
+    u[10, 12] = np.nan
+    f = fd.data.fit((x, x), u)
+    q = np.array([[x[10] + 0.01, x[12]], [0.9, 0.9], [0.1, 0.1]])
+    g = f.gradient(q)
+    assert np.all(np.isnan(g[0]))
+    np.testing.assert_allclose(g[1:], [[1, 1.8], [1, 0.2]], atol=1e-10)
+    grid = f.gradient()
+    # fd.grid's stencils: d/dx at node (11, 12) reads (10, 12); d/dx at (10, 12) does not
+    assert np.isnan(grid[11, 12, 0]) and np.isnan(grid[10, 13, 1])
+    assert np.isfinite(grid[10, 12]).all() and np.isfinite(grid[25, 25]).all()
+
+
+def test_full_output_error_estimates():
+    x = np.linspace(0, 2, 25)
+    X, Y = np.meshgrid(x, x, indexing="ij")
+    f = fd.data.fit((x, x), np.sin(X) * np.exp(Y), acc=4)
+    q = np.random.default_rng(0).uniform(0, 2, (500, 2))
+    r = f.gradient(q, full_output=True)
+    exact = np.stack([np.cos(q[:, 0]) * np.exp(q[:, 1]), np.sin(q[:, 0]) * np.exp(q[:, 1])], 1)
+    true = np.abs(r.value - exact)
+    assert r.value.shape == r.error.shape == r.success.shape == (500, 2)
+    assert np.all(r.success)
+    assert np.mean(r.error >= true) > 0.9
+    assert np.median(r.error / np.maximum(true, 1e-16)) < 100
+    s = fd.data.fit((x, x), np.sin(X) * np.exp(Y), smoothing=7).laplacian(q, full_output=True)
+    assert s.value.shape == s.error.shape == (500,) and np.all(np.isfinite(s.error))
+
+
+# -- errors -------------------------------------------------------------------
+
+def test_errors_name_the_argument():
+    x = np.linspace(0, 1, 10)
+    u = np.zeros((10, 10))
+    f = fd.data.fit((x, x), u)
+    with pytest.raises(ValueError, match=r"query point 1 \[1.5, 0.5\] lies outside the sampled"):
+        f.gradient([[0.5, 0.5], [1.5, 0.5], [2.0, 2.0]])
+    g = fd.data.fit((x, x), np.add.outer(x, x), extrapolate=True).gradient([[1.5, -0.5]])
+    np.testing.assert_allclose(g, [[1, 1]], atol=1e-9)
+    with pytest.raises(ValueError, match=r"values has shape \(10, 9\), but the points need"):
+        fd.data.fit((x, x), np.zeros((10, 9)))
+    with pytest.raises(ValueError, match=r"points\[1\] coordinates must be strictly monotonic"):
+        fd.data.fit((x, np.r_[x[:5], x[4:9]]), u)
+    with pytest.raises(ValueError, match=r"points\[0\] coordinates must be finite"):
+        fd.data.fit((np.r_[x[:9], np.nan], x), u)
+    with pytest.raises(ValueError, match="not a complete tensor grid"):
+        fd.data.fit(np.random.default_rng(0).random((30, 2)), np.zeros(30))
+    with pytest.raises(ValueError, match="axis 0 has 10 samples, but a second derivative "
+                                         "with acc=10 need at least 12"):
+        fd.data.fit((x, x), u, acc=10).hessian([0.5, 0.5])
+    with pytest.raises(ValueError, match="acc must be"):
+        fd.data.fit((x, x), u, acc=3)
+    with pytest.raises(ValueError, match="smoothing must be None, 'auto' or a window"):
+        fd.data.fit((x, x), u, smoothing="yes")
+    with pytest.raises(TypeError, match="smoothing must be None, 'auto' or integer windows"):
+        fd.data.fit((x, x), u, smoothing=2.5)
+    with pytest.raises(ValueError, match="needs degree >= 2, got degree=1"):
+        fd.data.fit((x, x), u, smoothing=5, degree=1).hessian([0.5, 0.5])
+    with pytest.raises(ValueError, match="too short for degree 4"):
+        fd.data.fit((x, x), u, smoothing=4, degree=4)(None)
+    with pytest.raises(ValueError, match=r"q has shape \(3,\), but the data has 2 coordinate"):
+        f.gradient([0.5, 0.5, 0.5])
+    with pytest.raises(ValueError, match=r"q must be finite; query point 0 is \[nan, 0.5\]"):
+        f.gradient([np.nan, 0.5])
+    with pytest.raises(TypeError, match="values must be an array of numbers"):
+        fd.data.fit((x, x), "abc")
+    with pytest.raises(ValueError, match="orders has 1 entries, but the data has 2 axes"):
+        f.derivative([0.5, 0.5], 2)
+    with pytest.raises(ValueError, match=r"v has shape \(3,\)"):
+        f.directional([0.5, 0.5], [1, 0, 0])
+    with pytest.raises(ValueError, match="v must not be the zero vector"):
+        f.directional([0.5, 0.5], [0, 0])
+    with pytest.raises(TypeError, match="extrapolate must be True or False"):
+        fd.data.fit((x, x), u, extrapolate="no")
+
+
+def test_shapes():
+    x = np.linspace(0, 1, 8)
+    f = fd.data.fit((x, x, x), np.zeros((8, 8, 8, 2)))
+    q = np.full((5, 3), 0.3)
+    assert f(q).shape == (5, 2)
+    assert f.gradient(q).shape == f.jacobian(q).shape == (5, 2, 3)
+    assert f.hessian(q).shape == (5, 2, 3, 3)
+    assert f.laplacian(q).shape == (5, 2)
+    assert f.gradient(q[0]).shape == (2, 3)
+    assert f.gradient().shape == (8, 8, 8, 2, 3)
+    assert f.directional(q, np.ones((5, 3))).shape == (5, 2)
+    s = fd.data.fit((x,), np.zeros(8))
+    assert s.gradient(0.5).shape == (1,)
+    assert s.gradient([0.1, 0.2, 0.3]).shape == (3, 1)
+    assert s.jacobian([0.1]).shape == (1, 1)
+    assert s.derivative(np.array([0.1, 0.5]), 2).shape == (2,)
