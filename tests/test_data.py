@@ -323,3 +323,40 @@ def test_shapes():
     assert s.gradient([0.1, 0.2, 0.3]).shape == (3, 1)
     assert s.jacobian([0.1]).shape == (1, 1)
     assert s.derivative(np.array([0.1, 0.5]), 2).shape == (2,)
+
+
+# -- noisy data: smoothing="auto" ------------------------------------------------
+
+@pytest.mark.parametrize("kind", ["uniform", "nonuniform"])
+def test_auto_smoothing_near_the_best_fixed_window(kind):
+    """f on 201x201 plus Gaussian noise of 1e-3 max|f|: the automatic window's
+    gradient RMSE is within 1.3x of the best fixed window's."""
+    rng = np.random.default_rng(7)
+    n = 201
+    t = np.linspace(0, 1, n)
+    x = 2 * t if kind == "uniform" else 2 * (t + 0.15 * np.sin(2 * np.pi * t) / np.pi)
+    X, Y = np.meshgrid(x, x, indexing="ij")
+    f = np.exp(-2 * ((X - 1)**2 + (Y - 1)**2))
+    gx, gy = -4 * (X - 1) * f, -4 * (Y - 1) * f
+    u = f + 1e-3 * np.abs(f).max() * rng.standard_normal(f.shape)
+
+    def rmse(fit):
+        g = fit.gradient()
+        return np.sqrt(np.mean((g[..., 0] - gx)**2 + (g[..., 1] - gy)**2))
+
+    best = min(rmse(fd.data.fit((x, x), u, smoothing=w)) for w in range(9, 64, 4))
+    auto = fd.data.fit((x, x), u, smoothing="auto")
+    assert len(auto.window) == 2 and all(5 <= w <= 64 for w in auto.window)
+    assert rmse(auto) <= 1.3 * best
+    # and far better than interpolating the noise
+    assert rmse(fd.data.fit((x, x), u)) > 10 * rmse(auto)
+
+
+def test_noise_estimate_and_auto_errors():
+    from fastdiff.data import _smoothing
+    rng = np.random.default_rng(1)
+    x = np.linspace(0, 1, 300)
+    u = np.sin(4 * x) + 0.02 * rng.standard_normal(300)
+    assert abs(_smoothing.noise_sigma(u[:, None], 1) / 0.02 - 1) < 0.15
+    with pytest.raises(ValueError, match="smoothing='auto' needs at least 5 samples"):
+        fd.data.fit((x[:4],), u[:4], smoothing="auto")

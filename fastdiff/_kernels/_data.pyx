@@ -36,7 +36,7 @@ cdef inline Py_ssize_t _locate(const double* x, Py_ssize_t n, double h, double t
             i = n - 2
         while i > 0 and t < x[i]:
             i -= 1
-        while i < n - 2 and t > x[i + 1]:
+        while i < n - 2 and t >= x[i + 1]:      # on a node: the interval it starts
             i += 1
         return i
     lo = 0

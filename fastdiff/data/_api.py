@@ -11,6 +11,7 @@ from __future__ import annotations
 import numpy as np
 
 from .. import _validation as V
+from . import _smoothing
 from ._grid_engine import LIMITS, GridEngine
 
 __all__ = ["fit", "Fit", "Result"]
@@ -279,11 +280,21 @@ class Fit:
     def _at_samples(self, terms, tail, nthreads, acc, window, degree):
         """(*lens, mm, *tail) at every node of the grid."""
         e = self._engine
-        if window is not None:
+        if window is not None and max(window) > _smoothing.MAX_TABLE_WIDTH:
             mesh = np.meshgrid(*e.coords, indexing="ij")
             Q = np.stack([g.ravel() for g in mesh], axis=1)
             r = self._eval(Q, terms, tail, nthreads, acc, window, degree)
             return r.reshape(e.lens + r.shape[1:])
+        if window is not None:
+            # least-squares tables at the nodes, one grid-kernel pass per axis
+            res = _smoothing.at_nodes(e, [a for a, _ in terms], window, degree, nthreads,
+                                      e._tables)
+            out = np.zeros(e.lens + (e.m,) + tuple(tail))
+            flat = out.reshape(e.lens + (e.m, -1))
+            for (a, ds), r in zip(self._signs(terms), res):
+                for o, c in ds:
+                    flat[..., o] += c * r
+            return out
         from ..grid import D
         n = self.ndim
         spacing = [x if s[0] == "coords" else s[1] for x, s in zip(e.coords, e.specs)] + [1.0]
@@ -453,8 +464,13 @@ def fit(points, values, *, acc=4, smoothing=None, degree=3, extrapolate=False):
     if is_complex:
         vals = vals.view(np.float64).reshape(vals.shape[:-1] + (2 * vals.shape[-1],))
     window = V.data_smoothing(smoothing, n)
-    if window == "auto":
-        raise NotImplementedError("smoothing='auto' is not implemented yet")
     engine = GridEngine(coords, specs, vals)
+    if window == "auto":
+        window, _ = _smoothing.auto_window(engine, degree, _smoothing.MAX_TABLE_WIDTH,
+                                           V.num_threads(None))
+        if window is None:
+            raise ValueError("smoothing='auto' needs at least 5 samples along some axis and "
+                             f"room for a window of degree + 3 = {degree + 3} points on every "
+                             f"axis (or give the window)")
     return Fit(engine, vector, is_complex, flip, perm, int(acc), window, degree,
                bool(extrapolate))

@@ -30,7 +30,7 @@ from .. import _validation as V
 from . import _execute
 from ._tables import axis_table
 
-__all__ = ["AxisOp", "Term", "Plan"]
+__all__ = ["AxisOp", "TableOp", "Term", "Plan"]
 
 
 @dataclass(frozen=True, eq=False)
@@ -71,6 +71,31 @@ class AxisOp:
         if self.mode == "one-sided" or self.spacing[0] == "coords":
             return max(self.acc + self.order, self.reach)
         return max(1, self.reach)
+
+
+@dataclass(frozen=True, eq=False)
+class TableOp:
+    """A 1-D operator given by its tables (an ``AxisTable`` built elsewhere,
+    e.g. fd.data's least-squares smoothing weights): along ``axis``, of
+    ``order`` (for descriptions), reading ``reach`` samples on each side of
+    an interior row.  Runs on the same kernel path as ``AxisOp``; it has no
+    sparse-matrix or dask form."""
+    axis: int
+    order: int
+    tables: object
+    reach: int
+    cval: float = 0.0
+    spacing: tuple = ("table", None)
+    mode: str = "one-sided"
+
+    def table(self, n, cval=None):
+        if n != self.tables.n:
+            raise ValueError(f"internal: table for {self.tables.n} points used on {n}")
+        return self.tables.table
+
+    @property
+    def min_points(self):
+        return self.tables.n
 
 
 @dataclass(frozen=True, eq=False)
@@ -354,6 +379,11 @@ def _plan(shape, dtype, ops, outputs, lead=(), ncomp=None, copies=(), coefs=(), 
                 tuple(tuple(t) for t in outputs),
                 tuple(range(len(outputs))) if out_index is None else tuple(out_index),
                 tuple(copies), tuple(coefs), tuple(axes), tuple(lead_labels), tuple(staged))
+
+
+def table_plan(shape, dtype, op):
+    """The plan of one ``TableOp`` applied to a field of ``shape``."""
+    return _plan(shape, dtype, [op], [[Term(0)]], axes=(op.axis,))
 
 
 def derivative(shape, dtype, axis, order=1, spacing=None, acc=2, boundary="one-sided",
