@@ -286,14 +286,30 @@ class Fit:
             r = self._eval(Q, terms, tail, nthreads, acc, window, degree)
             return r.reshape(e.lens + r.shape[1:])
         if window is not None:
-            # least-squares tables at the nodes, one grid-kernel pass per axis
-            res = _smoothing.at_nodes(e, [a for a, _ in terms], window, degree, nthreads,
-                                      e._tables)
-            out = np.zeros(e.lens + (e.m,) + tuple(tail))
+            # least-squares tables at the nodes, one grid-kernel pass per axis;
+            # a term with one destination, its only writer, gets its last
+            # pass stored there directly
+            out = np.empty(e.lens + (e.m,) + tuple(tail))
             flat = out.reshape(e.lens + (e.m, -1))
-            for (a, ds), r in zip(self._signs(terms), res):
+            signed = self._signs(terms)
+            writers = {}
+            for _, ds in signed:
+                for o, _c in ds:
+                    writers[o] = writers.get(o, 0) + 1
+            direct = [flat[..., ds[0][0]] if len(ds) == 1 and ds[0][1] == 1.0
+                      and writers[ds[0][0]] == 1 else None for _, ds in signed]
+            res = _smoothing.at_nodes(e, [a for a, _ in terms], window, degree, nthreads,
+                                      e._tables, direct)
+            started = set()
+            for (a, ds), r, d in zip(signed, res, direct):
+                if d is not None:
+                    continue
                 for o, c in ds:
-                    flat[..., o] += c * r
+                    if o in started:
+                        flat[..., o] += c * r
+                    else:
+                        np.multiply(r, c, out=flat[..., o])
+                        started.add(o)
             return out
         from ..grid import D
         n = self.ndim

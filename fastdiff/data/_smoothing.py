@@ -82,10 +82,11 @@ def cached_table(engine, cache, d, w, degree, k):
     return cache[key]
 
 
-def at_nodes(engine, alphas, window, degree, nthreads, cache):
+def at_nodes(engine, alphas, window, degree, nthreads, cache, outs=None):
     """Smoothed derivatives D^alpha at every node, for each alpha: a list of
     arrays of the values' shape (lens + (m,)), computed axis by axis from the
-    last, sharing the passes common to several alphas."""
+    last, sharing the passes common to several alphas.  ``outs`` (optional,
+    one array or None per alpha) receive the last pass of their alpha."""
     n = engine.n
     u = engine.values
     shape = u.shape
@@ -99,14 +100,20 @@ def at_nodes(engine, alphas, window, degree, nthreads, cache):
         return cache[key]
 
     done = {(): u}
+    final = {}
+    for a, o in zip(alphas, outs or [None] * len(alphas)):
+        if o is not None:
+            final.setdefault(tuple(a), o)
     for d in range(n - 1, -1, -1):
         for a in alphas:
             suf = tuple(a[d:])
             if suf not in done:
                 src = done[suf[1:]]
                 plan = op_plan(d, suf[0])
-                done[suf] = _execute.execute(plan, src, _execute.alloc(src, (), np.float64),
-                                             nthreads)
+                dst = final.get(suf) if d == 0 else None
+                if dst is None:
+                    dst = _execute.alloc(src, (), np.float64)
+                done[suf] = _execute.execute(plan, src, dst, nthreads)
     return [done[tuple(a)] for a in alphas]
 
 
