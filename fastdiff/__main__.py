@@ -196,6 +196,32 @@ def demo(out=sys.stdout, size=96):
              lambda: fd.grid.laplacian(XX**2 + YY**2, spacing=s[1] - s[0]),
              np.full((20, 20), 4.0), 1e-12)
 
+    print("\nsampled data (fd.data): the seed's flattened meshgrid, queries between nodes",
+          file=out)
+    X2, Y2 = np.meshgrid(s, s)
+    pts = np.column_stack([X2.flatten(), Y2.flatten()])
+    fit = fd.data.fit(pts, (X2**2 + Y2**2).flatten())
+    tq = np.array([[1.0, 1.0], [0.0, 0.0], [-1.0, 2.0]])
+    ck.check("gradient at (1, 1), (0, 0), (-1, 2) = (2, 2), (0, 0), (-2, 4)",
+             lambda: fit.gradient(tq), np.array([[2.0, 2], [0, 0], [-2, 4]]), 1e-10,
+             scale=1.0)
+    ck.check("hessian at (0, 0) = [[2, 0], [0, 2]]", lambda: fit.hessian(np.zeros((1, 2)))[0],
+             np.array([[2.0, 0], [0, 2.0]]), 1e-10, scale=1.0)
+    ck.check("laplacian at (0, 0) and (1, 1) = 4", lambda: fit.laplacian(tq[[1, 0]]),
+             np.full(2, 4.0), 1e-10)
+    vfit = fd.data.fit(pts, np.column_stack([(X2**2 + Y2).flatten(), (X2 * Y2).flatten()]))
+    ck.check("jacobian of (x^2 + y, xy) at (1, 2) = [[2, 1], [2, 1]]",
+             lambda: vfit.jacobian(np.array([[1.0, 2.0]]))[0],
+             np.array([[2.0, 1.0], [2.0, 1.0]]), 1e-10)
+    Xi, Yi = np.meshgrid(s, s, indexing="ij")
+    nfit = fd.data.fit((s, s), Xi**2 * Yi + np.sin(Xi * Yi), acc=6)
+    Qr = np.random.default_rng(4).uniform(-1.8, 1.8, (100_000, 2))
+    a_, b_ = Qr[:, 0], Qr[:, 1]
+    t = _best_time(lambda: nfit.derivative(Qr, (1, 1)), repeat=3)
+    ck.check("d2f/dxdy of x^2 y + sin(xy), 1e5 random points, acc=6 (abs err)",
+             lambda: nfit.derivative(Qr, (1, 1)),
+             2 * a_ + np.cos(a_ * b_) - a_ * b_ * np.sin(a_ * b_), 1.5e-3, t, scale=1.0)
+
     print("\nblack-box functions at batches of points (fd.points)", file=out)
     f1 = lambda p: p[:, 0] ** 2 * p[:, 1] + 3 * np.log(p[:, 0] * p[:, 1])  # noqa: E731
     P2 = np.random.default_rng(2).uniform(0.5, 2.0, (2000, 2))

@@ -346,7 +346,7 @@ def _real_array(x, name, what="an array of real numbers"):
         raise TypeError(f"{name} must be {what}, got {type(x).__name__}") from exc
     if arr.dtype.kind not in "biuf":
         raise TypeError(f"{name} must hold real numbers, got dtype {arr.dtype}")
-    return arr.astype(np.float64)
+    return arr.astype(np.float64, copy=False)
 
 
 def data_coords(points, name="points"):

@@ -266,6 +266,46 @@ def _points_cases(fd, quick, threads):
                reference=lambda: ref.points.hessian(_points_f, Xh), peers=hpeers)
 
 
+def _data_cases(fd, quick, threads):
+    """fd.data's grid engine: values and gradient at random queries in a cube
+    (against scipy's RegularGridInterpolator), and smoothed derivatives at
+    the nodes of a large grid (against fd.grid.derivative with as many taps)."""
+    n, M = (96, 100_000) if quick else (192, 1_000_000)
+    x = np.linspace(0, 1, n)
+    rng = np.random.default_rng(5)
+    V = rng.random((n, n, n))
+    q = rng.random((M, 3)) * 0.98 + 0.01
+    fit = fd.data.fit((x, x, x), V, acc=4)
+    out, src = np.empty((M, 4)), rng.random((M, 4))
+    peers = {}
+    if _have("scipy.interpolate"):
+        from scipy.interpolate import RegularGridInterpolator as RGI
+        lin = RGI((x, x, x), V, method="linear")
+        peers["RegularGridInterpolator linear (values only)"] = lambda: lin(q)
+        if not quick:
+            def cubic():
+                r = RGI((x, x, x), V, method="cubic")
+                return [r(q, nu=nu) for nu in [(1, 0, 0), (0, 1, 0), (0, 0, 1)]]
+            peers["RegularGridInterpolator cubic gradient (with build)"] = cubic
+    for nt in sorted({1, threads}):
+        yield Case("data value+gradient acc=4", "data", f"{n}^3 M={M}", "float64", nt,
+                   (lambda nt=nt: fit.value_and_gradient(q, num_threads=nt)),
+                   (lambda: np.copyto(out, src)), q.nbytes + out.nbytes,
+                   peers=peers if nt == threads else None)
+    ns = 1024 if quick else 4096
+    xs = np.linspace(0, 1, ns)
+    u = rng.random((ns, ns))
+    sm = fd.data.fit((xs, xs), u, smoothing=11, degree=3)
+    dst = np.empty_like(u)
+    yield Case("data smoothed d/dx (w=11)", "data", f"{ns}x{ns}", "float64", threads,
+               (lambda: sm.derivative(None, (1, 0), num_threads=threads)),
+               (lambda: np.copyto(dst, u)), 2 * u.nbytes,
+               peers={"fd.grid.derivative, 21 taps": (
+                   lambda: fd.grid.derivative(u, 0, acc=20, spacing=xs[1],
+                                              num_threads=threads))},
+               array_bytes=u.nbytes)
+
+
 def standard_cases(quick=False, threads=None):
     """The standard set (a generator of `Case`)."""
     import fastdiff as fd
@@ -274,6 +314,7 @@ def standard_cases(quick=False, threads=None):
     yield from _grid_cases(fd, quick, threads)
     yield from _plan_cases(fd, quick, threads)
     yield from _points_cases(fd, quick, threads)
+    yield from _data_cases(fd, quick, threads)
 
 
 def run(cases, repeat=5, progress=True, file=sys.stdout):
@@ -316,9 +357,9 @@ def format_table(rows):
         lines.append(f"{r['operation']:<22} {r['size']:<14} {r['dtype']:<8} {r['threads']:>3} "
                      f"{r['seconds'] * 1e3:9.2f} {gbps} {r['ratio_to_copy']:7.2f} "
                      f"{ref}  {peers}")
-    lines.append("x copy: time / np.copyto of the same array (points rows: time / f "
-                 "evaluated alone on the same stencil points); ref/fd: fastdiff.reference "
-                 "time / fastdiff time")
+    lines.append("x copy: time / np.copyto of the same array (data rows: of the output; "
+                 "points rows: time / f evaluated alone on the same stencil points); ref/fd: "
+                 "fastdiff.reference time / fastdiff time")
     return "\n".join(lines)
 
 

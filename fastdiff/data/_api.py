@@ -82,6 +82,9 @@ class Fit:
         self.extrapolate = extrapolate
         self.ndim = engine.n
         self.ncomp = engine.m // (2 if is_complex else 1)
+        lo = np.where(np.isin(np.arange(engine.n), flip), -engine.hi, engine.lo)
+        hi = np.where(np.isin(np.arange(engine.n), flip), -engine.lo, engine.hi)
+        self._box = (lo, hi)      # in the user's coordinates
 
     def __repr__(self):
         how = (f"acc={self.acc}" if self.window is None
@@ -206,29 +209,24 @@ class Fit:
     # -- machinery ------------------------------------------------------------
 
     def _queries(self, q):
-        """(Q (M, n) in the engine's coordinates, single)."""
-        Q, single = V.data_queries(q, self.ndim)
-        if self._flip:
-            Q = Q.copy()
-            for d in self._flip:
-                Q[:, d] = -Q[:, d]
-        finite = np.all(np.isfinite(Q), axis=1)
-        if not np.all(finite):
+        """(Q (M, n) float64 as given, single); checked by chunks in ``_eval``."""
+        return V.data_queries(q, self.ndim)
+
+    def _check_chunk(self, qc, c0):
+        """Raise for the first query of a chunk that is not finite or (unless
+        extrapolating) outside the sampled box; ``c0`` its first index."""
+        finite = np.isfinite(qc).all(axis=1)
+        if not finite.all():
             i = int(np.flatnonzero(~finite)[0])
-            raise ValueError(f"q must be finite; query point {i} is "
-                             f"{np.asarray(q, dtype=np.float64).reshape(-1, self.ndim)[i].tolist()}")
+            raise ValueError(f"q must be finite; query point {c0 + i} is {qc[i].tolist()}")
         if not self.extrapolate:
-            e = self._engine
-            out = np.any((Q < e.lo) | (Q > e.hi), axis=1)
-            if np.any(out):
+            lo, hi = self._box
+            out = ((qc < lo) | (qc > hi)).any(axis=1)
+            if out.any():
                 i = int(np.flatnonzero(out)[0])
-                pt = (np.asarray(q, dtype=np.float64).reshape(-1, self.ndim))[i].tolist()
-                lo = [(-h if d in self._flip else l) for d, (l, h) in enumerate(zip(e.lo, e.hi))]
-                hi = [(-l if d in self._flip else h) for d, (l, h) in enumerate(zip(e.lo, e.hi))]
-                raise ValueError(f"query point {i} {pt} lies outside the sampled box "
-                                 f"{list(zip(lo, hi))}; pass extrapolate=True to evaluate "
-                                 f"it anyway")
-        return Q, single
+                raise ValueError(f"query point {c0 + i} {qc[i].tolist()} lies outside the "
+                                 f"sampled box {list(zip(lo.tolist(), hi.tolist()))}; pass "
+                                 f"extrapolate=True to evaluate it anyway")
 
     def _orders_needed(self, terms):
         return [max(a[d] for a, _ in terms) for d in range(self.ndim)]
@@ -274,7 +272,8 @@ class Fit:
         size = int(np.prod(tail)) if tail else 1
         out = np.empty((M, e.m) + tuple(tail))
         e.evaluate(Q, self._signs(terms), out.reshape(-1), e.m * size, size, nthreads,
-                   acc=acc, window=window, degree=degree)
+                   acc=acc, window=window, degree=degree, flip=self._flip,
+                   check=self._check_chunk)
         return out
 
     def _at_samples(self, terms, tail, nthreads, acc, window, degree):

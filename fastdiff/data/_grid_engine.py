@@ -145,7 +145,7 @@ class GridEngine:
         return self._tables[key]
 
     def evaluate(self, q, terms, out, ostride, cstride, nthreads, acc=4, window=None,
-                 degree=None):
+                 degree=None, flip=(), check=None):
         """Add every term's weighted derivative at the queries to ``out``.
 
         ``q``: (M, n) float array (any layout; converted by chunks);
@@ -153,6 +153,9 @@ class GridEngine:
         destinations per term); ``out``: a flat float64 view of the outputs,
         row i at ``i*ostride``, component c at ``+ c*cstride``; ``window``
         (per axis) with ``degree``: least squares instead of interpolation.
+        ``flip``: axes whose query coordinates are negated (decreasing
+        coordinates were given); ``check(chunk, first_index)`` validates each
+        chunk of queries as given before it is used.
         Returns the number of queries whose least-squares fit was singular.
         """
         n = self.n
@@ -193,6 +196,12 @@ class GridEngine:
         no_order = np.zeros(0, dtype=np.intp)
         for c0 in range(0, M, chunk):
             qc = np.ascontiguousarray(q[c0:c0 + chunk], dtype=np.float64)
+            if check is not None:
+                check(qc, c0)
+            if flip:
+                if qc is q or np.shares_memory(qc, q):
+                    qc = qc.copy()
+                qc[:, list(flip)] *= -1.0
             nt = 1 if len(qc) < _SERIAL_QUERIES else nthreads
             order = no_order
             if ordered and len(qc) >= 4096:
