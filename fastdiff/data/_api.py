@@ -409,6 +409,11 @@ def fit(points, values, *, acc=4, smoothing=None, degree=3, extrapolate=False):
         None interpolates.  A window (points per axis) fits a least-squares
         polynomial of ``degree`` over the window around each query
         (Savitzky-Golay, on any grid and at any point) for noisy data.
+        ``"auto"`` chooses the window of each axis from the data (the one
+        minimising an estimate of the gradient's mean squared error; the
+        choice is in ``Fit.window``).  At the samples (``q=None``) the fit
+        runs one grid-kernel pass per axis and keeps the work arrays of the
+        intermediate passes (each the size of ``values``) for the next call.
     degree : int, optional
         Degree of the smoothing polynomial (default 3); at least the highest
         derivative order asked for.

@@ -104,17 +104,28 @@ def at_nodes(engine, alphas, window, degree, nthreads, cache, outs=None):
     for a, o in zip(alphas, outs or [None] * len(alphas)):
         if o is not None:
             final.setdefault(tuple(a), o)
-    for d in range(n - 1, -1, -1):
-        for a in alphas:
-            suf = tuple(a[d:])
-            if suf not in done:
-                src = done[suf[1:]]
-                plan = op_plan(d, suf[0])
-                dst = final.get(suf) if d == 0 else None
-                if dst is None:
-                    dst = _execute.alloc(src, (), np.float64)
-                done[suf] = _execute.execute(plan, src, dst, nthreads)
-    return [done[tuple(a)] for a in alphas]
+    # the intermediate passes (levels d >= 1) use work arrays kept in the
+    # cache between calls: a repeated call then writes to memory already
+    # mapped (a fresh array of a large grid costs a page fault per 4 KiB)
+    pool = cache.setdefault(("work", shape), [])
+    used = []
+    try:
+        for d in range(n - 1, -1, -1):
+            for a in alphas:
+                suf = tuple(a[d:])
+                if suf not in done:
+                    src = done[suf[1:]]
+                    plan = op_plan(d, suf[0])
+                    dst = final.get(suf) if d == 0 else None
+                    if dst is None and d > 0:
+                        dst = pool.pop() if pool else np.empty(shape)
+                        used.append(dst)
+                    elif dst is None:
+                        dst = np.empty(shape)
+                    done[suf] = _execute.execute(plan, src, dst, nthreads)
+        return [done[tuple(a)] for a in alphas]
+    finally:
+        pool.extend(used)
 
 
 def noise_sigma(u, n):
