@@ -22,7 +22,7 @@ NO_OPENMP = os.environ.get("FASTDIFF_NO_OPENMP", "0") not in ("", "0")
 # (module, extra compile flags): the AVX2 build is the same code as _grid
 KERNELS = [("_grid", []), ("_grid_avx2", ["-mavx2"]),
            ("_grid_avx512", ["-mavx2", "-mavx512f", "-mavx512vl", "-mprefer-vector-width=512"]),
-           ("_points", []), ("_data", [])]
+           ("_points", []), ("_data", []), ("_data_avx2", ["-mavx2"])]
 
 DIRECTIVES = {
     "language_level": 3,

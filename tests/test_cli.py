@@ -54,3 +54,17 @@ def test_main_exit_codes():
     assert main(["info"]) == 0
     with pytest.raises(SystemExit):
         main(["no-such-command"])
+
+
+def test_every_subpackage_is_installed():
+    """pyproject lists its packages explicitly: each directory of the source
+    tree with an __init__.py must be among them (else `pip install .` ships
+    a package that cannot import)."""
+    import pathlib
+    import tomllib
+    root = pathlib.Path(__file__).parent.parent
+    listed = set(tomllib.loads((root / "pyproject.toml").read_text())["tool"]["setuptools"]
+                 ["packages"])
+    found = {".".join(p.parent.relative_to(root).parts)
+             for p in (root / "fastdiff").rglob("__init__.py")}
+    assert found <= listed, sorted(found - listed)

@@ -276,8 +276,9 @@ def test_errors_name_the_argument():
         fd.data.fit((x, np.r_[x[:5], x[4:9]]), u)
     with pytest.raises(ValueError, match=r"points\[0\] coordinates must be finite"):
         fd.data.fit((np.r_[x[:9], np.nan], x), u)
-    with pytest.raises(ValueError, match="not a complete tensor grid"):
-        fd.data.fit(np.random.default_rng(0).random((30, 2)), np.zeros(30))
+    # a cloud that is not a grid goes to the scattered engine
+    assert "scattered" in repr(fd.data.fit(np.random.default_rng(0).random((40, 2)),
+                                           np.zeros(40)))
     with pytest.raises(ValueError, match="axis 0 has 10 samples, but a second derivative "
                                          "with acc=10 need at least 12"):
         fd.data.fit((x, x), u, acc=10).hessian([0.5, 0.5])
@@ -360,3 +361,130 @@ def test_noise_estimate_and_auto_errors():
     assert abs(_smoothing.noise_sigma(u[:, None], 1) / 0.02 - 1) < 0.15
     with pytest.raises(ValueError, match="smoothing='auto' needs at least 5 samples"):
         fd.data.fit((x[:4],), u[:4], smoothing="auto")
+
+
+# -- scattered points -------------------------------------------------------------
+
+def _cloud(rng, N, n):
+    return rng.uniform(-1, 1, (N, n))
+
+
+@settings(max_examples=15, deadline=None)
+@given(n=st.integers(2, 3), degree=st.sampled_from([2, 3, 4]), seed=st.integers(0, 10**6),
+       m=st.sampled_from([None, 2]), cplx=st.booleans())
+def test_scattered_matches_reference(n, degree, seed, m, cplx):
+    rng = np.random.default_rng(seed)
+    N = 300
+    P = _cloud(rng, N, n)
+    shape = (N,) if m is None else (N, m)
+    vals = np.sin(P.sum(axis=1)).reshape((N,) + (1,) * (len(shape) - 1)) \
+        + 0.1 * rng.standard_normal(shape)
+    if cplx:
+        vals = vals + 1j * rng.standard_normal(shape)
+    Q = rng.uniform(-0.6, 0.6, (15, n))
+    F = fd.data.fit(P, vals, degree=degree)
+    R = ref.data.fit(P, vals, degree=degree)
+    for name in ["__call__", "gradient", "jacobian", "hessian", "laplacian"]:
+        got, want = getattr(F, name)(Q), getattr(R, name)(Q)
+        assert got.shape == want.shape, name
+        np.testing.assert_allclose(got, want, rtol=1e-7, atol=1e-7 * np.abs(want).max(),
+                                   err_msg=name)
+    np.testing.assert_allclose(F.gradient(), R.gradient(), rtol=1e-7, atol=1e-6)
+    a = tuple(int(v) for v in rng.integers(0, 2, n))
+    np.testing.assert_allclose(F.derivative(Q, a), R.derivative(Q, a), rtol=1e-7, atol=1e-6)
+
+
+def test_scattered_reproduces_polynomials_and_beats_quadratic_fits():
+    rng = np.random.default_rng(11)
+    P = _cloud(rng, 4000, 3)
+    x, y, z = P.T
+    cubic = x**3 - 2 * x * y * z + y**2 + 3 * z
+    f = fd.data.fit(P, cubic)
+    Q = rng.uniform(-0.8, 0.8, (300, 3))
+    a, b, c = Q.T
+    H = np.zeros((300, 3, 3))
+    H[:, 0, 0] = 6 * a
+    H[:, 1, 1] = 2
+    H[:, 0, 1] = H[:, 1, 0] = -2 * c
+    H[:, 0, 2] = H[:, 2, 0] = -2 * b
+    H[:, 1, 2] = H[:, 2, 1] = -2 * a
+    np.testing.assert_allclose(f.hessian(Q), H, atol=1e-8)
+    np.testing.assert_allclose(f.gradient(Q), np.stack([3 * a**2 - 2 * b * c, -2 * a * c + 2 * b,
+                                                        3 - 2 * a * b], 1), atol=1e-9)
+    # a smooth non-polynomial: the quartic default against a quadratic fit
+    g = np.sin(2 * x) * np.cos(y) * np.exp(z)
+    Hxy = -2 * np.cos(2 * a) * np.sin(b) * np.exp(c)
+    e4 = np.median(np.abs(fd.data.fit(P, g).hessian(Q)[:, 0, 1] - Hxy))
+    e2 = np.median(np.abs(fd.data.fit(P, g, degree=2).hessian(Q)[:, 0, 1] - Hxy))
+    assert e4 < e2 / 10, (e4, e2)
+
+
+def test_scattered_threads_success_nan_and_full_output():
+    rng = np.random.default_rng(12)
+    P = _cloud(rng, 3000, 2)
+    v = np.exp(P[:, 0]) * np.sin(P[:, 1])
+    f = fd.data.fit(P, v)
+    Q = rng.uniform(-0.9, 0.9, (2000, 2))
+    h1 = f.hessian(Q, num_threads=1)
+    np.testing.assert_array_equal(f.hessian(Q, num_threads=2), h1)
+    r = f.gradient(Q, full_output=True)
+    exact = np.stack([np.exp(Q[:, 0]) * np.sin(Q[:, 1]), np.exp(Q[:, 0]) * np.cos(Q[:, 1])], 1)
+    assert r.success.all() and np.mean(r.error >= np.abs(r.value - exact)) > 0.95
+    # NaN samples spoil only the queries whose neighbourhoods hold them
+    v2 = v.copy()
+    v2[0] = np.nan
+    g = fd.data.fit(P, v2).gradient(Q)
+    near = np.linalg.norm(Q - P[0], axis=1) < 0.01
+    far = np.linalg.norm(Q - P[0], axis=1) > 0.5
+    assert np.isnan(g[near]).all() and np.isfinite(g[far]).all()
+    np.testing.assert_array_equal(g[far], f.gradient(Q[far]))
+    # collinear samples cannot determine a 2-D quadratic: success False, NaN, no crash
+    t = np.linspace(0, 1, 50)
+    line = np.stack([t, 2 * t + 0.5 * t**2 * 0], 1)
+    lf = fd.data.fit(line[:, [0, 1]], t, degree=2, extrapolate=True)
+    res = lf.gradient([[0.5, 1.0]], full_output=True)
+    assert not res.success.any() and np.isnan(res.value).all()
+
+
+def test_scattered_errors():
+    rng = np.random.default_rng(13)
+    P = _cloud(rng, 100, 2)
+    v = P[:, 0]
+    f = fd.data.fit(P, v, degree=2)
+    with pytest.raises(ValueError, match="lies outside the convex hull"):
+        f.gradient([[0.0, 0.0], [5.0, 5.0]])
+    assert np.isfinite(fd.data.fit(P, v, degree=2, extrapolate=True).gradient([5.0, 5.0])).all()
+    dup = np.vstack([P, P[7]])
+    with pytest.raises(ValueError, match=r"points 7 and 100 are the same point"):
+        fd.data.fit(dup, np.r_[v, 0.0])
+    with pytest.raises(ValueError, match="points must be finite; point 3 is"):
+        bad = P.copy()
+        bad[3, 1] = np.nan
+        fd.data.fit(bad, v)
+    with pytest.raises(ValueError, match=r"q has shape \(4, 3\), but the data has 2"):
+        f.gradient(np.zeros((4, 3)))
+    with pytest.raises(ValueError, match="points has 10 samples, but a degree-4 fit in 2-D "
+                                         "needs 30 neighbours"):
+        fd.data.fit(P[:10], v[:10])
+    with pytest.raises(ValueError, match="a third derivative needs degree >= 3, got degree=2"):
+        f.derivative([0.1, 0.1], (3, 0))
+    with pytest.raises(ValueError, match="smoothing=5 neighbours is too few for a degree-2 fit"):
+        fd.data.fit(P, v, degree=2, smoothing=5)
+    with pytest.raises(ValueError, match=r"values has shape \(99,\), but the points need"):
+        fd.data.fit(P, v[:99])
+
+
+def test_scattered_auto_smoothing_on_noisy_data():
+    rng = np.random.default_rng(14)
+    P = _cloud(rng, 20000, 2)
+    clean = np.sin(2 * P[:, 0]) * np.cos(P[:, 1])
+    noisy = clean + 0.01 * rng.standard_normal(len(P))
+    Q = rng.uniform(-0.8, 0.8, (2000, 2))
+    exact = np.stack([2 * np.cos(2 * Q[:, 0]) * np.cos(Q[:, 1]),
+                      -np.sin(2 * Q[:, 0]) * np.sin(Q[:, 1])], 1)
+    auto = fd.data.fit(P, noisy, degree=2, smoothing="auto")
+    plain = fd.data.fit(P, noisy, degree=2)
+    e_auto = np.sqrt(np.mean((auto.gradient(Q) - exact) ** 2))
+    e_plain = np.sqrt(np.mean((plain.gradient(Q) - exact) ** 2))
+    assert auto.window > plain.window
+    assert e_auto < 0.5 * e_plain, (e_auto, e_plain, auto.window)

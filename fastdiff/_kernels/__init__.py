@@ -10,7 +10,7 @@ import os
 
 from . import _grid as _baseline
 
-__all__ = ["grid_kernels", "kernel_variant", "available_variants"]
+__all__ = ["grid_kernels", "kernel_variant", "available_variants", "data_kernels"]
 
 
 def _avx2_module():
@@ -62,3 +62,19 @@ def _select():
 
 
 grid_kernels, kernel_variant = _select()
+
+
+def _data_select(variant):
+    """fd.data's kernels: the AVX2 build where the grid kernels use AVX2 or
+    AVX-512 (same CPU check, same FASTDIFF_KERNEL choice), else baseline."""
+    if variant in ("avx2", "avx512"):
+        try:
+            from . import _data_avx2
+            return _data_avx2
+        except ImportError:  # built without AVX2 support
+            pass
+    from . import _data
+    return _data
+
+
+data_kernels = _data_select(kernel_variant)

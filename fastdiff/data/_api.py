@@ -8,6 +8,8 @@ derivative axes last: ``gradient`` gives (M, n), ``jacobian`` (M, m, n),
 """
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from .. import _validation as V
@@ -118,12 +120,83 @@ class Fit:
         terms = [(tuple(int(d == e) for e in range(n)), [(d, 1.0)]) for d in range(n)]
         return self._run(q, terms, (n,), full_output, num_threads)
 
+    def _items(self, name):
+        """(terms, tail, keep_comp) of one named quantity."""
+        n = self.ndim
+        first = [(tuple(int(d == e) for e in range(n)), [(d, 1.0)]) for d in range(n)]
+        if name == "value":
+            return [((0,) * n, [(0, 1.0)])], (), False
+        if name in ("gradient", "jacobian"):
+            return first, (n,), name == "jacobian"
+        if name == "hessian":
+            terms = []
+            for d in range(n):
+                for e in range(d, n):
+                    a = tuple(int(d == k) + int(e == k) for k in range(n))
+                    terms.append((a, [(d * n + e, 1.0)] + ([(e * n + d, 1.0)] if e != d
+                                                             else [])))
+            return terms, (n, n), False
+        if name == "laplacian":
+            return [(tuple(2 * int(d == k) for k in range(n)), [(0, 1.0)])
+                    for d in range(n)], (), False
+        raise ValueError(f"what: unknown quantity {name!r}; use 'value', 'gradient', "
+                         f"'jacobian', 'hessian' or 'laplacian'")
+
+    def evaluate(self, q=None, what=("value", "gradient"), *, full_output=False,
+                 num_threads=None):
+        """Several quantities from one pass: a tuple with one array (or
+        `Result`) per name in ``what`` ("value", "gradient", "jacobian",
+        "hessian", "laplacian"), each shaped as its own method returns it.
+
+        One pass reads every sample window once (grids: the window fits the
+        highest order asked for along each axis, so values and first
+        derivatives come from the same local polynomial as the second
+        derivatives; scattered points: one least-squares solve per query).
+
+        Examples
+        --------
+        >>> import numpy as np, fastdiff as fd
+        >>> x = np.linspace(0, 1, 11)
+        >>> f = fd.data.fit((x, x), np.add.outer(x**2, 3 * x))
+        >>> v, g, L = f.evaluate([0.25, 0.5], ("value", "gradient", "laplacian"))
+        >>> round(float(v), 12), np.round(g, 12), round(float(L), 10)
+        (1.5625, array([0.5, 3. ]), 2.0)
+        """
+        if isinstance(what, str):
+            what = (what,)
+        items = [self._items(w) for w in what]
+        terms, spans, off = [], [], 0
+        for t, tail, keep in items:
+            size = int(np.prod(tail)) if tail else 1
+            terms += [(a, [(o + off, c) for o, c in ds]) for a, ds in t]
+            spans.append((off, size, tail, keep))
+            off += size
+        res = self._run(q, terms, (off,), full_output, num_threads, keep_comp=True)
+
+        def split(arr, start, size, tail, keep):
+            part = arr[..., start:start + size]
+            part = part.reshape(part.shape[:-1] + tuple(tail))
+            if not keep and not self._vector:
+                # drop the component axis (just before the tail)
+                part = part.reshape(part.shape[:part.ndim - len(tail) - 1] + tuple(tail))
+            return part
+
+        out = []
+        for start, size, tail, keep in spans:
+            if full_output:
+                out.append(Result(split(res.value, start, size, tail, keep),
+                                  split(res.error, start, size, tail, keep),
+                                  split(res.success, start, size, tail, keep)))
+            else:
+                out.append(split(res, start, size, tail, keep))
+        return tuple(out)
+
     def value_and_gradient(self, q=None, *, num_threads=None):
-        """Values and gradient at ``q`` from one pass over the samples:
-        ``(values, gradient)`` with the shapes of ``fit(q)`` and
-        ``gradient(q)``.  The values come from the gradient's local
-        polynomial (one node more per axis than ``fit(q)`` uses), so the two
-        are consistent; they agree with ``fit(q)`` to the accuracy order.
+        """``evaluate(q, ("value", "gradient"))``: values and gradient from
+        one pass over the samples.  On grids the values come from the
+        gradient's local polynomial (one node more per axis than ``fit(q)``
+        uses), so the two are consistent; they agree with ``fit(q)`` to the
+        accuracy order.
 
         Examples
         --------
@@ -134,15 +207,7 @@ class Fit:
         >>> round(float(v), 12), np.round(g, 12)
         (1.5625, array([0.5, 3. ]))
         """
-        n = self.ndim
-        size = n + 1
-        terms = [((0,) * n, [(0, 1.0)])] + [
-            (tuple(int(d == e) for e in range(n)), [(d + 1, 1.0)]) for d in range(n)]
-        raw = self._raw(q, terms, (size,), num_threads, self.acc, self.window, self.degree)
-        both, lead, single = raw
-        value = self._shape(both[..., 0], lead, single, False)
-        grad = self._shape(both[..., 1:], lead, single, False)
-        return value, grad
+        return self.evaluate(q, ("value", "gradient"), num_threads=num_threads)
 
     def jacobian(self, q=None, *, full_output=False, num_threads=None):
         """Jacobian at ``q``: (M, m, n) (m = 1 for scalar data)."""
@@ -385,7 +450,7 @@ class Fit:
         return raw[0] if single else raw
 
 
-def fit(points, values, *, acc=4, smoothing=None, degree=3, extrapolate=False):
+def fit(points, values, *, acc=4, smoothing=None, degree=None, extrapolate=False):
     """Prepare sampled data for derivatives at any point.
 
     Parameters
@@ -394,7 +459,10 @@ def fit(points, values, *, acc=4, smoothing=None, degree=3, extrapolate=False):
         The sample locations: one coordinate array per axis of a tensor grid
         (uniform or not, increasing or decreasing), or N points in n
         dimensions.  A point cloud that is a complete tensor grid in any row
-        order (a flattened ``meshgrid``) is recognised and put on the grid.
+        order (a flattened ``meshgrid``) is recognised and put on the grid;
+        any other cloud goes to the scattered engine (needs scipy): weighted
+        local least-squares polynomials through the nearest samples of each
+        query (see ``fastdiff.data._scattered`` for the choices).
     values : array_like
         The samples: shape ``(*lens)`` for a grid (``(N,)`` for a cloud), or
         with a trailing axis of m components (vector-valued data: Jacobians).
@@ -409,17 +477,22 @@ def fit(points, values, *, acc=4, smoothing=None, degree=3, extrapolate=False):
         None interpolates.  A window (points per axis) fits a least-squares
         polynomial of ``degree`` over the window around each query
         (Savitzky-Golay, on any grid and at any point) for noisy data.
+        On scattered points the window is the number of neighbours of each
+        fit (default twice the number of monomials of ``degree``).
         ``"auto"`` chooses the window of each axis from the data (the one
         minimising an estimate of the gradient's mean squared error; the
         choice is in ``Fit.window``).  At the samples (``q=None``) the fit
         runs one grid-kernel pass per axis and keeps the work arrays of the
         intermediate passes (each the size of ``values``) for the next call.
     degree : int, optional
-        Degree of the smoothing polynomial (default 3); at least the highest
-        derivative order asked for.
+        Degree of the least-squares polynomial: on grids with ``smoothing``
+        (default 3), and of the local fits on scattered points (default 4
+        in up to 3-D, 3 in 4-5 D, 2 above); at least the highest derivative
+        order asked for.
     extrapolate : bool, optional
-        Allow queries outside the sampled box (the edge window's polynomial
-        is evaluated there); otherwise they raise ValueError.
+        Allow queries outside the sampled box (scattered: the convex hull
+        of the samples; the nearest fit's polynomial is evaluated there);
+        otherwise they raise ValueError.
 
     Returns
     -------
@@ -443,9 +516,10 @@ def fit(points, values, *, acc=4, smoothing=None, degree=3, extrapolate=False):
     V.check_acc(acc)
     if not isinstance(extrapolate, (bool, np.bool_)):
         raise TypeError(f"extrapolate must be True or False, got {extrapolate!r}")
-    degree = V.data_degree(degree)
-    if degree > LIMITS["max_degree"]:
-        raise ValueError(f"degree={degree}: at most {LIMITS['max_degree']}")
+    if degree is not None:
+        degree = V.data_degree(degree)
+        if degree > LIMITS["max_degree"]:
+            raise ValueError(f"degree={degree}: at most {LIMITS['max_degree']}")
     perm = None
     if isinstance(points, (tuple, list)) and len(points) > 0 and all(
             np.ndim(x) == 1 for x in points):
@@ -456,11 +530,7 @@ def fit(points, values, *, acc=4, smoothing=None, degree=3, extrapolate=False):
         vals, vector = V.data_values(values, (cloud.shape[0],))
         found = _grid_of_cloud(cloud)
         if found is None:
-            raise ValueError(
-                f"points: the {cloud.shape[0]} points in {cloud.shape[1]}-D are not a complete "
-                f"tensor grid (every combination of the distinct coordinates of each axis "
-                f"exactly once); scattered data needs the scattered engine, which fastdiff "
-                f"does not have yet")
+            return _scattered_fit(cloud, vals, vector, smoothing, degree, extrapolate)
         coords, perm = found
         if any(len(x) < 2 for x in coords):
             d = next(d for d, x in enumerate(coords) if len(x) < 2)
@@ -484,6 +554,7 @@ def fit(points, values, *, acc=4, smoothing=None, degree=3, extrapolate=False):
     if is_complex:
         vals = vals.view(np.float64).reshape(vals.shape[:-1] + (2 * vals.shape[-1],))
     window = V.data_smoothing(smoothing, n)
+    degree = 3 if degree is None else degree
     engine = GridEngine(coords, specs, vals)
     if window == "auto":
         window, _ = _smoothing.auto_window(engine, degree, _smoothing.MAX_TABLE_WIDTH,
@@ -494,3 +565,123 @@ def fit(points, values, *, acc=4, smoothing=None, degree=3, extrapolate=False):
                              f"axis (or give the window)")
     return Fit(engine, vector, is_complex, flip, perm, int(acc), window, degree,
                bool(extrapolate))
+
+
+def _scattered_fit(cloud, vals, vector, smoothing, degree, extrapolate):
+    """The fit of a point cloud that is not a grid."""
+    try:
+        from . import _scattered
+    except ImportError as exc:   # pragma: no cover - scipy is installed in the tests
+        raise ImportError("fd.data on scattered points needs scipy (pip install scipy)") \
+            from exc
+    N, n = cloud.shape
+    if degree is None:
+        degree = _scattered.default_degree(n)
+    C = _scattered.n_monomials(n, degree)
+    if C > _scattered.MAX_MONOMIALS:
+        raise ValueError(f"degree={degree} in {n}-D has {C} monomials; the scattered engine "
+                         f"fits at most {_scattered.MAX_MONOMIALS} (lower the degree)")
+    if smoothing is None:
+        k = int(math.ceil(_scattered._PER_MONOMIAL * C))
+    elif isinstance(smoothing, str) and smoothing == "auto":
+        k = None
+    else:
+        w = V.data_smoothing(smoothing, 1)
+        if not isinstance(w, list):
+            raise ValueError(f"smoothing must be None, 'auto' or a number of neighbours, "
+                             f"got {smoothing!r}")
+        k = w[0]
+        if k < C + 1:
+            raise ValueError(f"smoothing={k} neighbours is too few for a degree-{degree} fit "
+                             f"in {n}-D ({C} monomials): give at least {C + 1}")
+    need = C + 1 if k is None else k
+    if N < need:
+        raise ValueError(f"points has {N} samples, but a degree-{degree} fit in {n}-D needs "
+                         f"{need} neighbours per query (lower the degree or the smoothing)")
+    is_complex = vals.dtype.kind == "c"
+    if is_complex:
+        vals = vals.view(np.float64).reshape(N, 2 * vals.shape[-1])
+    engine = _scattered.ScatteredEngine(cloud, vals, degree, k or need, V.num_threads(None))
+    dup = engine.duplicates()
+    if dup is not None:
+        raise ValueError(f"points {dup[0]} and {dup[1]} are the same point "
+                         f"{cloud[dup[0]].tolist()}; remove or average duplicate samples")
+    if k is None:
+        engine.k = _scattered.auto_neighbours(engine, V.num_threads(None))
+    return ScatteredFit(engine, vector, is_complex, bool(extrapolate))
+
+
+class ScatteredFit(Fit):
+    """A `Fit` of scattered samples (see `fit`): the same methods; ``window``
+    is the number of neighbours of each local fit, ``degree`` its degree."""
+
+    def __init__(self, engine, vector, is_complex, extrapolate):
+        self._engine = engine
+        self._vector = vector
+        self._complex = is_complex
+        self._flip = ()
+        self._perm = None
+        self.acc = None
+        self.window = engine.k
+        self.degree = engine.degree
+        self.extrapolate = extrapolate
+        self.ndim = engine.n
+        self.ncomp = engine.m // (2 if is_complex else 1)
+
+    def __repr__(self):
+        comps = f", {self.ncomp} components" if self._vector else ""
+        return (f"<fastdiff.data.Fit: {self._engine.N} scattered points in {self.ndim}-D"
+                f"{comps}, degree {self.degree}, {self.window} neighbours>")
+
+    def _check_nodes(self, terms, *unused):
+        top = max(max(a) for a, _ in terms)
+        if top > self.degree:
+            raise ValueError(f"a {V.ordinal(top)} derivative needs degree >= {top}, got "
+                             f"degree={self.degree}")
+
+    def _check_chunk(self, qc, c0):
+        finite = np.isfinite(qc).all(axis=1)
+        if not finite.all():
+            i = int(np.flatnonzero(~finite)[0])
+            raise ValueError(f"q must be finite; query point {c0 + i} is {qc[i].tolist()}")
+        if not self.extrapolate:
+            i = self._engine.outside(qc)
+            if i >= 0:
+                raise ValueError(f"query point {c0 + i} {qc[i].tolist()} lies outside the "
+                                 f"convex hull of the samples; pass extrapolate=True to "
+                                 f"evaluate it anyway")
+
+    def _fits(self, q, terms, tail, num_threads, lower):
+        nthreads = V.num_threads(num_threads)
+        self._check_nodes(terms)
+        e = self._engine
+        if q is None:
+            Q, single, check = e.points, False, None
+        else:
+            Q, single = V.data_queries(q, self.ndim)
+            check = self._check_chunk
+        M = Q.shape[0]
+        size = int(np.prod(tail)) if tail else 1
+        out = np.empty((M, e.m) + tuple(tail))
+        out2 = np.empty((M, e.m) + tuple(tail)) if lower else None
+        success = e.evaluate(Q, terms, out.reshape(-1), e.m * size, size, nthreads,
+                             out2=None if out2 is None else out2.reshape(-1), check=check)
+        return out, out2, success, (M,), single
+
+    def _raw(self, q, terms, tail, num_threads, *unused):
+        out, _, _, lead, single = self._fits(q, terms, tail, num_threads, False)
+        return out, lead, single
+
+    def _run(self, q, terms, tail, full_output, num_threads, keep_comp=False):
+        out, out2, success, lead, single = self._fits(q, terms, tail, num_threads,
+                                                      full_output)
+        value = self._shape(out, lead, single, keep_comp)
+        if not full_output:
+            return value
+        other = self._shape(out2, lead, single, keep_comp)
+        err = 2.0 * np.abs(other - value) + 8 * np.finfo(float).eps * (
+            np.abs(value) + np.abs(other))
+        ok = success.reshape(success.shape + (1,) * (value.ndim - (0 if single else 1)))
+        if single:
+            ok = ok[0]
+        return Result(value, err, np.isfinite(value) & np.isfinite(err) & ok)

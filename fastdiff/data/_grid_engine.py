@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .._kernels import _data as _k
+from .._kernels import data_kernels as _k
 from ..grid._tables import axis_table
 
 LIMITS = dict(_k.LIMITS)

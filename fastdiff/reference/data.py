@@ -22,6 +22,10 @@ the axis):
 A mixed partial is the tensor product of the per-axis weights, summed over
 the gathered neighbourhood.  Decreasing coordinates and complex values are
 handled as in :mod:`fastdiff.data`.
+
+Scattered points (a cloud that is not a tensor grid): the k nearest samples
+of each query by sorting all distances, and ``numpy.linalg.lstsq`` on the
+weighted local polynomial system (see ``_ScatteredFit``).
 """
 from __future__ import annotations
 
@@ -182,7 +186,62 @@ class _Fit:
         return np.sum(g * vv, axis=-1)
 
 
-def fit(points, values, *, acc=4, smoothing=None, degree=3, extrapolate=False):
+class _ScatteredFit(_Fit):
+    """Scattered samples: per query, the k nearest samples (brute force), the
+    weighted least-squares polynomial of degree p in (x - q)/R (R = 1.25 x
+    the farthest neighbour's distance, weights (1 - (d/R)^2)^2) by
+    numpy.linalg.lstsq, and D^alpha = alpha! c_alpha / R^|alpha|."""
+
+    def __init__(self, P, values, vector, degree, k):
+        self.P, self.values, self.vector = P, values, vector
+        self.n = P.shape[1]
+        self.degree, self.k = degree, k
+        self.E = [e for p in range(degree + 1) for e in _exponents(self.n, p)]
+
+    def _queries(self, q):
+        if q is None:
+            return self.P, False, False
+        Q, single = _V.data_queries(q, self.n)
+        return Q, single, False
+
+    def _run(self, q, terms, tail):
+        Q, single, _ = self._queries(q)
+        m = self.values.shape[-1]
+        size = int(np.prod(tail)) if tail else 1
+        res = np.zeros((len(Q), m, size), dtype=self.values.dtype)
+        index = {e: c for c, e in enumerate(self.E)}
+        for r, t in enumerate(Q):
+            d = np.sqrt(np.sum((self.P - t) ** 2, axis=1))
+            nb = np.argsort(d, kind="stable")[:self.k]
+            R = 1.25 * d[nb[-1]] or 1.0
+            sw = np.clip(1 - (d[nb] / R) ** 2, 0, None)          # sqrt of the weights
+            U = (self.P[nb] - t) / R
+            Vm = np.stack([np.prod(U ** np.array(e), axis=1) for e in self.E], axis=1)
+            coef = np.linalg.lstsq(sw[:, None] * Vm, sw[:, None] * self.values[nb],
+                                   rcond=None)[0]
+            for a, ds in terms:
+                c = coef[index[tuple(a)]] * np.prod([math.factorial(v) for v in a]) \
+                    / R ** sum(a)
+                for o, cf in ds:
+                    res[r, :, o] += cf * c
+        res = res.reshape((len(Q), m) + tuple(tail))
+        if not self.vector:
+            res = res[:, 0]
+        return res[0] if single else res
+
+
+def _exponents(n, p):
+    import itertools
+    out = []
+    for combo in itertools.combinations_with_replacement(range(n), p):
+        e = [0] * n
+        for d in combo:
+            e[d] += 1
+        out.append(tuple(e))
+    return out
+
+
+def fit(points, values, *, acc=4, smoothing=None, degree=None, extrapolate=False):
     """The slow twin of :func:`fastdiff.data.fit` (same arguments; the
     returned object has the same methods without ``full_output`` and
     ``num_threads``)."""
@@ -195,6 +254,13 @@ def fit(points, values, *, acc=4, smoothing=None, degree=3, extrapolate=False):
         cloud = _V.data_cloud(points)
         vals, vector = _V.data_values(values, (cloud.shape[0],))
         coords = [np.unique(cloud[:, d]) for d in range(cloud.shape[1])]
+        if np.prod([float(len(c)) for c in coords]) != len(cloud) or len(np.unique(
+                cloud, axis=0)) != len(cloud):
+            n = cloud.shape[1]
+            p = (4 if n <= 3 else 3 if n <= 5 else 2) if degree is None else int(degree)
+            k = int(smoothing) if smoothing is not None else \
+                int(math.ceil(2.0 * math.comb(n + p, p)))
+            return _ScatteredFit(cloud, vals, vector, p, k)
         index = tuple(np.searchsorted(c, cloud[:, d]) for d, c in enumerate(coords))
         perm = np.ravel_multi_index(index, tuple(len(c) for c in coords))
         grid = np.full(tuple(len(c) for c in coords) + vals.shape[1:], np.nan, dtype=vals.dtype)
@@ -204,4 +270,4 @@ def fit(points, values, *, acc=4, smoothing=None, degree=3, extrapolate=False):
     coords = [(-x if d in flip else x) for d, x in enumerate(coords)]
     window = _V.data_smoothing(smoothing, len(coords))
     return _Fit(coords, vals, vector, vals.dtype.kind == "c", flip, perm, int(acc), window,
-                int(degree), bool(extrapolate))
+                3 if degree is None else int(degree), bool(extrapolate))
