@@ -464,7 +464,7 @@ def test_scattered_errors():
     with pytest.raises(ValueError, match=r"q has shape \(4, 3\), but the data has 2"):
         f.gradient(np.zeros((4, 3)))
     with pytest.raises(ValueError, match="points has 10 samples, but a degree-4 fit in 2-D "
-                                         "needs 30 neighbours"):
+                                         "needs 27 neighbours"):
         fd.data.fit(P[:10], v[:10])
     with pytest.raises(ValueError, match="a third derivative needs degree >= 3, got degree=2"):
         f.derivative([0.1, 0.1], (3, 0))

@@ -478,10 +478,10 @@ def fit(points, values, *, acc=4, smoothing=None, degree=None, extrapolate=False
         polynomial of ``degree`` over the window around each query
         (Savitzky-Golay, on any grid and at any point) for noisy data.
         On scattered points the window is the number of neighbours of each
-        fit (default twice the number of monomials of ``degree``).
-        ``"auto"`` chooses the window of each axis from the data (the one
-        minimising an estimate of the gradient's mean squared error; the
-        choice is in ``Fit.window``).  At the samples (``q=None``) the fit
+        fit (default 1.75 times the number of monomials of ``degree``).
+        ``"auto"`` chooses the window of each axis (the neighbour count)
+        from the data: the one minimising an estimate of the gradient's
+        mean squared error (the choice is in ``Fit.window``).  At the samples (``q=None``) the fit
         runs one grid-kernel pass per axis and keeps the work arrays of the
         intermediate passes (each the size of ``values``) for the next call.
     degree : int, optional

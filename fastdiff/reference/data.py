@@ -259,7 +259,7 @@ def fit(points, values, *, acc=4, smoothing=None, degree=None, extrapolate=False
             n = cloud.shape[1]
             p = (4 if n <= 3 else 3 if n <= 5 else 2) if degree is None else int(degree)
             k = int(smoothing) if smoothing is not None else \
-                int(math.ceil(2.0 * math.comb(n + p, p)))
+                int(math.ceil(1.75 * math.comb(n + p, p)))
             return _ScatteredFit(cloud, vals, vector, p, k)
         index = tuple(np.searchsorted(c, cloud[:, d]) for d, c in enumerate(coords))
         perm = np.ravel_multi_index(index, tuple(len(c) for c in coords))
