@@ -14,6 +14,13 @@ Groups (each with ``np.copyto`` of the output-sized array as its copy row):
   axis: 2 x 11 taps in two passes) against ``fd.grid.derivative`` with 21
   taps (acc=20) in one pass (target <= 1.5 x).
 
+* ``data scattered 3-D, 1e5 samples x 1e5 queries``: sin(3x)cos(2y)exp(z)
+  on [0, 1]^3, gradient and Hessian in one call (``evaluate``), k-d tree
+  build included, 1 and 2 threads, against
+  ``scipy.interpolate.RBFInterpolator(neighbors=30)`` for values alone
+  (target: <= 0.5 x its time) and the NumPy twin ``fastdiff.reference.data``
+  (timed on 1,000 queries: multiply by 100; target >= 5 x slower).
+
 ``test_memory_10M_queries`` prints the working memory (traced NumPy
 allocations beyond the inputs and outputs) of 10^7 queries (target
 <= 64 MiB).
@@ -110,3 +117,45 @@ def test_memory_10M_queries(cube):
     print(f"\n10^7 queries: outputs {outputs / 2**20:.0f} MiB, working memory beyond them "
           f"{extra / 2**20:.1f} MiB (target <= 64 MiB)")
     assert extra <= 64 * 2**20
+
+
+@pytest.fixture(scope="module")
+def cloud():
+    rng = np.random.default_rng(6)
+    P = rng.uniform(0, 1, (100_000, 3))
+    v = np.sin(3 * P[:, 0]) * np.cos(2 * P[:, 1]) * np.exp(P[:, 2])
+    Q = rng.uniform(0.1, 0.9, (100_000, 3))
+    return P, v, Q
+
+
+@pytest.mark.parametrize("how", ["copy", "fastdiff gradient+hessian 1 thread",
+                                 "fastdiff gradient+hessian 2 threads",
+                                 "scipy RBFInterpolator neighbors=30 (values)",
+                                 "fastdiff.reference.data gradient+hessian, 1,000 queries"])
+def test_scattered(benchmark, cloud, how):
+    P, v, Q = cloud
+    benchmark.group = "data scattered 3-D, 1e5 samples x 1e5 queries"
+    benchmark.name = how
+    if how == "copy":
+        out, src = np.empty((len(Q), 12)), np.random.default_rng(2).random((len(Q), 12))
+        benchmark(np.copyto, out, src)
+    elif how.startswith("fastdiff gradient"):
+        nt = 1 if "1 thread" in how else 2
+
+        def run():
+            return fd.data.fit(P, v).evaluate(Q, ("gradient", "hessian"), num_threads=nt)
+        benchmark.pedantic(run, rounds=3, iterations=1)
+    elif how.startswith("scipy"):
+        try:
+            from scipy.interpolate import RBFInterpolator
+        except ImportError:
+            pytest.skip("scipy not installed")
+        benchmark.pedantic(lambda: RBFInterpolator(P, v, neighbors=30)(Q), rounds=2,
+                           iterations=1)
+    else:
+        from fastdiff import reference as ref
+
+        def slow():     # 1,000 of the 10^5 queries: multiply its time by 100
+            r = ref.data.fit(P, v)
+            return r.gradient(Q[:1000]), r.hessian(Q[:1000])
+        benchmark.pedantic(slow, rounds=1, iterations=1)

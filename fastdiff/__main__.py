@@ -222,6 +222,31 @@ def demo(out=sys.stdout, size=96):
              lambda: nfit.derivative(Qr, (1, 1)),
              2 * a_ + np.cos(a_ * b_) - a_ * b_ * np.sin(a_ * b_), 1.5e-3, t, scale=1.0)
 
+    try:
+        import scipy.spatial  # noqa: F401  (the scattered engine's k-d tree)
+    except ImportError:
+        print("\nscattered samples (fd.data): skipped, scipy is not installed", file=out)
+    else:
+        print("\nscattered samples (fd.data): the seed's functions at 400 random points",
+              file=out)
+        Ps = np.random.default_rng(0).uniform(-2, 2, (400, 2))
+        sfit = fd.data.fit(Ps, Ps[:, 0]**2 + Ps[:, 1]**2)
+        tq2 = np.array([[1.0, 1.0], [0.0, 0.0], [-1.0, 1.5]])
+        ck.check("gradient at (1, 1), (0, 0), (-1, 1.5) = (2, 2), (0, 0), (-2, 3)",
+                 lambda: sfit.gradient(tq2), np.array([[2.0, 2], [0, 0], [-2, 3]]), 1e-9,
+                 scale=1.0)
+        vsfit = fd.data.fit(Ps, np.column_stack([Ps[:, 0]**2 + Ps[:, 1], Ps[:, 0] * Ps[:, 1]]))
+        ck.check("jacobian of (x^2 + y, xy) at (1, 1.5) = [[2, 1], [1.5, 1]]",
+                 lambda: vsfit.jacobian(np.array([[1.0, 1.5]]))[0],
+                 np.array([[2.0, 1.0], [1.5, 1.0]]), 1e-9)
+        Pn = np.random.default_rng(5).uniform(-2, 2, (4000, 2))
+        nsfit = fd.data.fit(Pn, Pn[:, 0]**2 * Pn[:, 1] + np.sin(Pn[:, 0] * Pn[:, 1]))
+        Qs = np.random.default_rng(6).uniform(-1.5, 1.5, (2000, 2))
+        a2, b2 = Qs[:, 0], Qs[:, 1]
+        ck.check("d2f/dxdy of x^2 y + sin(xy), 4000 samples (abs err <= 1e-2)",
+                 lambda: nsfit.derivative(Qs, (1, 1)),
+                 2 * a2 + np.cos(a2 * b2) - a2 * b2 * np.sin(a2 * b2), 1e-2, scale=1.0)
+
     print("\nblack-box functions at batches of points (fd.points)", file=out)
     f1 = lambda p: p[:, 0] ** 2 * p[:, 1] + 3 * np.log(p[:, 0] * p[:, 1])  # noqa: E731
     P2 = np.random.default_rng(2).uniform(0.5, 2.0, (2000, 2))

@@ -292,6 +292,27 @@ def _data_cases(fd, quick, threads):
                    (lambda nt=nt: fit.value_and_gradient(q, num_threads=nt)),
                    (lambda: np.copyto(out, src)), q.nbytes + out.nbytes,
                    peers=peers if nt == threads else None)
+    Ns = 20_000 if quick else 100_000
+    P = rng.uniform(0, 1, (Ns, 3))
+    v = np.sin(3 * P[:, 0]) * np.cos(2 * P[:, 1]) * np.exp(P[:, 2])
+    Qs = rng.uniform(0.1, 0.9, (Ns, 3))
+    speers = {}
+    if _have("scipy.interpolate"):
+        from scipy.interpolate import RBFInterpolator
+        speers["RBFInterpolator neighbors=30 (values only)"] = (
+            lambda: RBFInterpolator(P, v, neighbors=30)(Qs))
+        from fastdiff import reference as ref
+        sub = Qs[:Ns // 200]
+        speers["fastdiff.reference.data (on 0.5 % of the queries, scaled)"] = (
+            lambda: (lambda r: (r.gradient(sub), r.hessian(sub)))(ref.data.fit(P, v)),
+            Ns / len(sub))
+        sout, ssrc = np.empty((Ns, 12)), rng.random((Ns, 12))
+        for nt in sorted({1, threads}):
+            yield Case("data scattered grad+hessian", "data", f"3-D N=M={Ns}", "float64", nt,
+                       (lambda nt=nt: fd.data.fit(P, v).evaluate(Qs, ("gradient", "hessian"),
+                                                                 num_threads=nt)),
+                       (lambda: np.copyto(sout, ssrc)), P.nbytes + Qs.nbytes + sout.nbytes,
+                       peers=speers if nt == threads else None)
     ns = 1024 if quick else 4096
     xs = np.linspace(0, 1, ns)
     u = rng.random((ns, ns))

@@ -488,3 +488,57 @@ def test_scattered_auto_smoothing_on_noisy_data():
     e_plain = np.sqrt(np.mean((plain.gradient(Q) - exact) ** 2))
     assert auto.window > plain.window
     assert e_auto < 0.5 * e_plain, (e_auto, e_plain, auto.window)
+
+
+@pytest.mark.parametrize("degree", [2, 4])
+def test_scattered_convergence_at_the_order_of_the_degree(degree):
+    """Median errors fall as h^(p + 1 - |alpha|) as the density grows (h halves
+    when N quadruples in 2-D)."""
+    rng = np.random.default_rng(3)
+
+    def f(X):
+        return np.sin(2 * X[:, 0] + 1) * np.exp(X[:, 1])
+
+    Q = rng.uniform(0.2, 0.8, (1500, 2))
+    exact = {(0, 0): f(Q), (1, 0): 2 * np.cos(2 * Q[:, 0] + 1) * np.exp(Q[:, 1]),
+             (1, 1): 2 * np.cos(2 * Q[:, 0] + 1) * np.exp(Q[:, 1]), (2, 0): -4 * f(Q)}
+    errs = {a: [] for a in exact}
+    for N in (4000, 16000):
+        P = rng.uniform(0, 1, (N, 2))
+        F = fd.data.fit(P, f(P), degree=degree)
+        for a in exact:
+            errs[a].append(np.median(np.abs(F.derivative(Q, a) - exact[a])))
+    for a, (e1, e2) in errs.items():
+        want = degree + 1 - sum(a)
+        assert abs(np.log2(e1 / e2) - want) <= 0.7, (a, np.log2(e1 / e2), want)
+
+
+def test_scattered_polynomials_exact_in_2d():
+    rng = np.random.default_rng(15)
+    P = rng.uniform(-1, 1, (500, 2))
+    x, y = P.T
+    quartic = x**4 - 3 * x**2 * y**2 + y**3 - x * y + 2
+    f = fd.data.fit(P, quartic)             # degree 4 by default in 2-D
+    Q = rng.uniform(-0.7, 0.7, (100, 2))
+    a, b = Q.T
+    np.testing.assert_allclose(f(Q), a**4 - 3 * a**2 * b**2 + b**3 - a * b + 2, atol=1e-10)
+    np.testing.assert_allclose(f.laplacian(Q), 12 * a**2 - 6 * b**2 - 6 * a**2 + 6 * b,
+                               atol=1e-8)
+    np.testing.assert_allclose(f.derivative(Q, (2, 2)), np.full(100, -12.0), atol=1e-6)
+
+
+def test_scattered_auto_near_the_best_fixed_count():
+    """Gaussian noise of 1e-3: the automatic neighbour count's gradient RMSE
+    is within 1.3x of the best fixed count's."""
+    rng = np.random.default_rng(1)
+    P = rng.uniform(0, 1, (20000, 2))
+    y = np.sin(3 * P[:, 0]) * np.cos(2 * P[:, 1]) + 1e-3 * rng.standard_normal(20000)
+    Q = rng.uniform(0.1, 0.9, (2000, 2))
+    G = np.stack([3 * np.cos(3 * Q[:, 0]) * np.cos(2 * Q[:, 1]),
+                  -2 * np.sin(3 * Q[:, 0]) * np.sin(2 * Q[:, 1])], 1)
+
+    def rmse(fit):
+        return np.sqrt(np.mean((fit.gradient(Q) - G) ** 2))
+
+    best = min(rmse(fd.data.fit(P, y, smoothing=k)) for k in (60, 150, 400, 900, 1800, 3000))
+    assert rmse(fd.data.fit(P, y, smoothing="auto")) <= 1.3 * best
