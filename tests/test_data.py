@@ -542,3 +542,30 @@ def test_scattered_auto_near_the_best_fixed_count():
 
     best = min(rmse(fd.data.fit(P, y, smoothing=k)) for k in (60, 150, 400, 900, 1800, 3000))
     assert rmse(fd.data.fit(P, y, smoothing="auto")) <= 1.3 * best
+
+
+def test_scattered_accuracy_targets():
+    """10^5 uniform samples of sin(3x)cos(2y)exp(z) in [0, 1]^3, 10^5 queries
+    in [0.1, 0.9]^3, defaults: median errors and error-estimate coverage."""
+    rng = np.random.default_rng(0)
+    P = rng.uniform(0, 1, (100_000, 3))
+    Q = rng.uniform(0.1, 0.9, (100_000, 3))
+
+    def parts(X):
+        return (np.sin(3 * X[:, 0]), np.cos(3 * X[:, 0]), np.cos(2 * X[:, 1]),
+                np.sin(2 * X[:, 1]), np.exp(X[:, 2]))
+
+    s, c, cy, sy, e = parts(P)
+    f = fd.data.fit(P, s * cy * e)
+    g, H = f.evaluate(Q, ("gradient", "hessian"), full_output=True)
+    s, c, cy, sy, e = parts(Q)
+    G = np.stack([3 * c * cy * e, -2 * s * sy * e, s * cy * e], 1)
+    HH = np.empty((len(Q), 3, 3))
+    HH[:, 0, 0], HH[:, 1, 1], HH[:, 2, 2] = -9 * s * cy * e, -4 * s * cy * e, s * cy * e
+    HH[:, 0, 1] = HH[:, 1, 0] = -6 * c * sy * e
+    HH[:, 0, 2] = HH[:, 2, 0] = 3 * c * cy * e
+    HH[:, 1, 2] = HH[:, 2, 1] = -2 * s * sy * e
+    ge, he = np.abs(g.value - G), np.abs(H.value - HH)
+    assert np.median(ge) <= 5e-6 and np.median(he) <= 5e-4
+    assert np.mean(g.error >= ge) >= 0.9 and np.mean(H.error >= he) >= 0.9
+    assert g.success.all() and H.success.all()
