@@ -50,10 +50,22 @@ def _compiles(cc, flags, src):
         shutil.rmtree(tmp, ignore_errors=True)
 
 
-def _compiler_supports_openmp(cc):
+# OpenMP flags of the common compilers, tried in order: (compile, link)
+_OPENMP_FLAGS = [(["-fopenmp"], ["-fopenmp"]),                       # gcc, clang
+                 (["-fopenmp=libomp"], ["-fopenmp=libomp"]),         # clang with libomp
+                 (["-qopenmp"], ["-qopenmp"]),                       # Intel
+                 (["-Xpreprocessor", "-fopenmp"], ["-lomp"])]        # Apple clang + libomp
+
+
+def _openmp_flags(cc):
+    """(compile flags, link flags) that build an OpenMP program with the
+    configured compiler command ``cc`` (its own flags included), or None."""
     src = ("#include <omp.h>\nint main(void){\n#pragma omp parallel\n"
            "{ (void)omp_get_thread_num(); }\nreturn 0;}\n")
-    return _compiles(cc, ["-fopenmp"], src)
+    for cflags, lflags in _OPENMP_FLAGS:
+        if _compiles(cc, cflags + lflags, src):
+            return cflags, lflags
+    return None
 
 
 def _compiler_supports_avx2(cc):
@@ -70,8 +82,11 @@ def _compiler_supports_avx512(cc):
 
 class BuildExt(build_ext):
     def build_extensions(self):
-        cc = self.compiler.compiler_so[:1] if hasattr(self.compiler, "compiler_so") else ["cc"]
-        use_omp = not NO_OPENMP and _compiler_supports_openmp(cc)
+        # the configured compiler with its own flags (-pthread, -fPIC, ...)
+        cc = list(self.compiler.compiler_so) if hasattr(self.compiler, "compiler_so") \
+            else ["cc"]
+        omp = None if NO_OPENMP else _openmp_flags(cc)
+        use_omp = omp is not None
         if not use_omp:
             why = "FASTDIFF_NO_OPENMP is set" if NO_OPENMP else f"compiler {cc[0]!r} has no OpenMP"
             msg = f"fastdiff: building WITHOUT OpenMP ({why}); kernels will run on one thread"
@@ -80,8 +95,8 @@ class BuildExt(build_ext):
         opt = ["-O1", "-g"] if DEBUG else ["-O3"]
         cflags = opt + ["-ffp-contract=off", "-fno-math-errno"]
         if use_omp:
-            cflags.append("-fopenmp")
-        lflags = ["-fopenmp"] if use_omp else []
+            cflags += omp[0]
+        lflags = list(omp[1]) if use_omp else []
         avx2 = _compiler_supports_avx2(cc)
         avx512 = avx2 and _compiler_supports_avx512(cc)
         if not avx2:

@@ -7,6 +7,7 @@ runs; ``FASTDIFF_KERNEL=baseline`` (or ``avx2``, ``avx512``) forces a
 choice.  All give bitwise identical results.
 """
 import os
+import warnings
 
 from . import _grid as _baseline
 
@@ -42,8 +43,9 @@ def available_variants():
 def _select():
     want = os.environ.get("FASTDIFF_KERNEL", "auto").strip().lower() or "auto"
     if want not in ("auto", "baseline", "avx2", "avx512"):
-        raise ImportError(f"FASTDIFF_KERNEL={want!r}: use 'auto', 'baseline', 'avx2' "
-                          f"or 'avx512'")
+        warnings.warn(f"FASTDIFF_KERNEL={want!r} is not 'auto', 'baseline', 'avx2' or "
+                      f"'avx512'; using 'auto'", RuntimeWarning, stacklevel=2)
+        want = "auto"
     if want == "baseline":
         return _baseline, "baseline"
     if want in ("auto", "avx512"):
@@ -51,13 +53,14 @@ def _select():
         if avx512 is not None:
             return avx512, "avx512"
         if want == "avx512":
-            raise ImportError("FASTDIFF_KERNEL=avx512, but this CPU or build has no "
-                              "AVX-512 kernels")
+            warnings.warn("FASTDIFF_KERNEL=avx512, but this CPU or build has no AVX-512 "
+                          "kernels; using the best available", RuntimeWarning, stacklevel=2)
     avx2 = _avx2_module()
     if avx2 is not None:
         return avx2, "avx2"
     if want == "avx2":
-        raise ImportError("FASTDIFF_KERNEL=avx2, but this CPU or build has no AVX2 kernels")
+        warnings.warn("FASTDIFF_KERNEL=avx2, but this CPU or build has no AVX2 kernels; "
+                      "using the baseline build", RuntimeWarning, stacklevel=2)
     return _baseline, "baseline"
 
 
