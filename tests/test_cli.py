@@ -7,7 +7,8 @@ import sys
 import pytest
 
 import fastdiff as fd
-from fastdiff.__main__ import demo, main
+from fastdiff.__main__ import main
+from fastdiff._demo import demo
 
 
 def test_openmp_in_ci_build():
