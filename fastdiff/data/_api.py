@@ -83,13 +83,7 @@ def fit(points, values, *, acc=4, smoothing=None, degree=None, extrapolate=False
     array([[2., 1.],
            [2., 1.]])
     """
-    V.check_acc(acc)
-    if not isinstance(extrapolate, (bool, np.bool_)):
-        raise TypeError(f"extrapolate must be True or False, got {extrapolate!r}")
-    if degree is not None:
-        degree = V.data_degree(degree)
-        if degree > LIMITS["max_degree"]:
-            raise ValueError(f"degree={degree}: at most {LIMITS['max_degree']}")
+    degree = _check_options(acc, degree, extrapolate)
     perm = None
     if isinstance(points, (tuple, list)) and len(points) > 0 and all(
             np.ndim(x) == 1 for x in points):
@@ -103,6 +97,18 @@ def fit(points, values, *, acc=4, smoothing=None, degree=None, extrapolate=False
             return scattered_fit(cloud, vals, vector, smoothing, degree, extrapolate)
         coords, perm, vals = _on_grid(cloud, vals, found)
     return _grid_fit(coords, vals, vector, perm, acc, smoothing, degree, extrapolate)
+
+
+def _check_options(acc, degree, extrapolate):
+    """Check acc and extrapolate; the degree normalised (None stays None)."""
+    V.check_acc(acc)
+    if not isinstance(extrapolate, (bool, np.bool_)):
+        raise TypeError(f"extrapolate must be True or False, got {extrapolate!r}")
+    if degree is not None:
+        degree = V.data_degree(degree)
+        if degree > LIMITS["max_degree"]:
+            raise ValueError(f"degree={degree}: at most {LIMITS['max_degree']}")
+    return degree
 
 
 def _on_grid(cloud, vals, found):

@@ -315,6 +315,27 @@ def D(axis, order=1):
     return Operator([((1.0, None), ((int(axis), int(order)),))])
 
 
+def _coefficients(arrays, shape, real):
+    """One coefficient per distinct (array, scalar) of ``arrays`` [(arr, s, m)]:
+    kappa * (D(0)**2 + D(1)**2) is one group of terms, summed before the
+    multiplication.  Returns (coefficient arrays, [(index, multi-index)]
+    sorted by index)."""
+    coefs, cindex, cterms = [], {}, []
+    for arr, s, m in arrays:
+        key = (id(arr), s)
+        if key not in cindex:
+            try:
+                c = np.broadcast_to(arr * s, shape)
+            except ValueError:
+                raise ValueError(f"a coefficient array of shape {arr.shape} does not broadcast "
+                                 f"to the grid's shape {tuple(shape)}") from None
+            cindex[key] = len(coefs)
+            coefs.append(np.ascontiguousarray(c, dtype=real))
+        cterms.append((cindex[key], m))
+    cterms.sort(key=lambda t: t[0])
+    return coefs, cterms
+
+
 def build(expr, shape, dtype, spacing=None, acc=2, boundary="one-sided", cval=0.0):
     """The plan of expression ``expr`` on a grid of ``shape`` and ``dtype``."""
     nd = len(shape)
@@ -370,21 +391,7 @@ def build(expr, shape, dtype, spacing=None, acc=2, boundary="one-sided", cval=0.
         return Term(op(a, k, scale), op(b, j, 1.0), coef=coef)
 
     terms = [term(m, merged[m], None) for m in order_keys if merged[m] != 0.0]
-    # one coefficient per distinct (array, scalar): kappa * (D(0)**2 + D(1)**2)
-    # is one group of terms, summed before the multiplication
-    coefs, cindex, cterms = [], {}, []
-    for arr, s, m in arrays:
-        key = (id(arr), s)
-        if key not in cindex:
-            try:
-                c = np.broadcast_to(arr * s, shape)
-            except ValueError:
-                raise ValueError(f"a coefficient array of shape {arr.shape} does not broadcast "
-                                 f"to the grid's shape {tuple(shape)}") from None
-            cindex[key] = len(coefs)
-            coefs.append(np.ascontiguousarray(c, dtype=real))
-        cterms.append((cindex[key], m))
-    cterms.sort(key=lambda t: t[0])
+    coefs, cterms = _coefficients(arrays, shape, real)
     terms += [term(m, 1.0, q) for q, m in cterms]
     # mixed partials along 3+ axes: D_a D_b (inner), the inner one the
     # remaining axes' derivatives, checked and built like any expression; the
