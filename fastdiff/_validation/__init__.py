@@ -1,0 +1,14 @@
+"""Argument checking and normalisation for fastdiff; every error message lives here.
+
+Errors are ValueError (bad value) or TypeError (bad type) and name the
+argument, what was given and what is needed.  One module per area
+(``_common``, ``_grid``, ``_points``, ``_data``); everything is re-exported
+here, so callers use ``from fastdiff import _validation as V`` and ``V.name``.
+"""
+from ._common import (MODES, _is_int, _real_array, check_acc, check_order,  # noqa: F401
+                      max_ndim, num_threads, ordinal)
+from ._data import (data_cloud, data_coords, data_degree, data_directions,  # noqa: F401
+                    data_orders, data_queries, data_smoothing, data_values)
+from ._grid import (_coords, _scalar_step, as_input, axes, axis, boundary,  # noqa: F401
+                    check_points, components, cval, direction, out, shape, spacing,
+                    vector_field)
