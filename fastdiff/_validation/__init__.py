@@ -9,6 +9,9 @@ from ._common import (MODES, _is_int, _real_array, check_acc, check_order,  # no
                       max_ndim, num_threads, ordinal)
 from ._data import (data_cloud, data_coords, data_degree, data_directions,  # noqa: F401
                     data_orders, data_queries, data_smoothing, data_values)
+from ._points import (METHODS as POINTS_METHODS, points_bounds,  # noqa: F401
+                      points_direction, points_f, points_max_memory, points_method,
+                      points_step, points_x)
 from ._grid import (_coords, _scalar_step, as_input, axes, axis, boundary,  # noqa: F401
                     check_points, components, cval, direction, out, shape, spacing,
                     vector_field)

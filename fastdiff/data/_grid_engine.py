@@ -44,6 +44,18 @@ _ORDER_BYTES = 4 << 20
 _BLOCK = 8
 
 
+def destinations(terms):
+    """(dest (P, 2) output offsets, -1 for none; dcoef (P, 2)) of terms
+    [(alpha, [(offset, coef), ...])] (at most two destinations each)."""
+    dest = np.full((len(terms), 2), -1, dtype=np.intp)
+    dcoef = np.zeros((len(terms), 2))
+    for p, (_, ds) in enumerate(terms):
+        for j, (off, cf) in enumerate(ds):
+            dest[p, j] = off
+            dcoef[p, j] = cf
+    return dest, dcoef
+
+
 def _suffix_tree(alphas, n):
     """Levels of distinct suffixes of the multi-indices (see module docstring).
 
@@ -181,12 +193,7 @@ class GridEngine:
         for d in range(n):
             boff[d] = size
             size += nsuf[d] * int(np.prod(WM[:d])) * self.m
-        dest = np.full((len(terms), 2), -1, dtype=np.intp)
-        dcoef = np.zeros((len(terms), 2))
-        for p, (_, ds) in enumerate(terms):
-            for j, (off, cf) in enumerate(ds):
-                dest[p, j] = off
-                dcoef[p, j] = cf
+        dest, dcoef = destinations(terms)
         M = q.shape[0]
         bad = 0
         vflat = self.values.reshape(-1)

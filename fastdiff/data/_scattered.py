@@ -27,6 +27,7 @@ import math
 import numpy as np
 
 from .._kernels import data_kernels as _k
+from ._grid_engine import destinations
 
 #: radius of the weight function, in units of the farthest neighbour's distance
 _RSCALE = 1.25
@@ -130,12 +131,7 @@ class ScatteredEngine:
         mono = np.array([index[a] for a in alphas], dtype=np.int32)
         fact = np.array([float(np.prod([math.factorial(v) for v in a])) for a in alphas])
         order = np.array([sum(a) for a in alphas], dtype=np.int32)
-        dest = np.full((len(terms), 2), -1, dtype=np.intp)
-        dcoef = np.zeros((len(terms), 2))
-        for p, (_, ds) in enumerate(terms):
-            for j, (off, cf) in enumerate(ds):
-                dest[p, j] = off
-                dcoef[p, j] = cf
+        dest, dcoef = destinations(terms)
         M = q.shape[0]
         success = np.zeros(M, dtype=np.uint8)
         no2 = np.zeros(0)

@@ -1,0 +1,97 @@
+"""Checks of fd.points' arguments: the function, the points, the method,
+memory bounds, box bounds, user steps and directions."""
+from __future__ import annotations
+
+import numbers
+
+import numpy as np
+
+METHODS = ("central", "forward", "backward", "complex")
+
+
+def points_f(f):
+    if not callable(f):
+        raise TypeError(f"f must be callable, got {type(f).__name__}")
+
+
+def points_x(x, name="x"):
+    """(X (N, n) float64, single) from x of shape (n,) or (N, n)."""
+    try:
+        arr = np.asarray(x)
+    except Exception as exc:
+        raise TypeError(f"{name} must be an array of real numbers") from exc
+    if arr.dtype.kind not in "biuf":
+        raise TypeError(f"{name} must hold real numbers, got dtype {arr.dtype}")
+    if arr.ndim not in (1, 2):
+        raise ValueError(f"{name} must have shape (n,) or (N, n), got shape {arr.shape}")
+    if arr.shape[-1] == 0:
+        raise ValueError(f"{name} must have at least one coordinate, got shape {arr.shape}")
+    single = arr.ndim == 1
+    return np.atleast_2d(arr.astype(np.float64)), single
+
+
+def points_method(method, allowed=METHODS):
+    if not isinstance(method, str) or method not in allowed:
+        raise ValueError(f"method must be one of {', '.join(repr(m) for m in allowed)}, "
+                         f"got {method!r}")
+    return method
+
+
+def points_max_memory(m, default):
+    """Bytes of stencil points held at once (None: ``default``)."""
+    if m is None:
+        return float(default)
+    if isinstance(m, (bool, np.bool_)) or not isinstance(m, numbers.Real):
+        raise TypeError(f"max_memory must be None or a positive number of bytes, got {m!r}")
+    if not m > 0:
+        raise ValueError(f"max_memory must be None or a positive number of bytes, got {m!r}")
+    return float(m)
+
+
+def points_bounds(bounds, X):
+    """None, or (lower (n,), upper (n,)) containing every point of X."""
+    if bounds is None:
+        return None
+    try:
+        lo, hi = bounds
+    except (TypeError, ValueError):
+        raise TypeError("bounds must be a pair (lower, upper)") from None
+    n = X.shape[1]
+    try:
+        lo = np.broadcast_to(np.asarray(lo, dtype=np.float64), (n,)).copy()
+        hi = np.broadcast_to(np.asarray(hi, dtype=np.float64), (n,)).copy()
+    except (ValueError, TypeError):
+        raise ValueError(f"bounds must be scalars or arrays of length {n} (one per "
+                         f"coordinate), got {bounds!r}") from None
+    if np.any(~(lo < hi)):
+        raise ValueError("bounds must have lower < upper in every coordinate")
+    if np.any(X < lo) or np.any(X > hi):
+        raise ValueError("x must lie inside bounds")
+    return lo, hi
+
+
+def points_step(step, X):
+    """None, or the user's steps broadcast to X's shape (positive, finite)."""
+    if step is None:
+        return None
+    h = np.asarray(step, dtype=np.float64)
+    try:
+        h = np.broadcast_to(h, X.shape)
+    except ValueError:
+        raise ValueError(f"step must be a scalar, shape (n,) or shape {X.shape}, "
+                         f"got shape {h.shape}") from None
+    if np.any(~np.isfinite(h)) or np.any(h <= 0):
+        raise ValueError("step must be positive and finite")
+    return h
+
+
+def points_direction(v, N, n):
+    """(unit directions (N, n), norms (N,)) from v of shape (n,) or (N, n)."""
+    d = np.asarray(v, dtype=np.float64)
+    if d.shape not in ((n,), (N, n)):
+        raise ValueError(f"v has shape {d.shape}, but needs shape ({n},) or ({N}, {n})")
+    d = np.broadcast_to(d, (N, n))
+    norm = np.sqrt(np.sum(d * d, axis=1))
+    if np.any(norm == 0):
+        raise ValueError("v must not be the zero vector")
+    return d / norm[:, None], norm

@@ -1,0 +1,22 @@
+"""Derivatives of black-box functions at batches of points.
+
+Points are rows: ``x`` has shape (n,) for one point or (N, n) for N points.
+Every stencil point of every input point in a chunk is laid out in one
+(M, n) array, f is called once per chunk, and the returned values are
+combined with the stencil weights (the array f receives is reused for the
+next chunk: f must not keep it after returning).  With ``adaptive=True``
+(default) the derivative is computed at a short geometric sequence of steps
+(h, h/2, h/4 for first derivatives) and Richardson-extrapolated; per element
+the estimate with the smallest estimated error is kept.
+
+Layout: ``_api`` (the public functions), ``_engine`` (the chunk loop, first
+derivatives), ``_second`` (Hessians, Laplacians), ``_steps`` (step rules),
+``_richardson``, ``_evaluate`` (calling f, `Result`).
+"""
+from ._api import derivative, directional, gradient, hessian, jacobian, laplacian
+from ._engine import _KERNELS, using_kernels as _using_kernels  # noqa: F401 (reference)
+from ._engine import _compiled  # noqa: F401  (the compiled kernels, for tests)
+from ._evaluate import Result
+
+__all__ = ["Result", "derivative", "gradient", "jacobian", "hessian", "laplacian",
+           "directional"]

@@ -1,0 +1,395 @@
+"""The public functions of ``fd.points``: argument handling, the step set-up
+and the result shapes; the work is in ``_engine`` and ``_second``."""
+from __future__ import annotations
+
+import numpy as np
+
+from .. import _validation as V
+from ._engine import CHUNK_BYTES, first_derivatives
+from ._evaluate import Evaluator, Result
+from ._second import hessian_levels, laplacian_levels
+from ._steps import EPS, SAFETY, base_c, default_step, levels, second_steps
+
+__all__ = ["derivative", "gradient", "jacobian", "hessian", "laplacian", "directional"]
+
+_PARAMS = """
+    args, kwargs : tuple, dict, optional
+        Extra arguments of f: ``f(P, *args, **kwargs)``.  A non-tuple
+        ``args`` is one argument.
+    method : {"central", "forward", "backward", "complex"}, optional
+        Stencil kind (Hessians and Laplacians: the first three).
+        ``"complex"`` (first derivatives of functions analytic in x) uses
+        Im f(x + ih)/h: exact to rounding, one evaluation per coordinate.
+    acc : int, optional
+        Accuracy order of the stencil, even (default 2).
+    step : float or array_like, optional
+        Base step, a scalar or per coordinate ((n,) or (N, n)); default
+        ``c * max(|x|, 1)`` with c balancing rounding and truncation.
+    adaptive : bool, optional
+        Evaluate at the steps h, h/2, h/4 (h, h/2 for Hessians) and
+        Richardson-extrapolate, keeping per element the estimate with the
+        smallest estimated error (default True).
+    bounds : (lower, upper), optional
+        Never evaluate f outside this box (scalars or per coordinate):
+        stencils that would leave it become one-sided, with smaller steps.
+    full_output : bool, optional
+        Return a `Result` (value, error, step, nfev, success).
+    max_memory : int, optional
+        Bytes of stencil points laid out per call of f (default 8 MiB, kept
+        below glibc's mmap threshold so buffers are reused); larger batches
+        are evaluated in chunks.
+    vectorized : bool, optional
+        f takes an (M, n) array of points (default); False calls it once per
+        (n,) point.
+    num_threads : int, optional
+        OpenMP threads for laying out and combining the stencils
+        (see `fastdiff.grid.derivative`)."""
+
+
+_F_ANY = """
+    f : callable
+        ``f(P)`` with P an (M, n) array of points returns (M,) or (M, m).
+    x : array_like
+        One point (n,) or N points (N, n)."""
+
+
+def _doc(fn):
+    """Fill the shared parameter descriptions into a docstring."""
+    doc = fn.__doc__.replace("    {f_any}", _F_ANY.strip("\n") + "\n    {params}")
+    fn.__doc__ = doc.replace("    {params}", _PARAMS.strip("\n"))
+    return fn
+
+
+def _setup(f, x, method, acc, max_memory, num_threads, args, kwargs, vectorized,
+           allowed=V.POINTS_METHODS):
+    V.points_f(f)
+    X, single = V.points_x(x)
+    method = V.points_method(method, allowed)
+    acc = V.check_acc(acc)
+    mm = V.points_max_memory(max_memory, CHUNK_BYTES)
+    if not isinstance(args, tuple):
+        args = (args,)
+    ev = Evaluator(f, args, kwargs, vectorized, V.num_threads(num_threads),
+                   complex_ok=method == "complex")
+    return X, single, method, acc, mm, ev
+
+
+def _empty(ev, n, kind, full_output):
+    """Results for a batch of no points: f is called once on an empty batch
+    to learn whether it is vector-valued."""
+    ev(np.empty((0, n)))
+    mshape = (ev.m,) if ev.m else ()
+    shape = {"gradient": (0, n), "jacobian": (0, max(ev.m, 1), n),
+             "hessian": (0,) + mshape + (n, n), "laplacian": (0,) + mshape,
+             "directional": (0,) + mshape}[kind]
+    z = np.empty(shape)
+    return Result(z, z.copy(), z.copy(), 0, np.empty(shape, dtype=bool)) if full_output else z
+
+
+def _finish(value, err, step, nfev, full_output, single=False):
+    """The user's result: the value, or a `Result`; the point axis dropped
+    for a single point."""
+    if full_output:
+        with np.errstate(invalid="ignore"):
+            success = np.isfinite(value) & np.isfinite(err)
+        res = Result(value, err, step, nfev, success)
+        if single:
+            return Result(value[0], err[0], step[0], nfev, success[0])
+        return res
+    return value[0] if single else value
+
+
+def _partials(X, method, acc, step, adaptive, bounds, mm, ev):
+    """First partial derivatives along every coordinate at the N > 0 points X:
+    (value (N, n[, m]), error, step, nfev)."""
+    N, n = X.shape
+    L = levels(method, adaptive)
+    bnd = V.points_bounds(bounds, X)
+    c = 1e-20 if method == "complex" else base_c(1, acc, L, method != "central")
+    h = default_step(X, c, V.points_step(step, X))
+    dirs = np.broadcast_to(np.eye(n), (N, n, n))
+    return first_derivatives(ev, X, dirs, method, acc, h, L, bnd, mm)
+
+
+@_doc
+def gradient(f, x, *, args=(), kwargs=None, method="central", acc=2, step=None,
+             adaptive=True, bounds=None, full_output=False, max_memory=None,
+             vectorized=True, num_threads=None):
+    """Gradient of a scalar function at one point (n,) or at N points (N, n).
+
+    Parameters
+    ----------
+    f : callable
+        ``f(P)`` with P an (M, n) array of evaluation points returns (M,).
+    x : array_like
+        One point (n,) or N points (N, n).
+    {params}
+
+    Returns
+    -------
+    ndarray or Result
+        Shape (n,) or (N, n); a `Result` with ``full_output=True``.
+
+    Examples
+    --------
+    >>> import numpy as np, fastdiff as fd
+    >>> f = lambda p: p[:, 0] ** 2 * p[:, 1] + 3 * np.log(p[:, 0] * p[:, 1])
+    >>> np.round(fd.points.gradient(f, [1.0, 2.0]), 10)     # (2xy + 3/x, x^2 + 3/y)
+    array([7. , 2.5])
+    """
+    X, single, method, acc, mm, ev = _setup(f, x, method, acc, max_memory, num_threads,
+                                            args, kwargs, vectorized)
+    if X.shape[0] == 0:
+        return _empty(ev, X.shape[1], "gradient", full_output)
+    value, err, st, nfev = _partials(X, method, acc, step, adaptive, bounds, mm, ev)
+    if ev.m:
+        raise ValueError(f"f returned shape (M, {ev.m}); gradient needs a scalar function "
+                         f"returning (M,) — use jacobian for vector functions")
+    return _finish(value, err, st, nfev, full_output, single)
+
+
+@_doc
+def jacobian(f, x, *, args=(), kwargs=None, method="central", acc=2, step=None,
+             adaptive=True, bounds=None, full_output=False, max_memory=None,
+             vectorized=True, num_threads=None):
+    """Jacobian J[i, j] = df_i/dx_j of a vector function: (N, m, n) (or (m, n)).
+
+    Parameters
+    ----------
+    f : callable
+        ``f(P)`` with P an (M, n) array of points returns (M, m) ((M,)
+        counts as m = 1).
+    x : array_like
+        One point (n,) or N points (N, n).
+    {params}
+
+    Returns
+    -------
+    ndarray or Result
+        Shape (m, n) or (N, m, n).
+
+    Examples
+    --------
+    >>> import numpy as np, fastdiff as fd
+    >>> f = lambda p: np.stack([p[:, 0] ** 2 * p[:, 1], 5 * p[:, 0] + np.sin(p[:, 1])], axis=1)
+    >>> np.round(fd.points.jacobian(f, [1.0, 0.0]), 10)     # [[2xy, x^2], [5, cos y]]
+    array([[0., 1.],
+           [5., 1.]])
+    """
+    X, single, method, acc, mm, ev = _setup(f, x, method, acc, max_memory, num_threads,
+                                            args, kwargs, vectorized)
+    if X.shape[0] == 0:
+        return _empty(ev, X.shape[1], "jacobian", full_output)
+    value, err, st, nfev = _partials(X, method, acc, step, adaptive, bounds, mm, ev)
+    if value.ndim == 2:          # scalar f: one row
+        value, err, st = value[:, None], err[:, None], st[:, None]
+    else:                        # (N, n, m) -> (N, m, n)
+        value, err, st = (np.swapaxes(a, 1, 2) for a in (value, err, st))
+    return _finish(value, err, st, nfev, full_output, single)
+
+
+@_doc
+def directional(f, x, v, *, normalize=True, args=(), kwargs=None, method="central", acc=2,
+                step=None, adaptive=True, bounds=None, full_output=False,
+                max_memory=None, vectorized=True, num_threads=None):
+    """Directional derivative along v, unit-normalised by default.
+
+    Parameters
+    ----------
+    f : callable
+        ``f(P)`` with P an (M, n) array of points returns (M,) or (M, m).
+    x : array_like
+        One point (n,) or N points (N, n).
+    v : array_like
+        One direction (n,) or one per point (N, n); not the zero vector.
+    normalize : bool, optional
+        Differentiate along v/|v| (default); False gives the derivative
+        along v itself (|v| times that).
+    {params}
+
+    Returns
+    -------
+    ndarray or Result
+        (N,) for scalar f, (N, m) for vector f (drop N for one point).
+
+    Examples
+    --------
+    >>> import numpy as np, fastdiff as fd
+    >>> f = lambda p: p[:, 0] ** 2 + p[:, 1] ** 2
+    >>> round(float(fd.points.directional(f, [1.0, 2.0], [1.0, 1.0])), 10)   # (2x + 2y)/sqrt(2)
+    4.2426406871
+    """
+    X, single, method, acc, mm, ev = _setup(f, x, method, acc, max_memory, num_threads,
+                                            args, kwargs, vectorized)
+    N, n = X.shape
+    if N == 0:
+        return _empty(ev, n, "directional", full_output)
+    unit, norm = V.points_direction(v, N, n)
+    L = levels(method, adaptive)
+    bnd = V.points_bounds(bounds, X)
+    scale = np.maximum(np.max(np.abs(X), axis=1), 1.0)[:, None]
+    if step is not None:
+        h = np.broadcast_to(np.asarray(V.points_step(np.asarray(step).max(), X[:, :1])),
+                            (N, 1))
+    else:
+        h = (1e-20 if method == "complex" else base_c(1, acc, L, method != "central")) * scale
+    value, err, st, nfev = first_derivatives(ev, X, unit[:, None, :], method, acc, h, L, bnd,
+                                             mm)
+    value, err, st = value[:, 0], err[:, 0], st[:, 0]
+    if not normalize:
+        fac = norm if value.ndim == 1 else norm[:, None]
+        value, err = value * fac, err * fac
+    return _finish(value, err, st, nfev, full_output, single)
+
+
+@_doc
+def derivative(f, x, order=1, *, args=(), kwargs=None, method="central", acc=2, step=None,
+               adaptive=True, bounds=None, full_output=False, max_memory=None,
+               vectorized=True, num_threads=None):
+    """Derivative of ``order`` of a univariate function, elementwise.
+
+    Parameters
+    ----------
+    f : callable
+        Elementwise: called with a 1-D array of evaluation points, returns
+        an array of the same length.
+    x : array_like
+        Points of any shape (real).
+    order : int, optional
+        Derivative order, >= 1 (``method="complex"``: 1).
+    {params}
+
+    Returns
+    -------
+    ndarray or Result
+        x's shape.
+
+    Examples
+    --------
+    >>> import numpy as np, fastdiff as fd
+    >>> np.round(fd.points.derivative(np.sin, np.array([0.0, np.pi / 2])), 12)
+    array([1., 0.])
+    """
+    V.points_f(f)
+    order = V.check_order(order)
+    xa = np.asarray(x)
+    if xa.dtype.kind == "c":
+        raise TypeError("x must be real; complex x is not differentiated (use "
+                        "method='complex' for the complex-step derivative at real x)")
+    xa = xa.astype(np.float64)
+    shape = xa.shape
+    if method == "complex" and order != 1:
+        raise ValueError("method='complex' gives first derivatives only")
+
+    def g(P, *a, **k):
+        return f(P[:, 0], *a, **k) if vectorized else f(P[0], *a, **k)
+
+    X, _, method, acc, mm, ev = _setup(g, xa.reshape(-1, 1), method, acc, max_memory,
+                                       num_threads, args, kwargs, vectorized)
+    if X.shape[0] == 0:
+        z = np.empty(shape)
+        return Result(z, z.copy(), z.copy(), 0, np.empty(shape, dtype=bool)) \
+            if full_output else z
+    L = levels(method, adaptive)
+    bnd = V.points_bounds(bounds, X)
+    c = 1e-20 if method == "complex" else base_c(order, acc, L, method != "central")
+    h = default_step(X, c, V.points_step(step, X))
+    value, err, st, nfev = first_derivatives(ev, X, np.ones((X.shape[0], 1, 1)), method,
+                                             acc, h, L, bnd, mm, order=order)
+    if ev.m:
+        raise ValueError(f"f returned shape (M, {ev.m}); derivative needs an elementwise "
+                         f"function returning (M,)")
+    return _finish(value[:, 0].reshape(shape), err[:, 0].reshape(shape),
+                   st[:, 0].reshape(shape), nfev, full_output)
+
+
+def _second_setup(f, x, method, acc, max_memory, num_threads, args, kwargs, vectorized,
+                  step, adaptive, bounds, what):
+    X, single, method, acc, mm, ev = _setup(f, x, method, acc, max_memory, num_threads,
+                                            args, kwargs, vectorized,
+                                            allowed=("central", "forward", "backward"))
+    bnd = V.points_bounds(bounds, X)
+    L = (2 if what == "hessian" else 3) if adaptive else 1
+    h, types = second_steps(X, method, acc, L, V.points_step(step, X), bnd)
+    return X, single, ev, mm, L, h, types, acc
+
+
+@_doc
+def hessian(f, x, *, args=(), kwargs=None, method="central", acc=2, step=None,
+            adaptive=True, bounds=None, full_output=False, max_memory=None,
+            vectorized=True, num_threads=None):
+    """Hessian of f at one point or N points: (N, n, n), or (N, m, n, n) for vector f.
+
+    Central second differences (diagonal) and four-point mixed differences,
+    2n^2 + 1 evaluations per level; with ``adaptive=True`` two levels and one
+    Richardson step.
+
+    Parameters
+    ----------
+    {f_any}
+
+    Returns
+    -------
+    ndarray or Result
+        (N, n, n) or (N, m, n, n) (drop N for one point); exactly symmetric.
+
+    Examples
+    --------
+    >>> import numpy as np, fastdiff as fd
+    >>> f = lambda p: p[:, 0] ** 3 - 2 * p[:, 0] * p[:, 1] - p[:, 1] ** 6
+    >>> np.round(fd.points.hessian(f, [1.0, 2.0]), 5)
+    array([[   6.,   -2.],
+           [  -2., -480.]])
+    """
+    X, single, ev, mm, L, h, types, acc = _second_setup(
+        f, x, method, acc, max_memory, num_threads, args, kwargs, vectorized, step, adaptive,
+        bounds, "hessian")
+    if X.shape[0] == 0:
+        return _empty(ev, X.shape[1], "hessian", full_output)
+    value, err, step_arr, nfev, f0 = hessian_levels(ev, X, h, types, acc, L, mm)
+    N, n = X.shape
+    tail = value.shape[3:]
+    ex = (1,) * len(tail)
+    with np.errstate(invalid="ignore", over="ignore", divide="ignore"):
+        hmin = (np.min(h, axis=1) / 2.0 ** (L - 1)).reshape((N, 1, 1) + ex)
+        rounding = 4 * EPS * np.abs(f0).reshape((N, 1, 1) + tail) / hmin ** 2
+        err = SAFETY * (err + rounding)
+    if tail:  # (N, n, n, m) -> (N, m, n, n)
+        value, err, step_arr = (np.moveaxis(a, -1, 1) for a in (value, err, step_arr))
+    return _finish(value, err, np.ascontiguousarray(step_arr), nfev, full_output, single)
+
+
+@_doc
+def laplacian(f, x, *, args=(), kwargs=None, method="central", acc=2, step=None,
+              adaptive=True, bounds=None, full_output=False, max_memory=None,
+              vectorized=True, num_threads=None):
+    """Laplacian (trace of the Hessian) with 2n + 1 evaluations per level.
+
+    Parameters
+    ----------
+    {f_any}
+
+    Returns
+    -------
+    ndarray or Result
+        (N,) for scalar f, (N, m) for vector f (drop N for one point).
+
+    Examples
+    --------
+    >>> import numpy as np, fastdiff as fd
+    >>> f = lambda p: np.sum(p ** 2, axis=1)
+    >>> round(float(fd.points.laplacian(f, [1.0, 2.0, 3.0])), 8)
+    6.0
+    """
+    X, single, ev, mm, L, h, types, acc = _second_setup(
+        f, x, method, acc, max_memory, num_threads, args, kwargs, vectorized, step, adaptive,
+        bounds, "laplacian")
+    if X.shape[0] == 0:
+        return _empty(ev, X.shape[1], "laplacian", full_output)
+    N, n = X.shape
+    value, err, step_arr, nfev, f0 = laplacian_levels(ev, X, h, types, acc, L, mm)
+    ex = (1,) * (value.ndim - 1)
+    with np.errstate(invalid="ignore", over="ignore", divide="ignore"):
+        hmin = (np.min(h, axis=1) / 2.0 ** (L - 1)).reshape((N,) + ex)
+        err = SAFETY * (err + 4 * n * EPS * np.abs(f0) / hmin ** 2)
+    return _finish(value, err, np.ascontiguousarray(step_arr), nfev, full_output, single)

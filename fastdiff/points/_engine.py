@@ -1,0 +1,187 @@
+"""The chunk loop, and first derivatives along directions.
+
+Every stencil point of every input point in a chunk is laid out in one
+buffer (reused for all the chunks of a call), f is called once per chunk,
+and the values are combined with the stencil weights.  The layout and the
+combination of first-derivative stencils run in Cython/OpenMP kernels
+(``_kernels/_points.pyx``); ``fastdiff.reference.points`` swaps in their
+NumPy twins through ``using_kernels``.
+"""
+from __future__ import annotations
+
+import contextlib
+import contextvars
+
+import numpy as np
+
+from .._kernels import _points as _compiled
+from .._stencil import stencil
+from ._richardson import richardson
+from ._steps import EPS, SAFETY, fit_bounds
+
+__all__ = ["chunk_loop", "first_derivatives", "using_kernels", "CHUNK_BYTES"]
+
+#: default bound on the stencil points laid out per call of f (bytes): chunks
+#: this size stay below glibc's mmap threshold, so their memory (and f's
+#: temporaries) is reused from call to call instead of being faulted in
+#: afresh each time (``max_memory`` overrides it)
+CHUNK_BYTES = 8 << 20
+
+# the layout/combine kernels: compiled, or the NumPy twins for
+# fastdiff.reference.points (a context variable: safe across threads)
+_KERNELS = contextvars.ContextVar("fastdiff_points_kernels", default=_compiled)
+
+
+@contextlib.contextmanager
+def using_kernels(kernels):
+    token = _KERNELS.set(kernels)
+    try:
+        yield
+    finally:
+        _KERNELS.reset(token)
+
+
+def chunk_loop(ev, N, rows, n, max_memory, layout, consume, dtype=np.float64):
+    """Evaluate f at ``rows`` stencil points per input point, chunk by chunk.
+
+    For each chunk [a, b) of the N points: ``layout(a, b, P)`` fills the
+    buffer P (b - a, rows, n) of ``dtype`` (its bytes count against
+    ``max_memory``), f is called once on its rows, and ``consume(a, b, F)``
+    receives the values F (b - a, rows[, m]).
+    """
+    per_point = max(1, rows) * max(1, n) * np.dtype(dtype).itemsize
+    size = max(1, int(max_memory // per_point))
+    chunks = [(a, min(N, a + size)) for a in range(0, N, size)]
+    buf = np.empty((max((b - a for a, b in chunks), default=0), rows, n), dtype=dtype)
+    for a, b in chunks:
+        P = buf[:b - a]
+        layout(a, b, P)
+        Fv = ev(P.reshape(-1, n))
+        consume(a, b, Fv.reshape((b - a, rows) + Fv.shape[1:]))
+
+
+def _variant(st):
+    """(nonzero offsets, their weights, weight of offset 0) of a stencil."""
+    offs = st.offsets.astype(np.float64)
+    w = st.weights
+    nz = offs != 0
+    keep = nz & (w != 0)
+    return offs[keep], w[keep], float(np.sum(w[~nz]))
+
+
+def _variants(method, order, acc):
+    """The stencils of kind 0 (the method's), 1 (forward) and 2 (backward)."""
+    fwd = _variant(stencil(order, offsets=np.arange(0, acc + order)))
+    bwd = _variant(stencil(order, offsets=-np.arange(0, acc + order)[::-1]))
+    base = {"central": _variant(stencil(order, acc)), "forward": fwd, "backward": bwd}[method]
+    return [base, fwd, bwd]
+
+
+def _stencil_tables(variants, kinds):
+    """Offsets, weights and weight of f(x) per (point, direction) for its
+    stencil kind."""
+    K = max(len(v[0]) for v in variants)
+    OFF = np.zeros(kinds.shape + (K,))
+    W = np.zeros(kinds.shape + (K,))
+    W0 = np.zeros(kinds.shape)
+    for t, (o, w, w0) in enumerate(variants):
+        sel = kinds == t
+        OFF[sel, :len(o)] = o
+        W[sel, :len(o)] = w
+        W0[sel] = w0
+    return OFF, W, W0
+
+
+def first_derivatives(ev, X, dirs, method, acc, h, nlevels, bounds, max_memory, order=1):
+    """Derivatives of ``order`` of f along ``dirs`` at every point.
+
+    X (N, n); dirs (N, k, n) directions; h (N, k) base steps along each
+    direction.  f(x) is evaluated once per point and serves every offset 0;
+    each (point, direction, level) then needs K evaluations.  Returns value
+    (N, k[, m]), error, step and the evaluations per point.
+    """
+    N, k, n = dirs.shape
+    if method == "complex":
+        return _complex_step(ev, X, dirs, h, max_memory)
+    variants = _variants(method, order, acc)
+    kinds = np.zeros((N, k), dtype=np.int8)
+    if bounds is not None:
+        kinds, h = fit_bounds(X, dirs, h, bounds, variants[0][0], acc + order - 1)
+    OFF, W, W0 = _stencil_tables(variants, kinds)
+    L = nlevels
+    hl = np.ascontiguousarray(h[None] / (2.0 ** np.arange(L))[:, None, None])  # (L, N, k)
+    rows = 1 + L * k * OFF.shape[2]
+    axes = k == n and np.array_equal(dirs[0], np.eye(n)) and dirs.strides[0] == 0
+    D3 = np.zeros((0, 0, 0)) if axes else np.ascontiguousarray(dirs)
+    out = {}
+
+    def layout(a, b, P):
+        _KERNELS.get().layout(np.ascontiguousarray(X[a:b]), D3 if axes else D3[a:b],
+                              OFF[a:b], np.ascontiguousarray(hl[:, a:b]), P, ev.nthreads)
+
+    def consume(a, b, F):
+        tail = F.shape[2:]
+        Fm = np.ascontiguousarray(F.reshape(b - a, rows, -1), dtype=np.float64)
+        D = np.empty((L, b - a, k, Fm.shape[2]))
+        with np.errstate(invalid="ignore", over="ignore"):
+            _KERNELS.get().combine(Fm, W[a:b], W0[a:b], np.ascontiguousarray(hl[:, a:b]),
+                                   order, D, ev.nthreads)
+        if not out:
+            out["vals"] = np.empty((L, N, k) + tail)
+            out["f0"] = np.empty((N,) + tail)
+        out["vals"][:, a:b] = D.reshape((L, b - a, k) + tail)
+        out["f0"][a:b] = Fm[:, 0].reshape((b - a,) + tail)
+
+    chunk_loop(ev, N, rows, n, max_memory, layout, consume)
+    value, err, step = _extrapolate(out["vals"], out["f0"], W, W0, h, kinds, acc, order,
+                                    method != "central")
+    return value, err, step, rows
+
+
+def _extrapolate(vals, f0_all, W, W0, h, kinds, acc, order, one_sided):
+    """Richardson over the levels of each stencil kind, plus the rounding
+    error of the smallest step: (value, error, step)."""
+    L, N, k = vals.shape[:3]
+    ex = (1,) * (vals.ndim - 3)
+    wsum = (np.sum(np.abs(W), axis=2) + np.abs(W0)).reshape((N, k) + ex)
+    f0s = np.abs(f0_all).reshape((N, 1) + f0_all.shape[1:])
+    hh = h.reshape((N, k) + ex)
+    with np.errstate(invalid="ignore", over="ignore", divide="ignore"):
+        if L == 1:
+            value = vals[0]
+            err = SAFETY * EPS * wsum * f0s / hh ** order
+            return value, err, np.broadcast_to(hh, value.shape).copy()
+        value = np.empty(vals.shape[1:])
+        err = np.empty(vals.shape[1:])
+        lev = np.zeros(vals.shape[1:], dtype=np.int64)
+        for t in np.unique(kinds):
+            sel = kinds == t
+            v_, e_, l_ = richardson(vals[:, sel], acc, one_sided or t != 0)
+            value[sel], err[sel], lev[sel] = v_, e_, l_
+        rounding = EPS * wsum * f0s / (hh / 2.0 ** (L - 1)) ** order
+        err = SAFETY * (err + rounding)
+        return value, err, hh / 2.0 ** lev
+
+
+def _complex_step(ev, X, dirs, h, max_memory):
+    """Im f(x + i h d) / h: first derivatives to rounding, one evaluation each
+    (the complex points count 16 bytes per coordinate against max_memory)."""
+    N, k, n = dirs.shape
+    out = {}
+
+    def layout(a, b, P):
+        P[...] = X[a:b, None, :] + 1j * (h[a:b, :, None] * dirs[a:b])
+
+    def consume(a, b, F):
+        ex = (1,) * (F.ndim - 2)
+        D = np.imag(F) / h[a:b].reshape((b - a, k) + ex)
+        if not out:
+            out["vals"] = np.empty((N, k) + F.shape[2:])
+        out["vals"][a:b] = D
+
+    chunk_loop(ev, N, k, n, max_memory, layout, consume, dtype=np.complex128)
+    vals = out["vals"]
+    ex = (1,) * (vals.ndim - 2)
+    with np.errstate(invalid="ignore"):
+        err = 2 * EPS * np.abs(vals)
+    return vals, err, np.broadcast_to(h.reshape((N, k) + ex), vals.shape).copy(), k

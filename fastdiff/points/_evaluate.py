@@ -1,0 +1,66 @@
+"""Calling f on batches of points, and the `Result` of ``full_output``."""
+from __future__ import annotations
+
+import numpy as np
+
+__all__ = ["Result", "Evaluator"]
+
+
+class Result:
+    """Derivative values with error estimates (``full_output=True``).
+
+    Attributes
+    ----------
+    value : ndarray
+        The derivatives.
+    error : ndarray
+        Estimated absolute error of each value (same shape).
+    step : ndarray
+        The step used for each value's chosen estimate (same shape).
+    nfev : int
+        Evaluations of f per input point.
+    success : ndarray of bool
+        False where the value or its error estimate is not finite.
+    """
+
+    __slots__ = ("value", "error", "step", "nfev", "success")
+
+    def __init__(self, value, error, step, nfev, success):
+        self.value, self.error, self.step = value, error, step
+        self.nfev, self.success = int(nfev), success
+
+    def __repr__(self):
+        return (f"Result(value={self.value!r}, error={self.error!r}, nfev={self.nfev}, "
+                f"success={self.success!r})")
+
+
+class Evaluator:
+    """Calls f on batches of points, checking what it returns."""
+
+    def __init__(self, f, args, kwargs, vectorized, nthreads, complex_ok=False):
+        self.f, self.args = f, tuple(args)
+        self.kwargs = {} if kwargs is None else dict(kwargs)
+        self.vectorized = bool(vectorized)
+        self.complex_ok = complex_ok
+        self.nthreads = nthreads
+        self.m = None            # output length (0: scalar f; None: not called yet)
+
+    def __call__(self, P):
+        """Values at the rows of P: (M,) or (M, m)."""
+        if self.vectorized:
+            out = np.asarray(self.f(P, *self.args, **self.kwargs))
+        else:
+            out = np.asarray([np.asarray(self.f(p, *self.args, **self.kwargs)) for p in P])
+        M = P.shape[0]
+        if out.dtype.kind not in ("biufc" if self.complex_ok else "biuf"):
+            raise ValueError(f"f must return real numbers, got dtype {out.dtype}")
+        if out.ndim == 0 or out.shape[0] != M or out.ndim > 2:
+            raise ValueError(f"f returned shape {out.shape} for {M} points; expected ({M},) "
+                             f"for a scalar function or ({M}, m) for a vector function")
+        m = None if out.ndim == 1 else out.shape[1]
+        if self.m is None:
+            self.m = m if m is not None else 0
+        elif (m or 0) != self.m:
+            raise ValueError(f"f returned shape {out.shape}, but earlier calls returned "
+                             f"{'(M,)' if self.m == 0 else f'(M, {self.m})'}")
+        return out

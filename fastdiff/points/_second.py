@@ -1,0 +1,209 @@
+"""Second derivatives: Hessians and Laplacians, level by level.
+
+Points whose coordinates all take central acc=2 stencils use the Cython
+layout (``layout2``: f(x), x +- h_i e_i, and x +- h_i e_i +- h_j e_j; 2n^2 + 1
+evaluations per level for a Hessian, 2n + 1 for a Laplacian).  The others
+(other acc, one-sided stencils near ``bounds``) are grouped by their row of
+stencil types, each group laid out from a plan of offsets and weights
+(``plan``).  Levels are then Richardson-extrapolated per group.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from .._stencil import stencil
+from ._engine import _KERNELS, chunk_loop
+from ._richardson import richardson
+
+__all__ = ["hessian_levels", "laplacian_levels"]
+
+
+def _fast_levels(ev, X, h, L, mm, pairs):
+    """f at x, x +- h_i e_i and x +- h_i e_i +- h_j e_j for every level, laid
+    out by the kernel: (f0 (N[, m]), Fd (L, N, n, 2[, m]) for -,+ along each
+    axis, Fm (L, N, npairs, 4[, m]) for ++, +-, -+, --, evaluations)."""
+    N, n = X.shape
+    npairs = len(pairs)
+    per = 2 * n + 4 * npairs
+    rows = 1 + L * per
+    I = np.array([p[0] for p in pairs], dtype=np.intp)
+    J = np.array([p[1] for p in pairs], dtype=np.intp)
+    out = {}
+
+    def layout(a, b, P):
+        _KERNELS.get().layout2(np.ascontiguousarray(X[a:b]), np.ascontiguousarray(h[a:b]), L,
+                               I, J, P, ev.nthreads)
+
+    def consume(a, b, F):
+        Nc, tail = b - a, F.shape[2:]
+        body = F[:, 1:].reshape((Nc, L, per) + tail)
+        Fd = np.stack([body[:, :, :n], body[:, :, n:2 * n]], axis=3)       # (Nc, L, n, 2)
+        Fm = np.moveaxis(body[:, :, 2 * n:].reshape((Nc, L, 4, npairs) + tail), 2, 3)
+        if not out:
+            out["f0"] = np.empty((N,) + tail)
+            out["Fd"] = np.empty((L, N, n, 2) + tail)
+            out["Fm"] = np.empty((L, N, npairs, 4) + tail)
+        out["f0"][a:b] = F[:, 0]
+        out["Fd"][:, a:b] = np.moveaxis(Fd, 1, 0)
+        out["Fm"][:, a:b] = np.moveaxis(Fm, 1, 0)
+
+    chunk_loop(ev, N, rows, n, mm, layout, consume)
+    return out["f0"], out["Fd"], out["Fm"], rows
+
+
+def _stencils(order, acc):
+    """(offsets, weights) of the central, forward and backward stencils."""
+    c = stencil(order, acc)
+    fw = stencil(order, offsets=np.arange(0, acc + order))
+    bw = stencil(order, offsets=-np.arange(0, acc + order)[::-1])
+    return [(st.offsets.astype(np.int64), st.weights) for st in (c, fw, bw)]
+
+
+def plan(types, acc, mixed):
+    """Stencil plan for second derivatives with per-coordinate stencil types.
+
+    Returns (M, C): M (R, n) integer offsets (in steps of each coordinate) of
+    the R evaluation points besides x itself; C (n, n, R + 1) weights, column
+    0 for f(x), so that d2f/dx_i dx_j = C[i, j] . [f(x), f(x + M h)] / (h_i h_j).
+    """
+    n = len(types)
+    d2, d1 = _stencils(2, acc), _stencils(1, acc)
+    rows = {}
+
+    def row(vec):
+        key = tuple(int(v) for v in vec)
+        if not any(key):
+            return 0
+        return rows.setdefault(key, len(rows) + 1)
+
+    entries = []
+    for i in range(n):
+        offs, wts = d2[types[i]]
+        for o, w in zip(offs, wts):
+            if w != 0:
+                v = np.zeros(n, dtype=np.int64)
+                v[i] = o
+                entries.append((i, i, row(v), w))
+    for i in range(n) if mixed else ():
+        for j in range(i + 1, n):
+            (oi, wi), (oj, wj) = d1[types[i]], d1[types[j]]
+            for a, wa in zip(oi, wi):
+                for b, wb in zip(oj, wj):
+                    if wa != 0 and wb != 0:
+                        v = np.zeros(n, dtype=np.int64)
+                        v[i], v[j] = a, b
+                        entries.append((i, j, row(v), wa * wb))
+    M = np.zeros((len(rows), n))
+    for key, r in rows.items():
+        M[r - 1] = key
+    C = np.zeros((n, n, len(rows) + 1))
+    for i, j, r, w in entries:
+        C[i, j, r] += w
+        if i != j:
+            C[j, i, r] += w
+    return M, C
+
+
+def _planned_levels(ev, X, h, types, acc, L, mixed, mm):
+    """Hessian levels (L, N, n, n[, m]) and f(x) for points that share one
+    row of stencil types (one plan, laid out for all of them at once)."""
+    N, n = X.shape
+    M, C = plan(types, acc, mixed)
+    R = M.shape[0]
+    out = {}
+
+    def layout(a, b, P):
+        P[:, 0] = X[a:b]
+        for lev in range(L):
+            P[:, 1 + lev * R:1 + (lev + 1) * R] = (
+                X[a:b, None, :] + M[None] * (h[a:b] / 2.0 ** lev)[:, None, :])
+
+    def consume(a, b, F):
+        Nc, tail = b - a, F.shape[2:]
+        if not out:
+            out["H"] = np.empty((L, N, n, n) + tail)
+            out["f0"] = np.empty((N,) + tail)
+        out["f0"][a:b] = F[:, 0]
+        for lev in range(L):
+            Fl = np.concatenate([F[:, :1], F[:, 1 + lev * R:1 + (lev + 1) * R]], axis=1)
+            hl = h[a:b] / 2.0 ** lev
+            with np.errstate(invalid="ignore", over="ignore", divide="ignore"):
+                num = np.einsum("ijr,nr...->nij...", C, Fl)
+                den = (hl[:, :, None] * hl[:, None, :]).reshape((Nc, n, n) + (1,) * len(tail))
+                out["H"][lev, a:b] = num / den
+
+    chunk_loop(ev, N, 1 + L * R, n, mm, layout, consume)
+    return out["H"], out["f0"], 1 + L * R
+
+
+def _levels(ev, X, h, types, acc, L, mm, mixed, diagonal_only):
+    """Per group of points: (indices, levels, f(x), one-sided).  Levels are
+    (L, Ng, n, n[, m]) Hessians, or (L, Ng[, m]) Laplacians when
+    ``diagonal_only`` (the diagonal summed before extrapolation).  Also
+    returns the evaluations per point."""
+    N, n = X.shape
+    pairs = [(i, j) for i in range(n) for j in range(i + 1, n)] if mixed else []
+    fast = np.all(types == 0, axis=1) if acc == 2 else np.zeros(N, dtype=bool)
+    groups, nfev = [], 0
+    if np.any(fast):
+        fi = np.flatnonzero(fast)
+        f0, Fd, Fm, rows = _fast_levels(ev, X[fi], h[fi], L, mm, pairs)
+        ex = (1,) * (f0.ndim - 1)
+        hl = h[fi][None] / (2.0 ** np.arange(L))[:, None, None]
+        with np.errstate(invalid="ignore", over="ignore", divide="ignore"):
+            diag = (Fd[:, :, :, 0] - 2 * f0[None, :, None] + Fd[:, :, :, 1]) / (
+                hl.reshape(hl.shape + ex) ** 2)
+            if diagonal_only:
+                H = np.sum(diag, axis=2)
+            else:
+                H = np.full((L, len(fi), n, n) + f0.shape[1:], np.nan)
+                H[:, :, np.arange(n), np.arange(n)] = diag
+                for t, (i, j) in enumerate(pairs):
+                    H[:, :, i, j] = H[:, :, j, i] = (
+                        Fm[:, :, t, 0] - Fm[:, :, t, 1] - Fm[:, :, t, 2] + Fm[:, :, t, 3]) / (
+                        4 * (hl[:, :, i] * hl[:, :, j]).reshape((L, len(fi)) + ex))
+        groups.append((fi, H, f0, False))
+        nfev = rows
+    rest = np.flatnonzero(~fast)
+    if len(rest):
+        kinds, inv = np.unique(types[rest], axis=0, return_inverse=True)
+        for g, row in enumerate(kinds):
+            gi = rest[np.asarray(inv).ravel() == g]
+            Hg, f0g, cnt = _planned_levels(ev, X[gi], h[gi], row, acc, L, mixed, mm)
+            if diagonal_only:
+                Hg = np.trace(Hg, axis1=2, axis2=3)
+            groups.append((gi, Hg, f0g, bool(np.any(row != 0))))
+            nfev = max(nfev, cnt)
+    return groups, nfev
+
+
+def _extrapolate(groups, N, shape, h, acc):
+    """Richardson per group: (value (N, *shape[, m]), raw error, step, f(x))."""
+    tail = groups[0][2].shape[1:]
+    value = np.empty((N,) + shape + tail)
+    err = np.empty_like(value)
+    lev = np.zeros(value.shape, dtype=np.int64)
+    f0 = np.empty((N,) + tail)
+    for gi, Hg, f0g, one_sided in groups:
+        value[gi], err[gi], lev[gi] = richardson(Hg, acc, one_sided)
+        f0[gi] = f0g
+    hmin = np.min(h, axis=1).reshape((N,) + (1,) * (len(shape) + len(tail)))
+    step = np.broadcast_to(hmin, value.shape) / 2.0 ** lev
+    return value, err, step, f0
+
+
+def hessian_levels(ev, X, h, types, acc, L, mm):
+    """Hessians at every point, extrapolated: (value (N, n, n[, m]), raw error,
+    step, evaluations per point, f(x))."""
+    n = X.shape[1]
+    groups, nfev = _levels(ev, X, h, types, acc, L, mm, True, False)
+    value, err, step, f0 = _extrapolate(groups, X.shape[0], (n, n), h, acc)
+    return value, err, step, nfev, f0
+
+
+def laplacian_levels(ev, X, h, types, acc, L, mm):
+    """Laplacians at every point, the diagonal of each level summed, then
+    extrapolated: (value (N[, m]), raw error, step, evaluations, f(x))."""
+    groups, nfev = _levels(ev, X, h, types, acc, L, mm, False, True)
+    value, err, step, f0 = _extrapolate(groups, X.shape[0], (), h, acc)
+    return value, err, step, nfev, f0
