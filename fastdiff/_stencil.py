@@ -55,7 +55,8 @@ class Stencil:
                 and np.array_equal(self.offsets, other.offsets)
                 and np.array_equal(self.weights, other.weights))
 
-    __hash__ = None
+    # arrays inside: unhashable
+    __hash__ = None  # type: ignore[assignment]
 
 
 def _fmt(o):

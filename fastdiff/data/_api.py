@@ -8,8 +8,11 @@ axes last: ``gradient`` gives (M, n), ``jacobian`` (M, m, n), ``hessian``
 """
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import numpy as np
 
+from .._typing import ArrayLike
 from .. import _validation as V
 from . import _smoothing
 from ._fit import Fit, Result
@@ -20,7 +23,9 @@ from ._scattered_fit import scattered_fit
 __all__ = ["fit", "Fit", "Result"]
 
 
-def fit(points, values, *, acc=4, smoothing=None, degree=None, extrapolate=False):
+def fit(points: ArrayLike | Sequence[ArrayLike], values: ArrayLike, *, acc: int = 4,
+        smoothing: int | Sequence[int] | str | None = None, degree: int | None = None,
+        extrapolate: bool = False) -> Fit:
     """Prepare sampled data for derivatives at any point.
 
     Parameters

@@ -3,8 +3,12 @@ engines) and the result shapes.  The engines' fits are `GridFit`
 (``_grid_fit``) and `ScatteredFit` (``_scattered_fit``)."""
 from __future__ import annotations
 
+from collections.abc import Sequence
+from typing import Any
+
 import numpy as np
 
+from .._typing import ArrayLike, Threads
 from .. import _validation as V
 from ._grid_engine import LIMITS
 
@@ -56,12 +60,14 @@ class Fit:
 
     # -- the public methods -------------------------------------------------
 
-    def __call__(self, q=None, *, full_output=False, num_threads=None):
+    def __call__(self, q: ArrayLike | None = None, *, full_output: bool = False,
+                 num_threads: Threads = None) -> Any:
         """The fitted values at ``q`` ((M,) or (M, m); ``q=None``: at the samples)."""
         n = self.ndim
         return self._run(q, [((0,) * n, [(0, 1.0)])], (), full_output, num_threads)
 
-    def gradient(self, q=None, *, full_output=False, num_threads=None):
+    def gradient(self, q: ArrayLike | None = None, *, full_output: bool = False,
+                 num_threads: Threads = None) -> Any:
         """Gradient at ``q``: (M, n) for scalar data, (M, m, n) for m components.
 
         Examples
@@ -101,8 +107,9 @@ class Fit:
         raise ValueError(f"what: unknown quantity {name!r}; use 'value', 'gradient', "
                          f"'jacobian', 'hessian' or 'laplacian'")
 
-    def evaluate(self, q=None, what=("value", "gradient"), *, full_output=False,
-                 num_threads=None):
+    def evaluate(self, q: ArrayLike | None = None,
+                 what: str | Sequence[str] = ("value", "gradient"), *, full_output: bool = False,
+                 num_threads: Threads = None) -> Any:
         """Several quantities from one pass: a tuple with one array (or
         `Result`) per name in ``what`` ("value", "gradient", "jacobian",
         "hessian", "laplacian"), each shaped as its own method returns it.
@@ -150,7 +157,8 @@ class Fit:
                 out.append(split(res, start, size, tail, keep))
         return tuple(out)
 
-    def value_and_gradient(self, q=None, *, num_threads=None):
+    def value_and_gradient(self, q: ArrayLike | None = None, *,
+                           num_threads: Threads = None) -> Any:
         """``evaluate(q, ("value", "gradient"))``: values and gradient from
         one pass over the samples.  On grids the values come from the
         gradient's local polynomial (one node more per axis than ``fit(q)``
@@ -168,13 +176,15 @@ class Fit:
         """
         return self.evaluate(q, ("value", "gradient"), num_threads=num_threads)
 
-    def jacobian(self, q=None, *, full_output=False, num_threads=None):
+    def jacobian(self, q: ArrayLike | None = None, *, full_output: bool = False,
+                 num_threads: Threads = None) -> Any:
         """Jacobian at ``q``: (M, m, n) (m = 1 for scalar data)."""
         n = self.ndim
         terms = [(tuple(int(d == e) for e in range(n)), [(d, 1.0)]) for d in range(n)]
         return self._run(q, terms, (n,), full_output, num_threads, keep_comp=True)
 
-    def hessian(self, q=None, *, full_output=False, num_threads=None):
+    def hessian(self, q: ArrayLike | None = None, *, full_output: bool = False,
+                num_threads: Threads = None) -> Any:
         """Hessian at ``q``: (M, n, n), or (M, m, n, n) for m components."""
         n = self.ndim
         terms = []
@@ -185,13 +195,15 @@ class Fit:
                 terms.append((a, dst))
         return self._run(q, terms, (n, n), full_output, num_threads)
 
-    def laplacian(self, q=None, *, full_output=False, num_threads=None):
+    def laplacian(self, q: ArrayLike | None = None, *, full_output: bool = False,
+                  num_threads: Threads = None) -> Any:
         """Laplacian (sum of the pure second derivatives) at ``q``: (M,) or (M, m)."""
         n = self.ndim
         terms = [(tuple(2 * int(d == k) for k in range(n)), [(0, 1.0)]) for d in range(n)]
         return self._run(q, terms, (), full_output, num_threads)
 
-    def derivative(self, q=None, orders=1, *, full_output=False, num_threads=None):
+    def derivative(self, q: ArrayLike | None = None, orders: int | Sequence[int] = 1, *,
+                   full_output: bool = False, num_threads: Threads = None) -> Any:
         """The mixed partial of multi-index ``orders`` (one order per axis;
         an int for 1-D data) at ``q``: (M,) or (M, m).
 
@@ -208,7 +220,8 @@ class Fit:
             raise ValueError(f"orders={a}: at most order {LIMITS['max_order']} per axis")
         return self._run(q, [(a, [(0, 1.0)])], (), full_output, num_threads)
 
-    def directional(self, q, v, *, normalize=True, full_output=False, num_threads=None):
+    def directional(self, q: ArrayLike | None, v: ArrayLike, *, normalize: bool = True,
+                    full_output: bool = False, num_threads: Threads = None) -> Any:
         """Derivative along direction ``v`` at ``q``: (M,) or (M, m).
 
         ``v`` is one direction (n,) or one per query point (M, n);

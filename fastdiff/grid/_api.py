@@ -9,8 +9,12 @@ plan per block.
 """
 from __future__ import annotations
 
+from collections.abc import Sequence
+from typing import Any
+
 import numpy as np
 
+from .._typing import Array, ArrayLike, Axes, Boundary, Spacing, Threads
 from .. import _validation as V
 from .._adapters import dispatch, is_dask
 from . import _execute, _plan
@@ -19,7 +23,7 @@ __all__ = ["derivative", "gradient", "laplacian", "hessian", "divergence", "curl
            "jacobian", "directional", "matrix", "laplacian_matrix"]
 
 # plans of recent calls, keyed by every argument that shapes them
-_PLANS = {}
+_PLANS: dict = {}
 _MAX_PLANS = 256
 
 
@@ -100,8 +104,9 @@ def run(builder, u, out, num_threads, vector=False, cache=True, **kw):
     return _execute.execute(plan, u, res, nt)
 
 
-def derivative(u, axis, order=1, *, spacing=None, acc=2, boundary="one-sided",
-               cval=0.0, out=None, num_threads=None):
+def derivative(u: ArrayLike, axis: int, order: int = 1, *, spacing: Spacing = None, acc: int = 2,
+               boundary: Boundary = "one-sided", cval: complex = 0.0, out: Array | None = None,
+               num_threads: Threads = None) -> Any:
     """Derivative of ``order`` along one axis of a sampled array.
 
     Parameters
@@ -146,8 +151,9 @@ def derivative(u, axis, order=1, *, spacing=None, acc=2, boundary="one-sided",
                acc=acc, boundary=boundary, cval=cval)
 
 
-def gradient(u, *, axes=None, spacing=None, acc=2, boundary="one-sided", cval=0.0,
-             out=None, num_threads=None):
+def gradient(u: ArrayLike, *, axes: Axes = None, spacing: Spacing = None, acc: int = 2,
+             boundary: Boundary = "one-sided", cval: complex = 0.0, out: Array | None = None,
+             num_threads: Threads = None) -> Any:
     """Gradient of a sampled array: first derivatives along several axes in one pass.
 
     Parameters
@@ -205,8 +211,9 @@ _COMMON = """
         OpenMP threads (see `derivative`); results do not depend on it."""
 
 
-def laplacian(u, *, axes=None, spacing=None, acc=2, boundary="one-sided", cval=0.0,
-              out=None, num_threads=None):
+def laplacian(u: ArrayLike, *, axes: Axes = None, spacing: Spacing = None, acc: int = 2,
+              boundary: Boundary = "one-sided", cval: complex = 0.0, out: Array | None = None,
+              num_threads: Threads = None) -> Any:
     """Laplacian: the sum of second derivatives along ``axes``, in one pass over memory.
 
     Parameters
@@ -235,8 +242,9 @@ def laplacian(u, *, axes=None, spacing=None, acc=2, boundary="one-sided", cval=0
                boundary=boundary, cval=cval)
 
 
-def hessian(u, *, axes=None, spacing=None, acc=2, boundary="one-sided", cval=0.0,
-            out=None, num_threads=None):
+def hessian(u: ArrayLike, *, axes: Axes = None, spacing: Spacing = None, acc: int = 2,
+            boundary: Boundary = "one-sided", cval: complex = 0.0, out: Array | None = None,
+            num_threads: Threads = None) -> Any:
     """Hessian: all second partial derivatives, shape ``(k, k, *u.shape)``.
 
     The diagonal uses second-derivative stencils; each distinct mixed partial
@@ -276,8 +284,9 @@ def hessian(u, *, axes=None, spacing=None, acc=2, boundary="one-sided", cval=0.0
                boundary=boundary, cval=cval)
 
 
-def divergence(v, *, axes=None, spacing=None, acc=2, boundary="one-sided", cval=0.0,
-               out=None, num_threads=None):
+def divergence(v: ArrayLike, *, axes: Axes = None, spacing: Spacing = None, acc: int = 2,
+               boundary: Boundary = "one-sided", cval: complex = 0.0, out: Array | None = None,
+               num_threads: Threads = None) -> Any:
     """Divergence of a vector field ``v`` of shape ``(k, *S)``: sum_i dv_i/dx_i.
 
     Parameters
@@ -305,8 +314,9 @@ def divergence(v, *, axes=None, spacing=None, acc=2, boundary="one-sided", cval=
                spacing=spacing, acc=acc, boundary=boundary, cval=cval)
 
 
-def curl(v, *, axes=None, spacing=None, acc=2, boundary="one-sided", cval=0.0, out=None,
-         num_threads=None):
+def curl(v: ArrayLike, *, axes: Axes = None, spacing: Spacing = None, acc: int = 2,
+         boundary: Boundary = "one-sided", cval: complex = 0.0, out: Array | None = None,
+         num_threads: Threads = None) -> Any:
     """Curl of a 3-D vector field, or the scalar curl of a 2-D one.
 
     Parameters
@@ -337,8 +347,9 @@ def curl(v, *, axes=None, spacing=None, acc=2, boundary="one-sided", cval=0.0, o
                acc=acc, boundary=boundary, cval=cval)
 
 
-def jacobian(v, *, axes=None, spacing=None, acc=2, boundary="one-sided", cval=0.0,
-             out=None, num_threads=None):
+def jacobian(v: ArrayLike, *, axes: Axes = None, spacing: Spacing = None, acc: int = 2,
+             boundary: Boundary = "one-sided", cval: complex = 0.0, out: Array | None = None,
+             num_threads: Threads = None) -> Any:
     """Jacobian of a vector field ``v`` of shape ``(m, *S)``: ``J[i, j] = dv_i/dx_j``.
 
     Parameters
@@ -370,8 +381,9 @@ def jacobian(v, *, axes=None, spacing=None, acc=2, boundary="one-sided", cval=0.
                acc=acc, boundary=boundary, cval=cval)
 
 
-def directional(u, direction, *, normalize=True, axes=None, spacing=None, acc=2,
-                boundary="one-sided", cval=0.0, out=None, num_threads=None):
+def directional(u: ArrayLike, direction: ArrayLike, *, normalize: bool = True, axes: Axes = None,
+                spacing: Spacing = None, acc: int = 2, boundary: Boundary = "one-sided",
+                cval: complex = 0.0, out: Array | None = None, num_threads: Threads = None) -> Any:
     """Directional derivative: the gradient along ``axes`` dotted with ``direction``.
 
     Parameters
@@ -410,7 +422,8 @@ def directional(u, direction, *, normalize=True, axes=None, spacing=None, acc=2,
                boundary=boundary, cval=cval)
 
 
-def matrix(shape, order=1, axis=0, *, spacing=1.0, acc=2, boundary="one-sided"):
+def matrix(shape: Sequence[int], order: int = 1, axis: int = 0, *, spacing: Spacing = 1.0,
+           acc: int = 2, boundary: Boundary = "one-sided") -> Any:
     """The derivative operator as a ``scipy.sparse`` CSR matrix acting on ``u.ravel()``.
 
     ``matrix(u.shape, order, axis, ...) @ u.ravel()`` equals
@@ -446,7 +459,8 @@ def matrix(shape, order=1, axis=0, *, spacing=1.0, acc=2, boundary="one-sided"):
                             0.0).matrix()
 
 
-def laplacian_matrix(shape, *, axes=None, spacing=1.0, acc=2, boundary="one-sided"):
+def laplacian_matrix(shape: Sequence[int], *, axes: Axes = None, spacing: Spacing = 1.0,
+                     acc: int = 2, boundary: Boundary = "one-sided") -> Any:
     """The Laplacian as a ``scipy.sparse`` CSR matrix acting on ``u.ravel()``.
 
     ``laplacian_matrix(u.shape, ...) @ u.ravel()`` equals
@@ -468,5 +482,5 @@ def laplacian_matrix(shape, *, axes=None, spacing=1.0, acc=2, boundary="one-side
 
 
 for _f in (laplacian, hessian, divergence, curl, jacobian, directional):
-    _f.__doc__ = _f.__doc__.replace("    {common}", _COMMON.strip("\n"))
+    _f.__doc__ = (_f.__doc__ or "").replace("    {common}", _COMMON.strip("\n"))
 del _f

@@ -2,8 +2,11 @@
 and the result shapes; the work is in ``_engine`` and ``_second``."""
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 
+from .._typing import ArrayLike, Function, Threads
 from .. import _validation as V
 from ._engine import CHUNK_BYTES, first_derivatives
 from ._evaluate import Evaluator, Result
@@ -112,9 +115,11 @@ def _partials(X, method, acc, step, adaptive, bounds, mm, ev):
 
 
 @_doc
-def gradient(f, x, *, args=(), kwargs=None, method="central", acc=2, step=None,
-             adaptive=True, bounds=None, full_output=False, max_memory=None,
-             vectorized=True, num_threads=None):
+def gradient(f: Function, x: ArrayLike, *, args: Any = (), kwargs: dict[str, Any] | None=None,
+             method: str = "central", acc: int = 2, step: ArrayLike | None = None,
+             adaptive: bool = True, bounds: tuple[ArrayLike, ArrayLike] | None=None,
+             full_output: bool = False, max_memory: float | None = None, vectorized: bool = True,
+             num_threads: Threads = None) -> Any:
     """Gradient of a scalar function at one point (n,) or at N points (N, n).
 
     Parameters
@@ -149,9 +154,11 @@ def gradient(f, x, *, args=(), kwargs=None, method="central", acc=2, step=None,
 
 
 @_doc
-def jacobian(f, x, *, args=(), kwargs=None, method="central", acc=2, step=None,
-             adaptive=True, bounds=None, full_output=False, max_memory=None,
-             vectorized=True, num_threads=None):
+def jacobian(f: Function, x: ArrayLike, *, args: Any = (), kwargs: dict[str, Any] | None=None,
+             method: str = "central", acc: int = 2, step: ArrayLike | None = None,
+             adaptive: bool = True, bounds: tuple[ArrayLike, ArrayLike] | None=None,
+             full_output: bool = False, max_memory: float | None = None, vectorized: bool = True,
+             num_threads: Threads = None) -> Any:
     """Jacobian J[i, j] = df_i/dx_j of a vector function: (N, m, n) (or (m, n)).
 
     Parameters
@@ -189,9 +196,12 @@ def jacobian(f, x, *, args=(), kwargs=None, method="central", acc=2, step=None,
 
 
 @_doc
-def directional(f, x, v, *, normalize=True, args=(), kwargs=None, method="central", acc=2,
-                step=None, adaptive=True, bounds=None, full_output=False,
-                max_memory=None, vectorized=True, num_threads=None):
+def directional(f: Function, x: ArrayLike, v: ArrayLike, *, normalize: bool = True, args: Any = (),
+                kwargs: dict[str, Any] | None=None, method: str = "central", acc: int = 2,
+                step: ArrayLike | None = None, adaptive: bool = True,
+                bounds: tuple[ArrayLike, ArrayLike] | None=None, full_output: bool = False,
+                max_memory: float | None = None, vectorized: bool = True,
+                num_threads: Threads = None) -> Any:
     """Directional derivative along v, unit-normalised by default.
 
     Parameters
@@ -243,9 +253,12 @@ def directional(f, x, v, *, normalize=True, args=(), kwargs=None, method="centra
 
 
 @_doc
-def derivative(f, x, order=1, *, args=(), kwargs=None, method="central", acc=2, step=None,
-               adaptive=True, bounds=None, full_output=False, max_memory=None,
-               vectorized=True, num_threads=None):
+def derivative(f: Function, x: ArrayLike, order: int = 1, *, args: Any = (),
+               kwargs: dict[str, Any] | None=None, method: str = "central", acc: int = 2,
+               step: ArrayLike | None = None, adaptive: bool = True,
+               bounds: tuple[ArrayLike, ArrayLike] | None=None, full_output: bool = False,
+               max_memory: float | None = None, vectorized: bool = True,
+               num_threads: Threads = None) -> Any:
     """Derivative of ``order`` of a univariate function, elementwise.
 
     Parameters
@@ -303,8 +316,8 @@ def derivative(f, x, order=1, *, args=(), kwargs=None, method="central", acc=2, 
                    st[:, 0].reshape(shape), nfev, full_output)
 
 
-def _second_setup(f, x, method, acc, max_memory, num_threads, args, kwargs, vectorized,
-                  step, adaptive, bounds, what):
+def _second_setup(f, x, method, acc, max_memory, num_threads, args, kwargs, vectorized, step,
+                  adaptive, bounds, what):
     X, single, method, acc, mm, ev = _setup(f, x, method, acc, max_memory, num_threads,
                                             args, kwargs, vectorized,
                                             allowed=("central", "forward", "backward"))
@@ -315,9 +328,11 @@ def _second_setup(f, x, method, acc, max_memory, num_threads, args, kwargs, vect
 
 
 @_doc
-def hessian(f, x, *, args=(), kwargs=None, method="central", acc=2, step=None,
-            adaptive=True, bounds=None, full_output=False, max_memory=None,
-            vectorized=True, num_threads=None):
+def hessian(f: Function, x: ArrayLike, *, args: Any = (), kwargs: dict[str, Any] | None=None,
+            method: str = "central", acc: int = 2, step: ArrayLike | None = None,
+            adaptive: bool = True, bounds: tuple[ArrayLike, ArrayLike] | None=None,
+            full_output: bool = False, max_memory: float | None = None, vectorized: bool = True,
+            num_threads: Threads = None) -> Any:
     """Hessian of f at one point or N points: (N, n, n), or (N, m, n, n) for vector f.
 
     Central second differences (diagonal) and four-point mixed differences,
@@ -360,9 +375,11 @@ def hessian(f, x, *, args=(), kwargs=None, method="central", acc=2, step=None,
 
 
 @_doc
-def laplacian(f, x, *, args=(), kwargs=None, method="central", acc=2, step=None,
-              adaptive=True, bounds=None, full_output=False, max_memory=None,
-              vectorized=True, num_threads=None):
+def laplacian(f: Function, x: ArrayLike, *, args: Any = (), kwargs: dict[str, Any] | None=None,
+              method: str = "central", acc: int = 2, step: ArrayLike | None = None,
+              adaptive: bool = True, bounds: tuple[ArrayLike, ArrayLike] | None=None,
+              full_output: bool = False, max_memory: float | None = None, vectorized: bool = True,
+              num_threads: Threads = None) -> Any:
     """Laplacian (trace of the Hessian) with 2n + 1 evaluations per level.
 
     Parameters

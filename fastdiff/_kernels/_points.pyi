@@ -1,0 +1,9 @@
+# Type stubs of the point-batch kernels (_points.pyx).
+import numpy as np
+
+def layout(X: np.ndarray, dirs: np.ndarray, OFF: np.ndarray, hl: np.ndarray, P: np.ndarray,
+           nthreads: int) -> None: ...
+def combine(F: np.ndarray, W: np.ndarray, W0: np.ndarray, hl: np.ndarray, order: int,
+            D: np.ndarray, nthreads: int) -> None: ...
+def layout2(X: np.ndarray, h: np.ndarray, L: int, I: np.ndarray, J: np.ndarray,
+            P: np.ndarray, nthreads: int) -> None: ...
