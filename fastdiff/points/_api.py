@@ -213,8 +213,8 @@ def directional(f: Function, x: ArrayLike, v: ArrayLike, *, normalize: bool = Tr
     v : array_like
         One direction (n,) or one per point (N, n); not the zero vector.
     normalize : bool, optional
-        Differentiate along v/|v| (default); False gives the derivative
-        along v itself (|v| times that).
+        Differentiate along v divided by its norm (default); False gives
+        the derivative along v itself (the norm of v times that).
     {params}
 
     Returns
