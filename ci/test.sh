@@ -20,6 +20,11 @@ python -m pip install --quiet --upgrade pip
 
 echo "== pip install ."
 pip install .
+if git -C "$repo" rev-parse --git-dir >/dev/null 2>&1; then
+    # the install writes nothing a commit could pick up (src/ layout)
+    test -z "$(git -C "$repo" status --porcelain)" || {
+        echo "pip install . changed the source tree:"; git -C "$repo" status --porcelain; exit 1; }
+fi
 echo "== python -m fastdiff demo"
 python -m fastdiff demo
 echo "== pip install \".[test]\""

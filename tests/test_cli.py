@@ -66,6 +66,6 @@ def test_every_subpackage_is_installed():
     root = pathlib.Path(__file__).parent.parent
     listed = set(tomllib.loads((root / "pyproject.toml").read_text())["tool"]["setuptools"]
                  ["packages"])
-    found = {".".join(p.parent.relative_to(root).parts)
-             for p in (root / "fastdiff").rglob("__init__.py")}
+    found = {".".join(p.parent.relative_to(root / "src").parts)
+             for p in (root / "src" / "fastdiff").rglob("__init__.py")}
     assert found <= listed, sorted(found - listed)
