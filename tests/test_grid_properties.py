@@ -89,24 +89,6 @@ def test_periodic_spectral_check():
         assert np.max(np.abs(got - np.cos(x))) < tol
 
 
-@pytest.mark.parametrize("shape,axes", [((200, 300), None), ((40, 50, 60), (0, 2)),
-                                        ((3, 20000), None), ((70000,), None),
-                                        ((9, 8, 7, 6), None)])
-@pytest.mark.parametrize("dtype", [np.float32, np.float64, np.complex128])
-def test_thread_count_bitwise_invariance(shape, axes, dtype):
-    rng = np.random.default_rng(1)
-    u = rng.standard_normal(shape).astype(dtype)
-    if dtype is np.complex128:
-        u = u + 1j * rng.standard_normal(shape)
-    kw = dict(axes=axes, acc=4, boundary="reflect")
-    g1 = fd.grid.gradient(u, num_threads=1, **kw)
-    for nt in (2, 3, 7):
-        np.testing.assert_array_equal(fd.grid.gradient(u, num_threads=nt, **kw), g1)
-    d1 = fd.grid.derivative(u, -1, 2, acc=6, boundary="periodic", num_threads=1)
-    np.testing.assert_array_equal(
-        fd.grid.derivative(u, -1, 2, acc=6, boundary="periodic", num_threads=2), d1)
-
-
 def test_num_threads_none_follows_openmp_max():
     u = np.random.default_rng(2).standard_normal((300, 400))
     np.testing.assert_array_equal(fd.grid.gradient(u), fd.grid.gradient(u, num_threads=1))

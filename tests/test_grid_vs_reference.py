@@ -4,7 +4,8 @@ The full product dtype x ndim x layout x boundary x acc x order x spacing is
 far too big to run, so the main test walks a pairwise covering set: every
 value of every parameter appears, and every pair of values of two parameters
 appears in at least one case. Focused tests then cover what pairs miss: tiny
-axes, non-uniform grids at every order, out=, axes, threads, NaN and inf.
+axes, non-uniform grids at every order, out=, axes, NaN and inf (threads:
+test_threads.py).
 """
 import itertools
 import random
@@ -15,7 +16,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 import fastdiff as fd
-from conftest import (DTYPES, LAYOUTS, MODES, RESULT_DTYPE, make_array, random_values,
+from _helpers import (DTYPES, LAYOUTS, MODES, RESULT_DTYPE, make_array, random_values,
                       tolerance, weight_norm)
 from fastdiff import reference as ref
 
@@ -341,43 +342,6 @@ def test_gradient_int_axes():
 def test_gradient_duplicate_axes_raise():
     with pytest.raises(ValueError, match="axes"):
         grid.gradient(np.ones((5, 5)), axes=(1, -1))
-
-
-# --------------------------------------------------------------------------
-# thread-count invariance
-# --------------------------------------------------------------------------
-
-THREAD_CASES = [
-    ((70000,), "float64", "C", "one-sided", 4),
-    ((64, 33, 17), "float64", "C", "periodic", 2),
-    ((64, 33, 17), "float32", "F", "reflect", 6),
-    ((40, 30, 20, 10), "complex128", "negative", "constant", 4),
-    ((257, 129), "float64", "strided", "mirror", 2),
-    ((33, 2100), "float32", "C", "nearest", 4),
-]
-
-
-@pytest.mark.parametrize("shape, dtype, layout, mode, acc", THREAD_CASES)
-def test_thread_count_invariance(shape, dtype, layout, mode, acc):
-    u = make_array(shape, dtype, layout, seed=7)
-    kw = dict(acc=acc, boundary=mode, cval=cval_for(dtype))
-    for axis in range(len(shape)):
-        d1 = grid.derivative(u, axis, 2, num_threads=1, **kw)
-        d2 = grid.derivative(u, axis, 2, num_threads=2, **kw)
-        np.testing.assert_array_equal(d1, d2)
-    g1 = grid.gradient(u, num_threads=1, **kw)
-    g2 = grid.gradient(u, num_threads=2, **kw)
-    np.testing.assert_array_equal(g1, g2)
-    gn = grid.gradient(u, num_threads=-1, **kw)
-    np.testing.assert_array_equal(g1, gn)
-
-
-def test_thread_count_invariance_nonuniform():
-    u = make_array((50, 60, 40), "float64", "F", seed=8)
-    spacing = [stretched(50), 0.1, stretched(40)]
-    g1 = grid.gradient(u, spacing=spacing, acc=4, num_threads=1)
-    g2 = grid.gradient(u, spacing=spacing, acc=4, num_threads=2)
-    np.testing.assert_array_equal(g1, g2)
 
 
 # --------------------------------------------------------------------------

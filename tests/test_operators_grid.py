@@ -4,7 +4,7 @@ curl, jacobian, directional) against fastdiff.reference.
 The main test walks a pairwise covering set of function x dtype x ndim x
 layout x boundary x acc x spacing kind x axes (like test_grid_vs_reference);
 focused tests cover exact Hessian symmetry, Laplacian = trace of the Hessian,
-out=, thread-count invariance, tiny axes, NaN masks and the errors.
+out=, tiny axes, NaN masks and the errors (threads: test_threads.py).
 """
 import itertools
 
@@ -14,7 +14,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 import fastdiff as fd
-from conftest import DTYPES, MODES, RESULT_DTYPE, in_layout, make_array, random_values
+from _helpers import DTYPES, MODES, RESULT_DTYPE, in_layout, make_array, random_values
 from fastdiff import reference as ref
 from test_grid_vs_reference import (cval_for, check, empty_out, entry_norm, pairwise,
                                     stretched)
@@ -305,55 +305,6 @@ def test_out_errors(fn):
         for mod in (grid, ref):
             with pytest.raises(ValueError, match="out overlaps the input"):
                 getattr(mod, fn)(*args, out=both[0], **p.kw)
-
-
-# --------------------------------------------------------------------------
-# thread-count invariance (arrays large enough to use threads)
-# --------------------------------------------------------------------------
-
-THREAD_CASES = [
-    ((40, 36, 30), "float64", "C", "one-sided", 4),
-    ((40, 36, 30), "float32", "F", "periodic", 2),
-    ((70, 33, 20), "complex128", "negative", "constant", 6),
-    ((257, 181), "float64", "strided", "mirror", 2),
-    ((20, 2100), "float32", "interleaved", "nearest", 4),
-    ((12, 10, 20, 21), "float64", "C", "reflect", 2),
-]
-
-
-@pytest.mark.parametrize("fn", FUNCTIONS)
-@pytest.mark.parametrize("shape, dtype, layout, mode, acc", THREAD_CASES)
-def test_thread_count_invariance(fn, shape, dtype, layout, mode, acc):
-    if fn == "curl" and len(shape) == 4:
-        kw = dict(axes=(3, 1, 0))
-    else:
-        kw = {}
-    kw.update(acc=acc, boundary=mode, cval=cval_for(dtype))
-    if fn == "curl":
-        k = len(kw.get("axes", shape))
-    else:
-        k = len(shape)
-    if fn in VECTOR_FUNCTIONS:
-        args = (field((k,) + shape, dtype, layout, seed=7),)
-    elif fn == "directional":
-        d = np.random.default_rng(3).standard_normal((k,) + shape)
-        args = (field(shape, dtype, layout, seed=7), d)
-    else:
-        args = (field(shape, dtype, layout, seed=7),)
-    assert np.prod(shape) > 40000
-    r1 = getattr(grid, fn)(*args, num_threads=1, **kw)
-    r2 = getattr(grid, fn)(*args, num_threads=2, **kw)
-    np.testing.assert_array_equal(r1, r2)
-    rn = getattr(grid, fn)(*args, num_threads=-1, **kw)
-    np.testing.assert_array_equal(r1, rn)
-
-
-def test_thread_count_invariance_nonuniform_hessian():
-    u = make_array((50, 60, 40), "float64", "F", seed=8)
-    spacing = [stretched(50), 0.1, stretched(40)]
-    H1 = grid.hessian(u, spacing=spacing, acc=4, num_threads=1)
-    H2 = grid.hessian(u, spacing=spacing, acc=4, num_threads=2)
-    np.testing.assert_array_equal(H1, H2)
 
 
 # --------------------------------------------------------------------------

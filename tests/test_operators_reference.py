@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 import scipy.ndimage as ndi
 
-from conftest import MODES, RESULT_DTYPE, make_array, random_values
+from _helpers import MODES, RESULT_DTYPE, make_array, random_values
 from fastdiff import reference as ref
 
 SCIPY_MODE = {"periodic": "wrap", "wrap": "wrap", "constant": "constant",

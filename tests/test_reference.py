@@ -8,7 +8,7 @@ from hypothesis import strategies as st
 from numpy.polynomial import Polynomial
 
 import fastdiff as fd
-from conftest import MODES, RESULT_DTYPE, make_array, random_values
+from _helpers import MODES, RESULT_DTYPE, make_array, random_values
 from fastdiff import reference as ref
 
 SCIPY_MODE = {"periodic": "wrap", "wrap": "wrap", "constant": "constant",
