@@ -115,9 +115,9 @@ def _partials(X, method, acc, step, adaptive, bounds, mm, ev):
 
 
 @_doc
-def gradient(f: Function, x: ArrayLike, *, args: Any = (), kwargs: dict[str, Any] | None=None,
+def gradient(f: Function, x: ArrayLike, *, args: Any = (), kwargs: dict[str, Any] | None = None,
              method: str = "central", acc: int = 2, step: ArrayLike | None = None,
-             adaptive: bool = True, bounds: tuple[ArrayLike, ArrayLike] | None=None,
+             adaptive: bool = True, bounds: tuple[ArrayLike, ArrayLike] | None = None,
              full_output: bool = False, max_memory: float | None = None, vectorized: bool = True,
              num_threads: Threads = None) -> Any:
     """Gradient of a scalar function at one point (n,) or at N points (N, n).
@@ -154,9 +154,9 @@ def gradient(f: Function, x: ArrayLike, *, args: Any = (), kwargs: dict[str, Any
 
 
 @_doc
-def jacobian(f: Function, x: ArrayLike, *, args: Any = (), kwargs: dict[str, Any] | None=None,
+def jacobian(f: Function, x: ArrayLike, *, args: Any = (), kwargs: dict[str, Any] | None = None,
              method: str = "central", acc: int = 2, step: ArrayLike | None = None,
-             adaptive: bool = True, bounds: tuple[ArrayLike, ArrayLike] | None=None,
+             adaptive: bool = True, bounds: tuple[ArrayLike, ArrayLike] | None = None,
              full_output: bool = False, max_memory: float | None = None, vectorized: bool = True,
              num_threads: Threads = None) -> Any:
     """Jacobian J[i, j] = df_i/dx_j of a vector function: (N, m, n) (or (m, n)).
@@ -197,9 +197,9 @@ def jacobian(f: Function, x: ArrayLike, *, args: Any = (), kwargs: dict[str, Any
 
 @_doc
 def directional(f: Function, x: ArrayLike, v: ArrayLike, *, normalize: bool = True, args: Any = (),
-                kwargs: dict[str, Any] | None=None, method: str = "central", acc: int = 2,
+                kwargs: dict[str, Any] | None = None, method: str = "central", acc: int = 2,
                 step: ArrayLike | None = None, adaptive: bool = True,
-                bounds: tuple[ArrayLike, ArrayLike] | None=None, full_output: bool = False,
+                bounds: tuple[ArrayLike, ArrayLike] | None = None, full_output: bool = False,
                 max_memory: float | None = None, vectorized: bool = True,
                 num_threads: Threads = None) -> Any:
     """Directional derivative along v, unit-normalised by default.
@@ -254,9 +254,9 @@ def directional(f: Function, x: ArrayLike, v: ArrayLike, *, normalize: bool = Tr
 
 @_doc
 def derivative(f: Function, x: ArrayLike, order: int = 1, *, args: Any = (),
-               kwargs: dict[str, Any] | None=None, method: str = "central", acc: int = 2,
+               kwargs: dict[str, Any] | None = None, method: str = "central", acc: int = 2,
                step: ArrayLike | None = None, adaptive: bool = True,
-               bounds: tuple[ArrayLike, ArrayLike] | None=None, full_output: bool = False,
+               bounds: tuple[ArrayLike, ArrayLike] | None = None, full_output: bool = False,
                max_memory: float | None = None, vectorized: bool = True,
                num_threads: Threads = None) -> Any:
     """Derivative of ``order`` of a univariate function, elementwise.
@@ -328,9 +328,9 @@ def _second_setup(f, x, method, acc, max_memory, num_threads, args, kwargs, vect
 
 
 @_doc
-def hessian(f: Function, x: ArrayLike, *, args: Any = (), kwargs: dict[str, Any] | None=None,
+def hessian(f: Function, x: ArrayLike, *, args: Any = (), kwargs: dict[str, Any] | None = None,
             method: str = "central", acc: int = 2, step: ArrayLike | None = None,
-            adaptive: bool = True, bounds: tuple[ArrayLike, ArrayLike] | None=None,
+            adaptive: bool = True, bounds: tuple[ArrayLike, ArrayLike] | None = None,
             full_output: bool = False, max_memory: float | None = None, vectorized: bool = True,
             num_threads: Threads = None) -> Any:
     """Hessian of f at one point or N points: (N, n, n), or (N, m, n, n) for vector f.
@@ -375,9 +375,9 @@ def hessian(f: Function, x: ArrayLike, *, args: Any = (), kwargs: dict[str, Any]
 
 
 @_doc
-def laplacian(f: Function, x: ArrayLike, *, args: Any = (), kwargs: dict[str, Any] | None=None,
+def laplacian(f: Function, x: ArrayLike, *, args: Any = (), kwargs: dict[str, Any] | None = None,
               method: str = "central", acc: int = 2, step: ArrayLike | None = None,
-              adaptive: bool = True, bounds: tuple[ArrayLike, ArrayLike] | None=None,
+              adaptive: bool = True, bounds: tuple[ArrayLike, ArrayLike] | None = None,
               full_output: bool = False, max_memory: float | None = None, vectorized: bool = True,
               num_threads: Threads = None) -> Any:
     """Laplacian (trace of the Hessian) with 2n + 1 evaluations per level.
