@@ -14,8 +14,6 @@ derivatives), ``_second`` (Hessians, Laplacians), ``_steps`` (step rules),
 ``_richardson``, ``_evaluate`` (calling f, `Result`).
 """
 from ._api import derivative, directional, gradient, hessian, jacobian, laplacian
-from ._engine import _KERNELS, using_kernels as _using_kernels  # noqa: F401 (reference)
-from ._engine import _compiled  # noqa: F401  (the compiled kernels, for tests)
 from ._evaluate import Result
 
 __all__ = ["Result", "derivative", "gradient", "jacobian", "hessian", "laplacian",

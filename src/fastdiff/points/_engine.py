@@ -2,44 +2,26 @@
 
 Every stencil point of every input point in a chunk is laid out in one
 buffer (reused for all the chunks of a call), f is called once per chunk,
-and the values are combined with the stencil weights.  The layout and the
+and the values are combined with the stencil weights.  The layout and
 combination of first-derivative stencils run in Cython/OpenMP kernels
-(``_kernels/_points.pyx``); ``fastdiff.reference.points`` swaps in their
-NumPy twins through ``using_kernels``.
+(``_kernels/_points.pyx``).
 """
 from __future__ import annotations
 
-import contextlib
-import contextvars
-
 import numpy as np
 
-from .._kernels import _points as _compiled
+from .._kernels import _points as _kernels
 from .._stencil import stencil
 from ._richardson import richardson
 from ._steps import EPS, SAFETY, fit_bounds
 
-__all__ = ["chunk_loop", "first_derivatives", "using_kernels", "CHUNK_BYTES"]
+__all__ = ["chunk_loop", "first_derivatives", "CHUNK_BYTES"]
 
 #: default bound on the stencil points laid out per call of f (bytes): chunks
 #: this size stay below glibc's mmap threshold, so their memory (and f's
 #: temporaries) is reused from call to call instead of being faulted in
 #: afresh each time (``max_memory`` overrides it)
 CHUNK_BYTES = 8 << 20
-
-# the layout/combine kernels: compiled, or the NumPy twins for
-# fastdiff.reference.points (a context variable: safe across threads)
-_KERNELS = contextvars.ContextVar("fastdiff_points_kernels", default=_compiled)
-
-
-@contextlib.contextmanager
-def using_kernels(kernels):
-    token = _KERNELS.set(kernels)
-    try:
-        yield
-    finally:
-        _KERNELS.reset(token)
-
 
 def chunk_loop(ev, N, rows, n, max_memory, layout, consume, dtype=np.float64):
     """Evaluate f at ``rows`` stencil points per input point, chunk by chunk.
@@ -116,7 +98,7 @@ def first_derivatives(ev, X, dirs, method, acc, h, nlevels, bounds, max_memory, 
     out = {}
 
     def layout(a, b, P):
-        _KERNELS.get().layout(np.ascontiguousarray(X[a:b]), D3 if axes else D3[a:b],
+        _kernels.layout(np.ascontiguousarray(X[a:b]), D3 if axes else D3[a:b],
                               OFF[a:b], np.ascontiguousarray(hl[:, a:b]), P, ev.nthreads)
 
     def consume(a, b, F):
@@ -124,7 +106,7 @@ def first_derivatives(ev, X, dirs, method, acc, h, nlevels, bounds, max_memory, 
         Fm = np.ascontiguousarray(F.reshape(b - a, rows, -1), dtype=np.float64)
         D = np.empty((L, b - a, k, Fm.shape[2]))
         with np.errstate(invalid="ignore", over="ignore"):
-            _KERNELS.get().combine(Fm, W[a:b], W0[a:b], np.ascontiguousarray(hl[:, a:b]),
+            _kernels.combine(Fm, W[a:b], W0[a:b], np.ascontiguousarray(hl[:, a:b]),
                                    order, D, ev.nthreads)
         if not out:
             out["vals"] = np.empty((L, N, k) + tail)

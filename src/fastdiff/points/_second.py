@@ -12,7 +12,8 @@ from __future__ import annotations
 import numpy as np
 
 from .._stencil import stencil
-from ._engine import _KERNELS, chunk_loop
+from .._kernels import _points as _kernels
+from ._engine import chunk_loop
 from ._richardson import richardson
 
 __all__ = ["hessian_levels", "laplacian_levels"]
@@ -31,7 +32,7 @@ def _fast_levels(ev, X, h, L, mm, pairs):
     out = {}
 
     def layout(a, b, P):
-        _KERNELS.get().layout2(np.ascontiguousarray(X[a:b]), np.ascontiguousarray(h[a:b]), L,
+        _kernels.layout2(np.ascontiguousarray(X[a:b]), np.ascontiguousarray(h[a:b]), L,
                                I, J, P, ev.nthreads)
 
     def consume(a, b, F):

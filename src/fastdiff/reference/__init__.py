@@ -373,7 +373,7 @@ def apply(op, u, *, spacing=1.0, acc=2, boundary="one-sided", cval=0.0, out=None
 
 
 # the point-batch twins live in their own namespace: fastdiff.reference.points
-from .. import _reference_points as points  # noqa: E402
+from . import points  # noqa: E402
 from . import data  # noqa: E402
 
 

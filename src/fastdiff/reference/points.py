@@ -1,0 +1,322 @@
+"""Pure-NumPy twin of :mod:`fastdiff.points` (the tests' oracle).
+
+Written from the documented rules, not from ``fastdiff.points``' code: a
+Python loop over the points, and for each point f evaluated at that point's
+stencil points only, with :func:`fastdiff.stencil` weights.
+
+* Steps: ``h = c * max(|x_i|, 1)`` per coordinate (directional derivatives:
+  ``c * max(max_i |x_i|, 1)``), ``c = eps**(1/(p + k))`` for derivative order
+  k and final accuracy order ``p = acc + s*(L - 1)`` after L Richardson
+  levels (s = 2 for central stencils, 1 for one-sided ones; L = 3 for first
+  derivatives and Laplacians, 2 for Hessians, 1 without ``adaptive`` or with
+  ``method="complex"``, whose step is ``1e-20 * max(|x_i|, 1)``).
+* Levels h, h/2, h/4: level k's estimate is the stencil sum at h/2^k; the
+  Richardson tableau gains s orders per column; per element the diagonal
+  entry whose difference with the previous one is smallest is kept, that
+  difference being its error estimate, to which the rounding error
+  ``eps * sum|w| * |f(x)| / h_min^k`` is added, the sum times 4.
+* ``bounds``: a stencil that would leave the box becomes one-sided towards
+  the side with more room, its step shrunk so that it fits.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from .. import _validation as _V
+from .._stencil import stencil
+
+__all__ = ["derivative", "gradient", "jacobian", "hessian", "laplacian", "directional",
+           "Result"]
+
+_EPS = np.finfo(np.float64).eps
+
+
+class Result:
+    """Values, error estimates, steps, evaluations per point and success."""
+
+    def __init__(self, value, error, step, nfev, success):
+        self.value, self.error, self.step = value, error, step
+        self.nfev, self.success = int(nfev), success
+
+
+def _weights(kind, order, acc):
+    """(offsets, weights) of the central (0), forward (1) or backward (2) stencil."""
+    if kind == 0:
+        st = stencil(order, acc)
+    elif kind == 1:
+        st = stencil(order, offsets=list(range(acc + order)))
+    else:
+        st = stencil(order, offsets=[-k for k in range(acc + order - 1, -1, -1)])
+    return st.offsets.astype(np.float64), st.weights
+
+
+def _tableau(levels, acc, one_sided):
+    """Richardson over the levels: (value, error estimate, level index)."""
+    if len(levels) == 1:
+        return levels[0], np.zeros_like(levels[0]), np.zeros(levels[0].shape, dtype=int)
+    s = 1 if one_sided else 2
+    rows = [[levels[0]]]
+    for k in range(1, len(levels)):
+        row = [levels[k]]
+        for m in range(1, k + 1):
+            q = acc + s * (m - 1)
+            row.append(row[m - 1] + (row[m - 1] - rows[k - 1][m - 1]) / (2.0 ** q - 1.0))
+        rows.append(row)
+    diag = [rows[k][k] for k in range(len(levels))]
+    cands = np.stack(diag[1:])
+    errs = np.stack([np.abs(diag[k] - diag[k - 1]) for k in range(1, len(levels))])
+    pick = np.argmin(np.where(np.isnan(errs), np.inf, errs), axis=0)
+    value = np.take_along_axis(cands, pick[None], 0)[0]
+    err = np.take_along_axis(errs, pick[None], 0)[0]
+    return value, err, pick + 1
+
+
+class _Fn:
+    def __init__(self, f, args, kwargs, vectorized):
+        self.f, self.args = f, args if isinstance(args, tuple) else (args,)
+        self.kwargs, self.vectorized = kwargs or {}, vectorized
+
+    def __call__(self, P):
+        if self.vectorized:
+            out = np.asarray(self.f(P, *self.args, **self.kwargs))
+        else:
+            out = np.asarray([np.asarray(self.f(p, *self.args, **self.kwargs)) for p in P])
+        return out
+
+
+def _along(fn, x, d, h, kind, order, acc, L, method, f0):
+    """The derivative of ``order`` along d at x (values of f's shape):
+    (value, error, step)."""
+    if method == "complex":
+        v = np.imag(fn((x + 1j * h * d)[None])[0]) / h
+        return v, 2 * _EPS * np.abs(v), h
+    o, w = _weights(kind, order, acc)
+    keep = (o != 0) & (w != 0)
+    w0 = float(np.sum(w[o == 0]))
+    wsum = float(np.sum(np.abs(w[keep])) + abs(w0))
+    levels = []
+    for k in range(L):
+        hk = h / 2.0 ** k
+        F = fn(x[None] + (o[keep] * hk)[:, None] * d[None])
+        levels.append((np.tensordot(w[keep], F, axes=(0, 0)) + w0 * f0) / hk ** order)
+    one_sided = kind != 0
+    value, err, lev = _tableau(levels, acc, one_sided)
+    rounding = _EPS * wsum * np.abs(f0) / (h / 2.0 ** (L - 1)) ** order
+    if L == 1:
+        return value, 4 * rounding, np.full(np.shape(value), h)
+    return value, 4 * (err + rounding), h / 2.0 ** lev
+
+
+def _fit_box(x, d, h, kind, order, acc, bounds):
+    """The stencil kind and step along d that keep the stencil in the box."""
+    if bounds is None:
+        return kind, h
+    lo, hi = bounds
+    with np.errstate(divide="ignore", invalid="ignore"):
+        up = np.min(np.where(d > 0, (hi - x) / d, np.where(d < 0, (x - lo) / -d, np.inf)))
+        dn = np.min(np.where(d > 0, (x - lo) / d, np.where(d < 0, (hi - x) / -d, np.inf)))
+    o, w = _weights(kind, order, acc)
+    o = o[(o != 0) & (w != 0)]
+    if max(o.max(), 0) * h <= up and max(-o.min(), 0) * h <= dn:
+        return kind, h
+    room = up if up >= dn else dn
+    return (1 if up >= dn else 2), min(h, room / (acc + order - 1))
+
+
+def _first(f, x, method, acc, step, adaptive, bounds, order, dirs, scale):
+    """Derivatives along the rows of ``dirs`` at every point: value
+    (N, k[, m]), error, step."""
+    fn = f
+    L = 1 if method == "complex" or not adaptive else 3
+    s = 1 if method in ("forward", "backward") else 2
+    c = 1e-20 if method == "complex" else _EPS ** (1.0 / (acc + s * (L - 1) + order))
+    base = {"central": 0, "forward": 1, "backward": 2, "complex": 0}[method]
+    vals, errs, steps = [], [], []
+    for i, xi in enumerate(x):
+        f0 = fn(xi[None])[0].astype(float) if method != "complex" else None
+        vrow, erow, srow = [], [], []
+        for j, d in enumerate(dirs[i]):
+            h = step[i, j] if step is not None else c * scale[i, j]
+            kind, h = (base, h) if method == "complex" else _fit_box(xi, d, h, base, order,
+                                                                     acc, bounds)
+            v, e, st = _along(fn, xi, d, h, kind, order, acc, L, method, f0)
+            vrow.append(v)
+            erow.append(e)
+            srow.append(np.broadcast_to(st, np.shape(v)))
+        vals.append(vrow)
+        errs.append(erow)
+        steps.append(srow)
+    return np.array(vals, dtype=float), np.array(errs, dtype=float), np.array(steps, dtype=float)
+
+
+def _finish(value, err, step, full_output, single):
+    if full_output:
+        ok = np.isfinite(value) & np.isfinite(err)
+        r = Result(value, err, step, 0, ok)
+        return Result(value[0], err[0], step[0], 0, ok[0]) if single else r
+    return value[0] if single else value
+
+
+def _prepare(f, x, args, kwargs, vectorized, bounds, method, acc):
+    _V.points_f(f)
+    X, single = _V.points_x(x)
+    _V.points_method(method)
+    _V.check_acc(acc)
+    return _Fn(f, args, kwargs, vectorized), X, single, _V.points_bounds(bounds, X)
+
+
+def gradient(f, x, *, args=(), kwargs=None, method="central", acc=2, step=None,
+             adaptive=True, bounds=None, full_output=False, max_memory=None,
+             vectorized=True, num_threads=None):
+    """Twin of :func:`fastdiff.points.gradient`."""
+    fn, X, single, bnd = _prepare(f, x, args, kwargs, vectorized, bounds, method, acc)
+    N, n = X.shape
+    dirs = np.broadcast_to(np.eye(n), (N, n, n))
+    hs = _V.points_step(step, X)
+    v, e, s = _first(fn, X, method, acc, hs, adaptive, bnd, 1, dirs, np.maximum(np.abs(X), 1))
+    return _finish(v, e, s, full_output, single)
+
+
+def jacobian(f, x, *, args=(), kwargs=None, method="central", acc=2, step=None,
+             adaptive=True, bounds=None, full_output=False, max_memory=None,
+             vectorized=True, num_threads=None):
+    """Twin of :func:`fastdiff.points.jacobian`."""
+    fn, X, single, bnd = _prepare(f, x, args, kwargs, vectorized, bounds, method, acc)
+    N, n = X.shape
+    dirs = np.broadcast_to(np.eye(n), (N, n, n))
+    hs = _V.points_step(step, X)
+    v, e, s = _first(fn, X, method, acc, hs, adaptive, bnd, 1, dirs, np.maximum(np.abs(X), 1))
+    if v.ndim == 2:
+        v, e, s = v[:, None], e[:, None], s[:, None]
+    else:
+        v, e, s = (np.swapaxes(a, 1, 2) for a in (v, e, s))
+    return _finish(v, e, s, full_output, single)
+
+
+def directional(f, x, v, *, normalize=True, args=(), kwargs=None, method="central", acc=2,
+                step=None, adaptive=True, bounds=None, full_output=False, max_memory=None,
+                vectorized=True, num_threads=None):
+    """Twin of :func:`fastdiff.points.directional`."""
+    fn, X, single, bnd = _prepare(f, x, args, kwargs, vectorized, bounds, method, acc)
+    N, n = X.shape
+    unit, norm = _V.points_direction(v, N, n)
+    scale = np.maximum(np.max(np.abs(X), axis=1), 1.0)[:, None]
+    hs = None if step is None else np.full((N, 1), float(np.asarray(step).max()))
+    val, e, s = _first(fn, X, method, acc, hs, adaptive, bnd, 1, unit[:, None, :], scale)
+    val, e, s = val[:, 0], e[:, 0], s[:, 0]
+    if not normalize:
+        fac = norm if val.ndim == 1 else norm[:, None]
+        val, e = val * fac, e * fac
+    return _finish(val, e, s, full_output, single)
+
+
+def derivative(f, x, order=1, *, args=(), kwargs=None, method="central", acc=2, step=None,
+               adaptive=True, bounds=None, full_output=False, max_memory=None,
+               vectorized=True, num_threads=None):
+    """Twin of :func:`fastdiff.points.derivative` (elementwise)."""
+    xa = np.asarray(x, dtype=np.float64)
+    inner = _Fn(f, args, kwargs, vectorized)
+
+    def g(P):
+        return inner(P[:, 0]) if vectorized else np.array([inner.f(p[0], *inner.args,
+                                                                   **inner.kwargs) for p in P])
+    X = xa.reshape(-1, 1)
+    bnd = _V.points_bounds(bounds, X)
+    hs = _V.points_step(step, X)
+    v, e, s = _first(g, X, method, acc, hs, adaptive, bnd, order, np.ones((len(X), 1, 1)),
+                     np.maximum(np.abs(X), 1))
+    res = [a[:, 0].reshape(xa.shape) for a in (v, e, s)]
+    return _finish(*res, full_output, False)
+
+
+def _second(fn, xi, h, types, acc, L, mixed):
+    """Levels of the Hessian (mixed) or of its diagonal at one point."""
+    n = len(xi)
+    f0 = fn(xi[None])[0].astype(float)
+    levels = []
+    for k in range(L):
+        hk = h / 2.0 ** k
+        H = np.zeros((n, n) + f0.shape)
+        for i in range(n):
+            o, w = _weights(types[i], 2, acc)
+            for oj, wj in zip(o, w):
+                if wj != 0:
+                    p = xi.copy()
+                    p[i] += oj * hk[i]
+                    H[i, i] += wj * (f0 if oj == 0 else fn(p[None])[0])
+            H[i, i] /= hk[i] ** 2
+        for i in range(n) if mixed else ():
+            for j in range(i + 1, n):
+                (oi, wi), (oj, wj) = _weights(types[i], 1, acc), _weights(types[j], 1, acc)
+                acc_ij = 0.0
+                for a, wa in zip(oi, wi):
+                    for b, wb in zip(oj, wj):
+                        if wa != 0 and wb != 0:
+                            p = xi.copy()
+                            p[i] += a * hk[i]
+                            p[j] += b * hk[j]
+                            acc_ij = acc_ij + wa * wb * (f0 if a == 0 and b == 0
+                                                         else fn(p[None])[0])
+                H[i, j] = H[j, i] = acc_ij / (hk[i] * hk[j])
+        levels.append(H if mixed else np.trace(H, axis1=0, axis2=1))
+    return levels, f0
+
+
+def _second_steps(X, method, acc, L, step, bounds):
+    s = 1 if method != "central" else 2
+    c = _EPS ** (1.0 / (acc + s * (L - 1) + 2))
+    h = c * np.maximum(np.abs(X), 1.0) if step is None else np.array(step, dtype=float)
+    base = {"central": 0, "forward": 1, "backward": 2}[method]
+    types = np.full(X.shape, base)
+    if bounds is not None:
+        lo, hi = bounds
+        up, dn = hi - X, X - lo
+        half, span = acc // 2, acc + 1
+        if base == 0:
+            types = np.where(np.minimum(up, dn) >= h * half / 4, 0, np.where(up >= dn, 1, 2))
+        else:
+            fits = np.where(types == 1, up, dn) >= h * span / 4
+            types = np.where(fits, types, np.where(up >= dn, 1, 2))
+        reach = np.where(types == 0, np.minimum(up, dn) / half,
+                         np.where(types == 1, up, dn) / span)
+        h = np.minimum(h, reach)
+    return h, types
+
+
+def _second_all(f, x, args, kwargs, vectorized, method, acc, step, adaptive, bounds, mixed,
+                full_output):
+    if method not in ("central", "forward", "backward"):
+        _V.points_method(method, ("central", "forward", "backward"))
+    fn, X, single, bnd = _prepare(f, x, args, kwargs, vectorized, bounds, method, acc)
+    L = (2 if mixed else 3) if adaptive else 1
+    h, types = _second_steps(X, method, acc, L, _V.points_step(step, X), bnd)
+    vals, errs, steps = [], [], []
+    n = X.shape[1]
+    for i, xi in enumerate(X):
+        levels, f0 = _second(fn, xi, h[i], types[i], acc, L, mixed)
+        value, err, lev = _tableau(levels, acc, bool(np.any(types[i] != 0)))
+        hmin = np.min(h[i]) / 2.0 ** (L - 1)
+        rounding = (4 if mixed else 4 * n) * _EPS * np.abs(f0) / hmin ** 2
+        vals.append(value)
+        errs.append(4 * (err + rounding))
+        steps.append(np.min(h[i]) / 2.0 ** lev)
+    v, e, s = (np.array(a, dtype=float) for a in (vals, errs, steps))
+    if mixed and v.ndim == 4:   # (N, n, n, m) -> (N, m, n, n)
+        v, e, s = (np.moveaxis(a, -1, 1) for a in (v, e, s))
+    return _finish(v, e, s, full_output, single)
+
+
+def hessian(f, x, *, args=(), kwargs=None, method="central", acc=2, step=None,
+            adaptive=True, bounds=None, full_output=False, max_memory=None,
+            vectorized=True, num_threads=None):
+    """Twin of :func:`fastdiff.points.hessian`."""
+    return _second_all(f, x, args, kwargs, vectorized, method, acc, step, adaptive, bounds,
+                       True, full_output)
+
+
+def laplacian(f, x, *, args=(), kwargs=None, method="central", acc=2, step=None,
+              adaptive=True, bounds=None, full_output=False, max_memory=None,
+              vectorized=True, num_threads=None):
+    """Twin of :func:`fastdiff.points.laplacian`."""
+    return _second_all(f, x, args, kwargs, vectorized, method, acc, step, adaptive, bounds,
+                       False, full_output)
