@@ -2,10 +2,11 @@
 from __future__ import annotations
 
 import functools
-import numbers
 from fractions import Fraction
 
 import numpy as np
+
+from ._validation._common import check_acc as _check_acc, check_order as _check_order
 
 __all__ = ["Stencil", "stencil", "central_offsets", "fornberg_rows"]
 
@@ -62,24 +63,6 @@ class Stencil:
 def _fmt(o):
     o = float(o)
     return str(int(o)) if o.is_integer() else repr(o)
-
-
-def _check_order(order):
-    if isinstance(order, (bool, np.bool_)) or not isinstance(order, numbers.Integral):
-        raise TypeError(f"order must be an integer >= 1, got {order!r}")
-    order = int(order)
-    if order < 1:
-        raise ValueError(f"order must be an integer >= 1, got {order}")
-    return order
-
-
-def _check_acc(acc):
-    if isinstance(acc, (bool, np.bool_)) or not isinstance(acc, numbers.Integral):
-        raise TypeError(f"acc must be an even integer >= 2, got {acc!r}")
-    acc = int(acc)
-    if acc < 2 or acc % 2:
-        raise ValueError(f"acc must be an even integer >= 2, got {acc}")
-    return acc
 
 
 def central_offsets(order, acc):

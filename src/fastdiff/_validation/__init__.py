@@ -13,7 +13,8 @@ from ._points import (METHODS as POINTS_METHODS, points_bounds,  # noqa: F401
                       points_direction, points_f, points_max_memory, points_method,
                       points_step, points_x)
 from ._grid import (_coords, _scalar_step, as_input, axes, axis, boundary,  # noqa: F401
-                    check_points, components, cval, direction, out, shape, spacing,
+                    check_points, components, curl_axes, cval, direction, out, shape,
+                    spacing,
                     vector_field)
 
 __all__ = ["MODES", "check_acc", "check_order", "max_ndim", "num_threads", "ordinal",
@@ -21,5 +22,5 @@ __all__ = ["MODES", "check_acc", "check_order", "max_ndim", "num_threads", "ordi
            "data_queries", "data_smoothing", "data_values", "POINTS_METHODS",
            "points_bounds", "points_direction", "points_f", "points_max_memory",
            "points_method", "points_step", "points_x", "as_input", "axes", "axis",
-           "boundary", "check_points", "components", "cval", "direction", "out", "shape",
+           "boundary", "check_points", "components", "curl_axes", "cval", "direction", "out", "shape",
            "spacing", "vector_field", "_coords", "_is_int", "_real_array", "_scalar_step"]

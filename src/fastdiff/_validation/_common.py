@@ -1,12 +1,11 @@
-"""Checks shared by every area: integers, ordinals, threads, real arrays."""
+"""Checks shared by every area: integers, ordinals, orders and accuracies,
+threads, real arrays."""
 from __future__ import annotations
 
 import numbers
 import os
 
 import numpy as np
-
-from .._stencil import _check_acc as check_acc, _check_order as check_order  # noqa: F401
 
 MODES = ("one-sided", "periodic", "constant", "nearest", "reflect", "mirror")
 _ALIASES = {"wrap": "periodic", "one_sided": "one-sided", "onesided": "one-sided",
@@ -63,3 +62,23 @@ def num_threads(n, name="num_threads"):
                              f"(cpu_count + 1 + num_threads must be >= 1)")
         return m
     return n
+
+
+def check_order(order):
+    """An integer derivative order >= 1."""
+    if isinstance(order, (bool, np.bool_)) or not isinstance(order, numbers.Integral):
+        raise TypeError(f"order must be an integer >= 1, got {order!r}")
+    order = int(order)
+    if order < 1:
+        raise ValueError(f"order must be an integer >= 1, got {order}")
+    return order
+
+
+def check_acc(acc):
+    """An even accuracy order >= 2."""
+    if isinstance(acc, (bool, np.bool_)) or not isinstance(acc, numbers.Integral):
+        raise TypeError(f"acc must be an even integer >= 2, got {acc!r}")
+    acc = int(acc)
+    if acc < 2 or acc % 2:
+        raise ValueError(f"acc must be an even integer >= 2, got {acc}")
+    return acc

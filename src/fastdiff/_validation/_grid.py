@@ -287,3 +287,9 @@ def components(v, k, name="v"):
 
 
 # -- fd.data ----------------------------------------------------------------
+
+
+def curl_axes(k, axes):
+    """The curl is defined for 2 or 3 differentiated axes."""
+    if k not in (2, 3):
+        raise ValueError(f"curl needs 2 or 3 differentiated axes, got {k} (axes={axes})")

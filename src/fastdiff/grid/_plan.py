@@ -441,8 +441,7 @@ def divergence(shape, dtype, ncomp, axes=None, spacing=None, acc=2, boundary="on
 def curl(shape, dtype, ncomp, axes=None, spacing=None, acc=2, boundary="one-sided", cval=0.0):
     ax = V.axes(axes, len(shape))
     k = len(ax)
-    if k not in (2, 3):
-        raise ValueError(f"curl needs 2 or 3 differentiated axes, got {k} (axes={ax})")
+    V.curl_axes(k, ax)
     V.components(_Stack(ncomp), k)
     base = axis_ops(shape, dtype, ax, (1,) * k, acc, boundary, spacing, cval)
     # op i: +D_i, op k + i: -D_i

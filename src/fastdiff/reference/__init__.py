@@ -259,8 +259,7 @@ def curl(v, *, axes=None, spacing=1.0, acc=2, boundary="one-sided",
     (pure NumPy; see :func:`fastdiff.grid.curl`)."""
     v, dtype, axes = _V.vector_field(v, axes)
     k = len(axes)
-    if k not in (2, 3):
-        raise ValueError(f"curl needs 2 or 3 differentiated axes, got {k} (axes={axes})")
+    _V.curl_axes(k, axes)
     _V.components(v, k)
     acc, modes, sps, cv = _field_derivatives(v, axes, acc, boundary, spacing, cval, num_threads)
     S = v.shape[1:]
