@@ -28,13 +28,20 @@ def _is_int(x):
     return isinstance(x, numbers.Integral) and not isinstance(x, (bool, np.bool_))
 
 
-def _real_array(x, name, what="an array of real numbers"):
+def as_array(x, name, what):
+    """np.asarray(x), or a TypeError naming ``name`` and saying it must be
+    ``what`` (strings, None and callables are never arrays here)."""
     if isinstance(x, (str, bytes)) or x is None or callable(x):
         raise TypeError(f"{name} must be {what}, got {type(x).__name__}")
     try:
-        arr = np.asarray(x)
+        return np.asarray(x)
     except Exception as exc:
         raise TypeError(f"{name} must be {what}, got {type(x).__name__}") from exc
+
+
+def _real_array(x, name, what="an array of real numbers"):
+    """A float64 array of real numbers (no copy when it already is one)."""
+    arr = as_array(x, name, what)
     if arr.dtype.kind not in "biuf":
         raise TypeError(f"{name} must hold real numbers, got dtype {arr.dtype}")
     return arr.astype(np.float64, copy=False)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._common import _is_int, _real_array
+from ._common import _is_int, _real_array, as_array
 
 def data_coords(points, name="points"):
     """A tuple of n 1-D coordinate arrays: [(x (float64, strictly monotonic),
@@ -53,13 +53,7 @@ def data_values(values, lead, name="values"):
     """Values whose leading axes are ``lead`` (the grid's lengths or (N,)),
     with an optional trailing component axis: (values (..., m) as float64 or
     complex128, had a component axis)."""
-    if isinstance(values, (str, bytes)) or values is None or callable(values):
-        raise TypeError(f"{name} must be an array of numbers, got {type(values).__name__}")
-    try:
-        v = np.asarray(values)
-    except Exception as exc:
-        raise TypeError(f"{name} must be an array of numbers, got {type(values).__name__}") \
-            from exc
+    v = as_array(values, name, "an array of numbers")
     if v.dtype.kind not in "biufc":
         raise TypeError(f"{name} must hold real or complex numbers, got dtype {v.dtype}")
     lead = tuple(lead)

@@ -6,7 +6,7 @@ import numbers
 
 import numpy as np
 
-from ._common import _ALIASES, MODES, _is_int, max_ndim, ordinal
+from ._common import _ALIASES, MODES, _is_int, as_array, max_ndim, ordinal
 
 def as_input(u, name="u"):
     """Return (array, result dtype, kernel dtype) for an input field.
@@ -16,12 +16,7 @@ def as_input(u, name="u"):
     are multiples of its item size (a copy only when that is not already so).
     """
     if not isinstance(u, np.ndarray):
-        if isinstance(u, (str, bytes)) or u is None or callable(u):
-            raise TypeError(f"{name} must be an array of numbers, got {type(u).__name__}")
-        try:
-            u = np.asarray(u)
-        except Exception as exc:
-            raise TypeError(f"{name} must be an array of numbers, got {type(u).__name__}") from exc
+        u = as_array(u, name, "an array of numbers")
     dt = u.dtype
     if dt.kind in "biu":
         res = np.dtype(np.float64)

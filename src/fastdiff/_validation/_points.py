@@ -6,6 +6,8 @@ import numbers
 
 import numpy as np
 
+from ._common import _real_array
+
 METHODS = ("central", "forward", "backward", "complex")
 
 
@@ -16,18 +18,13 @@ def points_f(f):
 
 def points_x(x, name="x"):
     """(X (N, n) float64, single) from x of shape (n,) or (N, n)."""
-    try:
-        arr = np.asarray(x)
-    except Exception as exc:
-        raise TypeError(f"{name} must be an array of real numbers") from exc
-    if arr.dtype.kind not in "biuf":
-        raise TypeError(f"{name} must hold real numbers, got dtype {arr.dtype}")
+    arr = _real_array(x, name)
     if arr.ndim not in (1, 2):
         raise ValueError(f"{name} must have shape (n,) or (N, n), got shape {arr.shape}")
     if arr.shape[-1] == 0:
         raise ValueError(f"{name} must have at least one coordinate, got shape {arr.shape}")
     single = arr.ndim == 1
-    return np.atleast_2d(arr.astype(np.float64)), single
+    return np.atleast_2d(arr), single
 
 
 def points_method(method, allowed=METHODS):

@@ -165,15 +165,23 @@ def _prepare(f, x, args, kwargs, vectorized, bounds, method, acc):
     return _Fn(f, args, kwargs, vectorized), X, single, _V.points_bounds(bounds, X)
 
 
-def gradient(f, x, *, args=(), kwargs=None, method="central", acc=2, step=None,
-             adaptive=True, bounds=None, full_output=False, max_memory=None,
-             vectorized=True, num_threads=None):
-    """Twin of :func:`fastdiff.points.gradient`."""
+def _partials(f, x, args, kwargs, vectorized, bounds, method, acc, step, adaptive):
+    """First partials along every coordinate: (value (N, n[, m]), error, step,
+    single)."""
     fn, X, single, bnd = _prepare(f, x, args, kwargs, vectorized, bounds, method, acc)
     N, n = X.shape
     dirs = np.broadcast_to(np.eye(n), (N, n, n))
     hs = _V.points_step(step, X)
     v, e, s = _first(fn, X, method, acc, hs, adaptive, bnd, 1, dirs, np.maximum(np.abs(X), 1))
+    return v, e, s, single
+
+
+def gradient(f, x, *, args=(), kwargs=None, method="central", acc=2, step=None,
+             adaptive=True, bounds=None, full_output=False, max_memory=None,
+             vectorized=True, num_threads=None):
+    """Twin of :func:`fastdiff.points.gradient`."""
+    v, e, s, single = _partials(f, x, args, kwargs, vectorized, bounds, method, acc, step,
+                                adaptive)
     return _finish(v, e, s, full_output, single)
 
 
@@ -181,11 +189,8 @@ def jacobian(f, x, *, args=(), kwargs=None, method="central", acc=2, step=None,
              adaptive=True, bounds=None, full_output=False, max_memory=None,
              vectorized=True, num_threads=None):
     """Twin of :func:`fastdiff.points.jacobian`."""
-    fn, X, single, bnd = _prepare(f, x, args, kwargs, vectorized, bounds, method, acc)
-    N, n = X.shape
-    dirs = np.broadcast_to(np.eye(n), (N, n, n))
-    hs = _V.points_step(step, X)
-    v, e, s = _first(fn, X, method, acc, hs, adaptive, bnd, 1, dirs, np.maximum(np.abs(X), 1))
+    v, e, s, single = _partials(f, x, args, kwargs, vectorized, bounds, method, acc, step,
+                                adaptive)
     if v.ndim == 2:
         v, e, s = v[:, None], e[:, None], s[:, None]
     else:
