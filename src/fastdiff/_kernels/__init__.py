@@ -48,6 +48,16 @@ def _select():
         want = "auto"
     if want == "baseline":
         return _baseline, "baseline"
+    builds = {"avx512": _avx512_module, "avx2": _avx2_module}
+    for name in (["avx512", "avx2"] if want in ("auto", "avx512") else ["avx2"]):
+        module = builds[name]()
+        if module is not None:
+            return module, name
+        if name == want:
+            warnings.warn(f"FASTDIFF_KERNEL={want}, but this CPU or build has no "
+                          f"{name.upper()} kernels; using the best available one",
+                          RuntimeWarning, stacklevel=2)
+    return _baseline, "baseline"
     if want in ("auto", "avx512"):
         avx512 = _avx512_module()
         if avx512 is not None:
