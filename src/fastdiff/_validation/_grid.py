@@ -9,7 +9,7 @@ import numpy as np
 from ._common import _ALIASES, MODES, _is_int, as_array, max_ndim, ordinal
 
 def as_input(u, name="u"):
-    """Return (array, result dtype, kernel dtype) for an input field.
+    """Return (array, result dtype) for an input field.
 
     Integers and bool become float64, float16 becomes float32; float32/64 and
     complex64/128 are kept. The array is made native-endian with strides that
