@@ -6,6 +6,7 @@ Three builds of the grid kernels exist on x86-64: ``_grid`` (baseline),
 runs; ``FASTDIFF_KERNEL=baseline`` (or ``avx2``, ``avx512``) forces a
 choice.  All give bitwise identical results.
 """
+import importlib
 import os
 import warnings
 
@@ -14,24 +15,23 @@ from . import _grid as _baseline
 __all__ = ["grid_kernels", "kernel_variant", "available_variants", "data_kernels"]
 
 
-def _avx2_module():
-    if not _baseline.cpu_has_avx2():
+def _build(name):
+    """The grid kernels' ``name`` build ("avx2", "avx512"), or None when this
+    CPU cannot run it or it was not built."""
+    if not getattr(_baseline, f"cpu_has_{name}")():
         return None
     try:
-        from . import _grid_avx2
-    except ImportError:  # built without AVX2 support
+        return importlib.import_module(f"{__name__}._grid_{name}")
+    except ImportError:  # built without that instruction set
         return None
-    return _grid_avx2
+
+
+def _avx2_module():
+    return _build("avx2")
 
 
 def _avx512_module():
-    if not _baseline.cpu_has_avx512():
-        return None
-    try:
-        from . import _grid_avx512
-    except ImportError:  # built without AVX-512 support
-        return None
-    return _grid_avx512
+    return _build("avx512")
 
 
 def available_variants():
@@ -57,20 +57,6 @@ def _select():
             warnings.warn(f"FASTDIFF_KERNEL={want}, but this CPU or build has no "
                           f"{name.upper()} kernels; using the best available one",
                           RuntimeWarning, stacklevel=2)
-    return _baseline, "baseline"
-    if want in ("auto", "avx512"):
-        avx512 = _avx512_module()
-        if avx512 is not None:
-            return avx512, "avx512"
-        if want == "avx512":
-            warnings.warn("FASTDIFF_KERNEL=avx512, but this CPU or build has no AVX-512 "
-                          "kernels; using the best available", RuntimeWarning, stacklevel=2)
-    avx2 = _avx2_module()
-    if avx2 is not None:
-        return avx2, "avx2"
-    if want == "avx2":
-        warnings.warn("FASTDIFF_KERNEL=avx2, but this CPU or build has no AVX2 kernels; "
-                      "using the baseline build", RuntimeWarning, stacklevel=2)
     return _baseline, "baseline"
 
 
