@@ -266,3 +266,44 @@ class Fit:
         return raw[0] if single else raw
 
 
+_Q = """    q : array_like or None
+        Query points (M, n), or one point (n,); None: at the samples."""
+_TAIL = """    full_output : bool, optional
+        Return a `Result` (value, error estimate, success) instead.
+    num_threads : int, optional
+        OpenMP threads (None: OpenMP's maximum; see `fastdiff.grid.derivative`)."""
+_EXTRA = {
+    "derivative": """    orders : int or sequence of int
+        The multi-index: one derivative order per axis (an int for 1-D data).""",
+    "directional": """    v : array_like
+        One direction (n,) or one per query point (M, n).
+    normalize : bool, optional
+        Divide each direction by its Euclidean norm (default).""",
+    "evaluate": """    what : str or sequence of str
+        Names among "value", "gradient", "jacobian", "hessian", "laplacian".""",
+}
+
+
+def _add_parameters(cls):
+    """A numpydoc Parameters section on every public method (the shared
+    descriptions written once), before its Examples."""
+    for name in ("__call__", "gradient", "jacobian", "hessian", "laplacian", "derivative",
+                 "directional", "evaluate", "value_and_gradient"):
+        fn = getattr(cls, name)
+        tail = _TAIL if name != "value_and_gradient" else _TAIL.split("\n", 2)[2]
+        parts = [_Q] + ([_EXTRA[name]] if name in _EXTRA else []) + [tail]
+        body = "\n".join(("    " + line) if line else line
+                         for line in "\n".join(parts).split("\n"))   # method indent
+        section = "\n\n        Parameters\n        ----------\n" + body + "\n"
+        doc = fn.__doc__ or ""
+        marker = "\n        Examples\n"
+        if marker in doc:
+            head, ex = doc.split(marker, 1)
+            doc = head.rstrip() + section + marker + ex
+        else:
+            doc = doc.rstrip() + section + "        "
+        fn.__doc__ = doc
+    return cls
+
+
+_add_parameters(Fit)
