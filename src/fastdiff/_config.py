@@ -33,9 +33,40 @@ def openmp_enabled():
 LIMITS = dict(_grid.LIMITS)
 
 
+# fork safety: libgomp's thread pool does not survive fork(); a child forked
+# after a kernel ran on a team hangs in its first multi-threaded region.  Any
+# process that may have started a team (``max_threads`` returned more than 1)
+# marks itself; its forked children then run every kernel on one thread.
+_team_possible = False
+_forked_child = False
+
+
+def _after_fork_in_child():
+    global _forked_child
+    if _team_possible:
+        _forked_child = True
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_after_fork_in_child)
+
+
+def forked_child():
+    """True in a process forked from one whose kernels may have run on an
+    OpenMP team: kernels run on one thread there."""
+    return _forked_child
+
+
 def max_threads():
-    """OpenMP's current maximum thread count (1 in a serial build)."""
-    return _grid.max_threads()
+    """OpenMP's current maximum thread count (1 in a serial build, and in a
+    child forked after the parent ran kernels on several threads)."""
+    global _team_possible
+    if _forked_child:
+        return 1
+    n = _grid.max_threads()
+    if n > 1:
+        _team_possible = True
+    return n
 
 
 def _cpu_name():
@@ -59,7 +90,8 @@ def config():
         "cpu": _cpu_name(),
         "cpu_count": os.cpu_count(),
         "openmp": openmp_enabled(),
-        "max_threads": _grid.max_threads(),
+        "max_threads": max_threads(),
+        "forked_child": forked_child(),
         "kernels": kernel_variant,
         "OMP_NUM_THREADS": os.environ.get("OMP_NUM_THREADS"),
         "debug_build": BUILD_INFO.get("debug"),

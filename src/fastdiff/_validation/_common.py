@@ -47,15 +47,14 @@ def _real_array(x, name, what="an array of real numbers"):
     return arr.astype(np.float64, copy=False)
 
 
-_max_threads = None
-
 
 def num_threads(n, name="num_threads"):
-    global _max_threads
+    """Threads for one call: None means OpenMP's maximum; n > 0 exactly n;
+    n < 0 means cpu_count + 1 + n.  In a child forked after the parent ran
+    kernels on several threads, always 1 (see ``_config.forked_child``)."""
+    from .. import _config
     if n is None:
-        if _max_threads is None:
-            from .._config import max_threads as _max_threads
-        return max(1, _max_threads())
+        return max(1, _config.max_threads())
     if not _is_int(n):
         raise TypeError(f"{name} must be None or a non-zero integer, got {n!r}")
     n = int(n)
@@ -67,7 +66,13 @@ def num_threads(n, name="num_threads"):
         if m < 1:
             raise ValueError(f"{name}={n} leaves no threads on a machine with {cpus} CPUs "
                              f"(cpu_count + 1 + num_threads must be >= 1)")
-        return m
+        n = m
+    if n > 2 ** 15:
+        raise ValueError(f"{name}={n} is more threads than fastdiff runs (at most 32768)")
+    if _config.forked_child():
+        return 1
+    if n > 1:
+        _config._team_possible = True
     return n
 
 

@@ -13,7 +13,7 @@ from math import isfinite as _isfinite
 
 import numpy as np
 
-from .. import _validation as V
+from .. import _config, _validation as V
 from .._kernels import grid_kernels as _k
 
 __all__ = ["call_plan", "execute", "LIMITS"]
@@ -200,7 +200,7 @@ def check_input(plan, u):
     return u
 
 
-_max_threads = _k.max_threads
+_max_threads = _config.max_threads   # (1 in a forked child: see _config)
 
 
 def call_plan(plan, u, out, alpha, beta, num_threads):

@@ -157,6 +157,17 @@ class Plan:
     staged: tuple = ()
     _cache: dict = field(default_factory=dict, repr=False, compare=False)
 
+    def __getstate__(self):
+        """Pickled without its prepared kernel calls (they hold C pointers and
+        are rebuilt on first use): plans travel to dask and multiprocessing
+        workers."""
+        state = dict(self.__dict__)
+        state["_cache"] = {}
+        return state
+
+    def __setstate__(self, state):
+        self.__dict__.update(state)
+
     # -- properties -------------------------------------------------------
     @functools.cached_property
     def input_shape(self):
