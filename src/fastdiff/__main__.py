@@ -23,6 +23,8 @@ def main(argv=None):
         return 0
     if args.cmd == "bench":
         return bench.run_cli(args, p_bench)
+    if args.size < 16:
+        p_demo.error(f"argument --size: must be >= 16 (the 3-D field's edge), got {args.size}")
     from fastdiff._demo import demo
     failed = demo(size=args.size)
     return 1 if failed else 0

@@ -63,10 +63,22 @@ def max_threads():
     global _team_possible
     if _forked_child:
         return 1
-    n = _grid.max_threads()
+    n = _env_threads()
+    if n is None:
+        n = _grid.max_threads()
     if n > 1:
         _team_possible = True
     return n
+
+
+def _env_threads():
+    """OMP_NUM_THREADS as it is now (OpenMP itself reads it once, at start-up;
+    fastdiff reads it at every call), or None when unset or not a positive
+    integer (its first entry, for a nested list like "4,2")."""
+    raw = os.environ.get("OMP_NUM_THREADS", "").split(",")[0].strip()
+    if raw.isdigit() and int(raw) > 0:
+        return min(int(raw), 1 << 15)
+    return None
 
 
 def _cpu_name():

@@ -15,6 +15,7 @@ from __future__ import annotations
 import argparse
 import importlib
 import json
+import os
 import platform
 import sys
 import time
@@ -24,6 +25,7 @@ import numpy as np
 from ._bench_cases import (Case, heat_fastdiff, heat_numpy, heat_setup,  # noqa: F401
                            numpy_laplacian, standard_cases)
 from ._bench_util import have as _have
+from ._validation import num_threads as _nt
 
 __all__ = ["Case", "standard_cases", "run", "format_table", "machine_info", "plot", "main",
            "add_arguments", "run_cli", "heat_setup", "heat_fastdiff", "heat_numpy",
@@ -185,9 +187,18 @@ def run_cli(args, parser):
             print("fastdiff bench --plot needs matplotlib: pip install \"fastdiff[plot]\" "
                   "(or pip install matplotlib)", file=sys.stderr)
             return 2
+    if args.repeat is not None and args.repeat < 1:
+        parser.error(f"argument --repeat: must be >= 1, got {args.repeat}")
     repeat = args.repeat or (3 if args.quick else 5)
-    if repeat < 1:
-        parser.error("--repeat must be >= 1")
+    if args.threads is not None:
+        try:
+            args.threads = _nt(args.threads, "--threads")
+        except ValueError as exc:
+            parser.error(f"argument {exc}")
+    for path in (args.json, args.plot):
+        folder = os.path.dirname(os.path.abspath(path)) if path else None
+        if folder and not (os.path.isdir(folder) and os.access(folder, os.W_OK)):
+            parser.error(f"cannot write {path!r}: {folder!r} is not a writable folder")
     info = machine_info()
     print(f"fastdiff {info['version']} bench on {info['cpu']} ({info['cpu_count']} CPUs), "
           f"OpenMP {info['openmp']}, kernels {info['kernels']}, {info['date']}")

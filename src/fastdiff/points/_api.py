@@ -42,8 +42,9 @@ _PARAMS = """
         below glibc's mmap threshold so buffers are reused); larger batches
         are evaluated in chunks.
     vectorized : bool, optional
-        f takes an (M, n) array of points (default); False calls it once per
-        (n,) point.
+        f takes an (M, n) array of points (default; the array is reused for
+        the next chunk, so f must not keep a reference to it); False calls
+        it once per (n,) point.
     num_threads : int, optional
         OpenMP threads for laying out and combining the stencils
         (see `fastdiff.grid.derivative`)."""
@@ -52,6 +53,7 @@ _PARAMS = """
 _F_ANY = """
     f : callable
         ``f(P)`` with P an (M, n) array of points returns (M,) or (M, m).
+        P is a buffer reused for the next chunk: f must not keep it.
     x : array_like
         One point (n,) or N points (N, n)."""
 
