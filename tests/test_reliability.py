@@ -42,3 +42,26 @@ def test_cli_arguments_are_checked_before_running(args, message):
                          text=True, timeout=60, env=dict(os.environ))
     assert res.returncode == 2, res.stderr
     assert message in res.stderr and "Traceback" not in res.stderr
+
+
+def test_dask_blocks_run_on_one_thread_each(monkeypatch):
+    """Under dask's threaded scheduler each task runs on one OpenMP thread
+    (unless num_threads is given), not a full team per dask thread."""
+    da = pytest.importorskip("dask.array")
+    from fastdiff.grid import _execute
+    seen = []
+    real = _execute.execute
+
+    def spy(plan, u, res, nthreads, alpha=1.0, beta=0.0):
+        seen.append(nthreads)
+        return real(plan, u, res, nthreads, alpha, beta)
+
+    monkeypatch.setattr(_execute, "execute", spy)
+    u = np.random.default_rng(0).random((256, 256))
+    lazy = fd.grid.laplacian(da.from_array(u, chunks=64))
+    np.testing.assert_allclose(lazy.compute(scheduler="threads"), fd.grid.laplacian(u),
+                               rtol=1e-13, atol=1e-12)
+    assert seen and set(seen[:-1]) == {1}
+    seen.clear()
+    fd.grid.laplacian(da.from_array(u, chunks=64), num_threads=2).compute(scheduler="threads")
+    assert set(seen) == {2}

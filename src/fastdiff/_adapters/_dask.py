@@ -12,6 +12,10 @@ are merged first and the result is rechunked back, so output chunks always
 match input chunks.  Coefficient arrays are chunked and overlapped like the
 input.  All outputs of a plan (a gradient's components, a Hessian) come
 from one pass over each block.
+
+dask runs one task per thread (threaded scheduler, distributed workers) or
+per process: a block runs on one OpenMP thread unless ``num_threads`` is
+given, so blocks do not each start a full team on the same cores.
 """
 from __future__ import annotations
 
@@ -97,7 +101,8 @@ def run_plan(plan, u, num_threads=None, alpha=1.0):
                 s = starts[a][loc[a]] - left
                 xs[a] = np.ascontiguousarray(coords[a][s:s + fshape[a]])
         bplan = plan.with_shape(fshape, xs, [np.ascontiguousarray(c) for c in cbs])
-        res = bplan(np.ascontiguousarray(ub), alpha=alpha, num_threads=num_threads)
+        res = bplan(np.ascontiguousarray(ub), alpha=alpha,
+                    num_threads=1 if num_threads is None else num_threads)
         return res[(slice(None),) * nl + tuple(trims)]
 
     chunks = tuple((n,) for n in plan.lead) + tuple(field_chunks)
