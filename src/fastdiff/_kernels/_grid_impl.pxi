@@ -25,6 +25,11 @@ from cython cimport floating
 
 from fastdiff._kernels._omp cimport FD_HAVE_OPENMP, omp_get_max_threads, omp_get_num_procs
 
+import threading
+
+cdef extern from "Python.h":
+    int PyErr_CheckSignals() except -1
+
 cnp.import_array()
 
 cdef extern from "_combine.h":
@@ -46,7 +51,49 @@ cdef extern from "_combine.h":
                          const Py_ssize_t* off, const double* w, int ntaps, double c,
                          float* o, Py_ssize_t osD) noexcept nogil
 
+cdef extern from *:
+    """
+    /* Ctrl-C during a long kernel call: a SIGINT handler that only sets a
+     * flag, installed for the call (main thread only); the work units check
+     * the flag and return, and the caller re-raises the signal for Python. */
+    #include <string.h>
+    #if defined(__unix__) || defined(__APPLE__)
+    #include <signal.h>
+    static volatile sig_atomic_t fd_sigint_flag = 0;
+    static struct sigaction fd_sigint_old;
+    static void fd_sigint_handler(int s) { (void)s; fd_sigint_flag = 1; }
+    static int fd_sigint_install(void) {
+        struct sigaction sa;
+        memset(&sa, 0, sizeof sa);
+        sa.sa_handler = fd_sigint_handler;
+        sigemptyset(&sa.sa_mask);
+        fd_sigint_flag = 0;
+        return sigaction(SIGINT, &sa, &fd_sigint_old) == 0;
+    }
+    static void fd_sigint_restore(void) { sigaction(SIGINT, &fd_sigint_old, NULL); }
+    static void fd_sigint_reraise(void) { raise(SIGINT); }
+    static int *fd_sigint_flag_ptr(void) { return (int *)&fd_sigint_flag; }
+    /* a fresh read every time (the serial loop must not hoist it) */
+    static inline int fd_stopped(const int *p) { return p && *(const volatile int *)p; }
+    #else
+    static volatile int fd_sigint_flag = 0;
+    static int fd_sigint_install(void) { return 0; }
+    static void fd_sigint_restore(void) {}
+    static void fd_sigint_reraise(void) {}
+    static int *fd_sigint_flag_ptr(void) { return (int *)&fd_sigint_flag; }
+    static inline int fd_stopped(const int *p) { return p && *(const volatile int *)p; }
+    #endif
+    """
+    int fd_sigint_flag
+    int* fd_sigint_flag_ptr() noexcept nogil
+    int fd_stopped(const int* p) noexcept nogil
+    int fd_sigint_install() noexcept nogil
+    void fd_sigint_restore() noexcept nogil
+    void fd_sigint_reraise() noexcept nogil
+
+
 cdef enum:
+    INTERRUPTIBLE = 1 << 20   # output elements of a call from which Ctrl-C is watched
     BLK = 256          # elements per accumulation block (stack buffer)
     MAXDIM = 32
     MAXTAPS = 1024     # taps of one output row (checked in apply)
@@ -618,6 +665,7 @@ ctypedef struct Coefs:
     const Py_ssize_t* cstr   # their strides in elements (ncoef, ndim), 0 on broadcast axes
     double alpha
     double beta
+    int* stop                # the interrupt flag of a watched call, or NULL
 
 
 cdef void _unit(Py_ssize_t unit, const Geometry* g, const floating* u,
@@ -637,6 +685,8 @@ cdef void _unit(Py_ssize_t unit, const Geometry* g, const floating* u,
     cdef int d, c, m, k
     cdef const AxisOp* op
     cdef const floating* row
+    if fd_stopped(co.stop):
+        return      # interrupted: the caller discards the result
     if jend > g.L:
         jend = g.L
     # unit order: tile of the innermost row dim D (outermost loop), the other
@@ -1041,17 +1091,42 @@ cdef class Prepared:
         rbase = <char*>cnp.PyArray_DATA(res) + roff
         for c in range(nall):
             optr[c] = <void*>(rbase + self.ooff[c])
+        # long calls from the main thread can be interrupted (Ctrl-C): the
+        # units stop, the signal goes back to Python, and if its handler
+        # does not raise, the call is run again in full
+        cdef Py_ssize_t size = 1
+        cdef int d
+        for d in range(self.g.ndim):
+            size *= self.g.shape[d]
+        cdef bint watch = (size >= INTERRUPTIBLE
+                           and threading.current_thread() is threading.main_thread())
+        cdef bint interrupted = True
         try:
-            if self.typenum == cnp.NPY_FLOAT64:
-                with nogil:
-                    _run[double](&self.g, <const double*>(<char*>cnp.PyArray_DATA(u) + uoff),
-                                 <double**>optr, self.ostr, self.nout, self.term_start,
-                                 self.cterms, self.cops, &co, self.nthreads)
-            else:
-                with nogil:
-                    _run[float](&self.g, <const float*>(<char*>cnp.PyArray_DATA(u) + uoff),
-                                <float**>optr, self.ostr, self.nout, self.term_start,
-                                self.cterms, self.cops, &co, self.nthreads)
+            while interrupted:
+                co.stop = NULL
+                if watch:
+                    PyErr_CheckSignals()      # a Ctrl-C that came just before the call
+                    watch = fd_sigint_install()
+                    if watch:
+                        co.stop = fd_sigint_flag_ptr()
+                if self.typenum == cnp.NPY_FLOAT64:
+                    with nogil:
+                        _run[double](&self.g,
+                                     <const double*>(<char*>cnp.PyArray_DATA(u) + uoff),
+                                     <double**>optr, self.ostr, self.nout, self.term_start,
+                                     self.cterms, self.cops, &co, self.nthreads)
+                else:
+                    with nogil:
+                        _run[float](&self.g, <const float*>(<char*>cnp.PyArray_DATA(u) + uoff),
+                                    <float**>optr, self.ostr, self.nout, self.term_start,
+                                    self.cterms, self.cops, &co, self.nthreads)
+                interrupted = watch and fd_sigint_flag
+                if watch:
+                    fd_sigint_restore()
+                    watch = False
+                if interrupted:
+                    fd_sigint_reraise()
+                    PyErr_CheckSignals()      # KeyboardInterrupt (or the user's handler)
         finally:
             if optr != local:
                 free(optr)
