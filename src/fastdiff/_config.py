@@ -71,14 +71,29 @@ def max_threads():
     return n
 
 
+# os.environ's raw mapping (no key encoding per lookup: this runs on every
+# call, inside the few-microsecond budget of a reused plan)
+try:
+    _ENVIRON, _OMP_KEY = os.environ._data, os.environ.encodekey("OMP_NUM_THREADS")
+except AttributeError:  # pragma: no cover - not CPython's os.environ
+    _ENVIRON, _OMP_KEY = None, None
+_env_cache = (None, None)
+
+
 def _env_threads():
     """OMP_NUM_THREADS as it is now (OpenMP itself reads it once, at start-up;
     fastdiff reads it at every call), or None when unset or not a positive
     integer (its first entry, for a nested list like "4,2")."""
-    raw = os.environ.get("OMP_NUM_THREADS", "").split(",")[0].strip()
-    if raw.isdigit() and int(raw) > 0:
-        return min(int(raw), 1 << 15)
-    return None
+    global _env_cache
+    raw = (_ENVIRON.get(_OMP_KEY) if _ENVIRON is not None
+           else os.environ.get("OMP_NUM_THREADS"))
+    if raw == _env_cache[0]:
+        return _env_cache[1]
+    text = raw.decode() if isinstance(raw, bytes) else (raw or "")
+    first = text.split(",")[0].strip()
+    value = min(int(first), 1 << 15) if first.isdigit() and int(first) > 0 else None
+    _env_cache = (raw, value)
+    return value
 
 
 def _cpu_name():
