@@ -4,6 +4,7 @@ from __future__ import annotations
 import os
 import platform
 import sys
+from typing import Any
 
 import numpy as np
 
@@ -73,11 +74,10 @@ def max_threads():
 
 # os.environ's raw mapping (no key encoding per lookup: this runs on every
 # call, inside the few-microsecond budget of a reused plan)
-try:
-    _ENVIRON, _OMP_KEY = os.environ._data, os.environ.encodekey("OMP_NUM_THREADS")
-except AttributeError:  # pragma: no cover - not CPython's os.environ
-    _ENVIRON, _OMP_KEY = None, None
-_env_cache = (None, None)
+_ENVIRON: Any = getattr(os.environ, "_data", None)
+_OMP_KEY: Any = (os.environ.encodekey("OMP_NUM_THREADS")
+                 if _ENVIRON is not None else None)
+_env_cache: tuple = (None, None)
 
 
 def _env_threads():
