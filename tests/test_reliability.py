@@ -112,3 +112,22 @@ def test_ctrl_c_interrupts_a_long_kernel_quickly():
         if latencies[-1] < 0.5:
             break
     assert min(latencies) < 0.5, latencies
+
+
+def test_extreme_spacing_and_acc_are_clear_errors():
+    u = np.random.default_rng(2).random(300)
+    for h in (1e-300, 1e300, 1e-160):
+        with pytest.raises(ValueError, match=r"spacing .* divides by spacing\*\*2, outside "
+                                             r"float64's range"):
+            fd.grid.derivative(u, 0, 2, spacing=h)
+    with pytest.raises(ValueError, match=r"acc=48 with one-sided boundaries: .* use acc <= 36"):
+        fd.grid.derivative(u, 0, acc=48)
+    with pytest.raises(ValueError, match=r"acc=34 with one-sided boundaries: .* use acc <= 32"):
+        fd.grid.derivative(u, 0, 2, acc=34)
+    # the documented maxima stay accurate (no silently wrong boundary rows)
+    x = np.linspace(0, 3, 300)
+    d1 = fd.grid.derivative(np.sin(x), 0, spacing=x[1] - x[0], acc=36)
+    d2 = fd.grid.derivative(np.sin(x), 0, 2, spacing=x[1] - x[0], acc=32)
+    assert np.abs(d1 - np.cos(x)).max() < 1e-3 and np.abs(d2 + np.sin(x)).max() < 2e-2
+    # periodic boundaries need no one-sided stencil: high acc stays allowed
+    assert np.isfinite(fd.grid.derivative(u, 0, acc=48, boundary="periodic")).all()

@@ -2,6 +2,8 @@
 spacing, cval, outputs, directions and vector fields."""
 from __future__ import annotations
 
+import functools
+import math
 import numbers
 
 import numpy as np
@@ -198,6 +200,33 @@ def check_points(n, order, acc, mode, sp, ax):
     if kind == "coords" and mode != "one-sided":
         raise ValueError(f"boundary {mode!r} on axis {ax} needs a uniform grid; non-uniform "
                          f"coordinates support only boundary='one-sided'")
+    if kind == "uniform" and not -300.0 <= order * math.log10(abs(sp[1])) <= 300.0:
+        raise ValueError(f"spacing {sp[1]!r} on axis {ax}: a {ordinal(order)} derivative "
+                         f"divides by spacing**{order}, outside float64's range; rescale "
+                         f"the coordinates")
+    if mode == "one-sided" and order:
+        amp = one_sided_amplification(order, acc)
+        if amp > ONE_SIDED_LIMIT:
+            top = acc - 2
+            while top > 2 and one_sided_amplification(order, top) > ONE_SIDED_LIMIT:
+                top -= 2
+            raise ValueError(f"acc={acc} with one-sided boundaries: the edge stencils of a "
+                             f"{ordinal(order)} derivative amplify rounding by {amp:.0e} "
+                             f"(more than {ONE_SIDED_LIMIT:.0e}); use acc <= {top} for this "
+                             f"order, or a boundary mode without one-sided stencils")
+
+
+#: the largest sum of |weights| (in units of spacing**-order) a one-sided edge
+#: stencil may have: beyond it rounding alone costs more than ~1e-6 of the
+#: values' size (measured: d/dx of sin on 300 points, acc=48, error 0.1)
+ONE_SIDED_LIMIT = 1e10
+
+
+@functools.lru_cache(maxsize=256)
+def one_sided_amplification(order, acc):
+    """Sum of |w| of the widest one-sided stencil of ``order`` at ``acc``."""
+    from .._stencil import stencil
+    return float(np.abs(stencil(order, offsets=list(range(acc + order))).weights).sum())
 
 
 def out(o, shape, dtype, inputs, name="out"):
