@@ -192,3 +192,60 @@ def test_stencil_errors():
         fd.stencil(1, acc=5)
     with pytest.raises(TypeError, match="offsets must be a 1-D sequence of real numbers"):
         fd.stencil(1, offsets=[[0, 1], [2, 3]])
+
+
+_x = np.linspace(0.0, 1.0, 12)
+_fit2 = fd.data.fit((_x, _x), np.add.outer(_x, _x ** 2))
+_rng = np.random.default_rng(3)
+_cloud = _rng.random((200, 2))
+_sfit = fd.data.fit(_cloud, _cloud[:, 0] ** 2)
+
+
+@pytest.mark.parametrize("call, exc, message", [
+    # fd.data: engine limits and options
+    (lambda: fd.data.fit(_x, _x, degree=99), ValueError, r"degree=99: at most \d+"),
+    (lambda: fd.data.fit(_x, _x, extrapolate=1), TypeError, "extrapolate must be True or False"),
+    (lambda: _fit2.derivative(0.5 * np.ones(2), (99, 0)), ValueError,
+     r"orders=\(99, 0\): at most order \d+ per axis"),
+    (lambda: _fit2.evaluate(None, "curl"), ValueError, "what: unknown quantity 'curl'"),
+    (lambda: _fit2.directional(np.full((2, 2), 0.5), np.ones((3, 2))), ValueError,
+     r"v has 3 directions; one per query point needs q of shape \(3, 2\), got 2 query"),
+    (lambda: _fit2.gradient([0.5, np.nan]), ValueError, r"q must be finite; query point 0"),
+    (lambda: _fit2.gradient([[0.5, 0.5], [0.5, 2.0]]), ValueError,
+     r"query point 1 \[0.5, 2.0\] lies outside the sampled box"),
+    (lambda: _sfit.gradient([[0.5, 0.5], [3.0, 0.5]]), ValueError,
+     r"query point 1 \[3.0, 0.5\] lies outside the convex hull of the samples"),
+    (lambda: _sfit.derivative([0.5, 0.5], (0, 5)), ValueError,
+     r"a fifth derivative needs degree >= 5, got degree=\d"),
+    (lambda: fd.data.fit(_rng.random((400, 3)), np.ones(400), degree=10), ValueError,
+     r"degree=10 in 3-D has 286 monomials; the scattered engine fits at most"),
+    (lambda: fd.data.fit(_cloud, _cloud[:, 0], smoothing=3), ValueError,
+     r"smoothing=3 neighbours is too few for a degree-\d fit in 2-D"),
+    (lambda: fd.data.fit(_cloud[:8], _cloud[:8, 0]), ValueError,
+     r"points has 8 samples, but a degree-\d fit in 2-D needs \d+ neighbours"),
+    (lambda: fd.data.fit((_x, _x), np.ones((12, 12)), smoothing=40).gradient(), ValueError,
+     r"smoothing window 40 on axis 0 is longer than the axis \(12 samples\)"),
+    (lambda: fd.data.fit((_x, _x), np.ones((12, 12)), smoothing=3, degree=3).gradient(),
+     ValueError,
+     r"smoothing window 3 on axis 0 is too short for degree 3"),
+    # operators and plans
+    (lambda: fd.grid.D(0, 30)(np.ones(200), acc=36, boundary="periodic"), ValueError,
+     r"a derivative stencil \d+ taps wide, wider than the kernel's \d+ taps"),
+    (lambda: fd.grid.D(0).plan((5,), dtype=np.str_), TypeError, "dtype .* is not supported"),
+    (lambda: fd.grid.D(0) + "x", TypeError,
+     "the term added must be an operator, a real number or a real array, got str"),
+    (lambda: fd.grid.D(0) * "x", TypeError, "cannot multiply an operator by str"),
+    (lambda: fd.grid.D(0) / np.ones(3), TypeError, "can only be divided by a number"),
+    (lambda: 1j * fd.grid.D(0), TypeError, "complex coefficients are not supported"),
+    (lambda: fd.grid.D(0).plan((5,))(np.ones(5), alpha=np.inf), ValueError,
+     "alpha must be finite"),
+    (lambda: fd.grid.D(0).plan((5,))(np.ones(6)), ValueError,
+     r"u has shape \(6,\), but the plan was made for shape \(5,\)"),
+    (lambda: fd.grid.D(0).plan((5,))(np.ones(5), beta=1.0), ValueError,
+     r"beta=1.0 needs out="),
+    (lambda: fd.grid.curl(np.ones((0, 4, 4))), ValueError, r"v has no components"),
+    (lambda: fd.grid.divergence(np.ones(4)), ValueError, r"v must be a stack of fields"),
+])
+def test_moved_messages(call, exc, message):
+    with pytest.raises(exc, match=message):
+        call()

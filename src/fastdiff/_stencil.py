@@ -7,6 +7,7 @@ from fractions import Fraction
 import numpy as np
 
 from ._validation._common import check_acc as _check_acc, check_order as _check_order
+from ._validation._ops import stencil_offsets as _stencil_offsets
 
 __all__ = ["Stencil", "stencil", "central_offsets", "fornberg_rows"]
 
@@ -176,25 +177,10 @@ def stencil(order, acc=2, offsets=None):
         w = _weights_cached(key, order).copy()
         w[np.abs(w) < 1e-300] = 0.0
         return Stencil(offs, w, order, acc)
-    try:
-        offs = np.asarray(offsets)
-    except Exception as exc:  # pragma: no cover - numpy raises for ragged input
-        raise TypeError(f"offsets must be a 1-D sequence of numbers, got {offsets!r}") from exc
-    if offs.ndim != 1 or offs.dtype.kind not in "iuf":
-        raise TypeError(f"offsets must be a 1-D sequence of real numbers, got {offsets!r}")
-    if not np.all(np.isfinite(offs)):
-        raise ValueError(f"offsets must be finite, got {offsets!r}")
-    if len(np.unique(offs)) != len(offs):
-        raise ValueError(f"offsets must be distinct, got {offsets!r}")
-    if len(offs) <= order:
-        raise ValueError(
-            f"offsets has {len(offs)} points, but a derivative of order {order} "
-            f"needs at least {order + 1}")
+    offs = _stencil_offsets(offsets, order)
     if offs.dtype.kind in "iu":
-        offs = offs.astype(np.int64)
         key = tuple(int(o) for o in offs)
     else:
-        offs = offs.astype(np.float64)
         key = tuple(float(o) for o in offs)
     w = _weights_cached(key, order).copy()
     accuracy = len(offs) - order

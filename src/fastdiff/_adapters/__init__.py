@@ -8,6 +8,7 @@ imported only when such an input arrives.
 """
 from __future__ import annotations
 
+from .. import _validation as V
 from . import _dask, _xarray
 
 __all__ = ["dispatch", "dispatch_plan", "is_dask", "is_xarray"]
@@ -25,7 +26,7 @@ def dispatch(u, make_plan, out, num_threads, vector, kw):
     if is_xarray(u):
         return _xarray.apply(u, make_plan, out, num_threads, vector, kw)
     if is_dask(u):
-        _dask.no_out(out)
+        V.no_out(out, "dask")
         plan, data = make_plan(u, kw)
         return _dask.run_plan(plan, data, num_threads)
     return None
@@ -36,8 +37,6 @@ def dispatch_plan(plan, u, out, alpha, beta, num_threads):
     if is_xarray(u):
         return _xarray.apply_plan(plan, u, out, alpha, beta, num_threads)
     if is_dask(u):
-        _dask.no_out(out)
-        if beta != 0.0:
-            raise ValueError(f"beta={beta} needs out=, which dask arrays do not support")
+        V.no_out(out, "dask", beta)
         return _dask.run_plan(plan, u, num_threads, alpha)
     return None

@@ -28,12 +28,6 @@ def is_dask(a):
     return type(a).__module__.split(".")[0] == "dask" and hasattr(a, "map_overlap")
 
 
-def no_out(out):
-    if out is not None:
-        raise ValueError("out is not supported for dask arrays: the result is lazy "
-                         "(compute it, or use dask.array.store)")
-
-
 def _merged(n, chunks, need):
     """Chunks of at least ``need`` points (never a wrong answer), or the original."""
     if len(chunks) == 1 or min(chunks) >= need:
@@ -47,14 +41,9 @@ def run_plan(plan, u, num_threads=None, alpha=1.0):
     import dask.array as da
 
     lead_in = 0 if plan.ncomp is None else 1
-    if tuple(u.shape) != tuple(plan.input_shape):
-        raise ValueError(f"u has shape {tuple(u.shape)}, but the plan was made for shape "
-                         f"{plan.input_shape}")
-    if u.dtype != plan.dtype:
+    if u.dtype != plan.dtype or tuple(u.shape) != tuple(plan.input_shape):
         _, dtype = V.as_input(np.empty((1,) * u.ndim, dtype=u.dtype))
-        if dtype != plan.dtype:
-            raise ValueError(f"u gives results of dtype {dtype}, but the plan was made for "
-                             f"{plan.dtype} (make a plan with dtype={dtype})")
+        V.plan_input("u", u.shape, dtype, plan)
         u = u.astype(plan.dtype)
     nd = len(plan.shape)
     nl = len(plan.lead)

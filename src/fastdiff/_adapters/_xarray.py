@@ -9,6 +9,8 @@ differentiated dimension names.  Dask-backed DataArrays stay lazy.
 """
 from __future__ import annotations
 
+from .. import _validation as V
+
 import numpy as np
 
 
@@ -18,10 +20,7 @@ def is_xarray(a):
 
 def _axis_index(da, a, name):
     if isinstance(a, str):
-        if a not in da.dims:
-            raise ValueError(f"{name} {a!r} is not a dimension of the DataArray "
-                             f"(dims: {da.dims})")
-        return da.dims.index(a)
+        return V.dimension_name(da.dims, a, name)
     return a
 
 
@@ -35,8 +34,7 @@ def _axes(da, axes, offset=0):
         if isinstance(a, str):
             i = _axis_index(da, a, "axes") - offset
             if i < 0:
-                raise ValueError(f"axes {a!r} is the component dimension of the vector "
-                                 f"field; name the dimensions to differentiate")
+                raise V.not_component_dimension(a)
             a = i
         out.append(a)
     return tuple(out)
@@ -92,8 +90,7 @@ def _wrap(da, data, plan):
 
 def apply(da, make_plan, out, num_threads, vector, kw):
     """A public grid function on a DataArray (see the module docstring)."""
-    if out is not None:
-        raise ValueError("out is not supported for DataArrays")
+    V.no_out(out, "xarray")
     kw = dict(kw)
     off = 1 if vector else 0
     if "axis" in kw:
@@ -116,6 +113,5 @@ def apply(da, make_plan, out, num_threads, vector, kw):
 
 def apply_plan(plan, da, out, alpha, beta, num_threads):
     """``plan(DataArray)``: the plan on its data, the result labelled like it."""
-    if out is not None or beta != 0.0:
-        raise ValueError("out (and beta) are not supported for DataArrays")
+    V.no_out(out, "xarray", beta)
     return _wrap(da, plan(da.data, alpha=alpha, num_threads=num_threads), plan)

@@ -1,11 +1,20 @@
 """Checks of fd.data's arguments: coordinates, point clouds, values,
-queries, smoothing windows, degrees, multi-indices and directions."""
+queries, smoothing windows, degrees, multi-indices and directions, and
+the limits of the grid and scattered engines."""
 from __future__ import annotations
 
 
 import numpy as np
 
-from ._common import _is_int, _real_array, as_array
+from ._common import _is_int, _real_array, as_array, ordinal
+
+__all__ = ["data_coords", "data_cloud", "data_values", "data_queries", "data_smoothing",
+           "data_degree", "data_orders", "data_directions", "data_extrapolate", "data_ndim",
+           "data_axis_lengths", "data_auto_window", "data_axis_samples",
+           "data_derivative_degree", "data_query_chunk", "data_quantity",
+           "data_direction_count", "scattered_options", "scattered_samples",
+           "scattered_duplicates"]
+
 
 def data_coords(points, name="points"):
     """A tuple of n 1-D coordinate arrays: [(x (float64, strictly monotonic),
@@ -108,16 +117,19 @@ def data_smoothing(smoothing, n, name="smoothing"):
     return out
 
 
-def data_degree(degree, name="degree"):
+def data_degree(degree, limit=None, name="degree"):
+    """A polynomial degree: an integer in [0, limit]."""
     if not _is_int(degree):
         raise TypeError(f"{name} must be an integer, got {degree!r}")
     if degree < 0:
         raise ValueError(f"{name} must be >= 0, got {degree}")
+    if limit is not None and degree > limit:
+        raise ValueError(f"{name}={degree}: at most {limit}")
     return int(degree)
 
 
-def data_orders(orders, n, name="orders"):
-    """A multi-index: n non-negative integers (an int for 1-D data)."""
+def data_orders(orders, n, limit=None, name="orders"):
+    """A multi-index: n integers in [0, limit] (an int for 1-D data)."""
     vals = [orders] if np.ndim(orders) == 0 else list(np.asarray(orders).ravel()) \
         if isinstance(orders, np.ndarray) else list(orders)
     if len(vals) != n:
@@ -130,6 +142,8 @@ def data_orders(orders, n, name="orders"):
         if k < 0:
             raise ValueError(f"{name} must be >= 0, got {k}")
         out.append(int(k))
+    if limit is not None and max(out) > limit:
+        raise ValueError(f"{name}={tuple(out)}: at most order {limit} per axis")
     return tuple(out)
 
 
@@ -147,3 +161,115 @@ def data_directions(v, n, normalize, name="v"):
             raise ValueError(f"{name} must not be the zero vector when normalize=True")
         arr = arr / norm
     return arr
+
+
+def data_extrapolate(extrapolate):
+    if not isinstance(extrapolate, (bool, np.bool_)):
+        raise TypeError(f"extrapolate must be True or False, got {extrapolate!r}")
+    return bool(extrapolate)
+
+
+def data_ndim(n, limit):
+    if n > limit:
+        raise ValueError(f"points has {n} dimensions; fd.data supports at most {limit}")
+
+
+def data_axis_lengths(lengths):
+    """Every axis of a grid needs two distinct coordinates."""
+    for d, m in enumerate(lengths):
+        if m < 2:
+            raise ValueError(f"points: axis {d} has a single coordinate value; every axis "
+                             f"needs at least 2")
+
+
+def data_auto_window(window, degree):
+    if window is None:
+        raise ValueError("smoothing='auto' needs at least 5 samples along some axis and "
+                         f"room for a window of degree + 3 = {degree + 3} points on every "
+                         f"axis (or give the window)")
+
+
+def data_axis_samples(d, n_d, k, acc, window, degree, max_window):
+    """Axis ``d`` of ``n_d`` samples must carry a derivative of order ``k``:
+    acc + k samples without smoothing, else a window of degree + 1 points
+    or more that fits the axis and the kernel."""
+    if window is None:
+        if n_d < acc + k:
+            what = f"a {ordinal(k)} derivative" if k else "values"
+            raise ValueError(f"axis {d} has {n_d} samples, but {what} with acc={acc} "
+                             f"need at least {acc + k} (lower acc)")
+        return
+    if k > degree:
+        raise ValueError(f"a {ordinal(k)} derivative along axis {d} needs "
+                         f"degree >= {k}, got degree={degree}")
+    if window > n_d:
+        raise ValueError(f"smoothing window {window} on axis {d} is longer than "
+                         f"the axis ({n_d} samples)")
+    if window < degree + 1:
+        raise ValueError(f"smoothing window {window} on axis {d} is too short "
+                         f"for degree {degree} (needs at least {degree + 1} points)")
+    if window > max_window:
+        raise ValueError(f"smoothing window {window} on axis {d}: at most "
+                         f"{max_window} points")
+
+
+def data_derivative_degree(top, degree):
+    if top > degree:
+        raise ValueError(f"a {ordinal(top)} derivative needs degree >= {top}, got "
+                         f"degree={degree}")
+
+
+def data_query_chunk(qc, c0, outside, region):
+    """Queries ``qc`` (rows c0, c0+1, ...) must be finite; ``outside`` is the
+    index of the first one outside ``region`` (-1 for none; None: not checked)."""
+    finite = np.isfinite(qc).all(axis=1)
+    if not finite.all():
+        i = int(np.flatnonzero(~finite)[0])
+        raise ValueError(f"q must be finite; query point {c0 + i} is {qc[i].tolist()}")
+    if outside is not None and outside >= 0:
+        i = outside
+        raise ValueError(f"query point {c0 + i} {qc[i].tolist()} lies outside {region}; pass "
+                         f"extrapolate=True to evaluate it anyway")
+
+
+def data_quantity(name):
+    return ValueError(f"what: unknown quantity {name!r}; use 'value', 'gradient', "
+                      f"'jacobian', 'hessian' or 'laplacian'")
+
+
+def data_direction_count(ndir, n, count):
+    raise ValueError(f"v has {ndir} directions; one per query point needs "
+                     f"q of shape ({ndir}, {n}), got {count}")
+
+
+def scattered_options(smoothing, degree, n, N, C, max_monomials):
+    """The neighbour count of a scattered fit (None for 'auto') from
+    ``smoothing`` (None: ``None`` is returned as 0 and chosen by the caller)."""
+    if C > max_monomials:
+        raise ValueError(f"degree={degree} in {n}-D has {C} monomials; the scattered engine "
+                         f"fits at most {max_monomials} (lower the degree)")
+    if smoothing is None:
+        return 0
+    if isinstance(smoothing, str) and smoothing == "auto":
+        return None
+    w = data_smoothing(smoothing, 1)
+    if not isinstance(w, list):
+        raise ValueError(f"smoothing must be None, 'auto' or a number of neighbours, "
+                         f"got {smoothing!r}")
+    k = w[0]
+    if k < C + 1:
+        raise ValueError(f"smoothing={k} neighbours is too few for a degree-{degree} fit "
+                         f"in {n}-D ({C} monomials): give at least {C + 1}")
+    return k
+
+
+def scattered_samples(N, n, degree, need):
+    if N < need:
+        raise ValueError(f"points has {N} samples, but a degree-{degree} fit in {n}-D needs "
+                         f"{need} neighbours per query (lower the degree or the smoothing)")
+
+
+def scattered_duplicates(dup, cloud):
+    if dup is not None:
+        raise ValueError(f"points {dup[0]} and {dup[1]} are the same point "
+                         f"{cloud[dup[0]].tolist()}; remove or average duplicate samples")

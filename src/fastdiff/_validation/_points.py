@@ -1,5 +1,5 @@
 """Checks of fd.points' arguments: the function, the points, the method,
-memory bounds, box bounds, user steps and directions."""
+memory bounds, box bounds, user steps and directions; and of what f returns."""
 from __future__ import annotations
 
 import numbers
@@ -7,6 +7,10 @@ import numbers
 import numpy as np
 
 from ._common import _real_array
+
+__all__ = ["points_f", "points_x", "points_method", "points_max_memory", "points_bounds",
+           "points_step", "points_direction", "points_derivative_x", "f_output",
+           "f_complex_output", "f_scalar", "METHODS"]
 
 METHODS = ("central", "forward", "backward", "complex")
 
@@ -92,3 +96,45 @@ def points_direction(v, N, n):
     if np.any(norm == 0):
         raise ValueError("v must not be the zero vector")
     return d / norm[:, None], norm
+
+
+def points_derivative_x(x, method, order):
+    """fd.points.derivative's x as a float64 array (complex x refused)."""
+    xa = np.asarray(x)
+    if xa.dtype.kind == "c":
+        raise TypeError("x must be real; complex x is not differentiated (use "
+                        "method='complex' for the complex-step derivative at real x)")
+    if method == "complex" and order != 1:
+        raise ValueError("method='complex' gives first derivatives only")
+    return xa.astype(np.float64)
+
+
+def f_output(out, M, complex_ok, m_before):
+    """The output length m of f's values ``out`` at M points (0 for a scalar
+    f), checked against the earlier calls' ``m_before`` (None: first call)."""
+    if out.dtype.kind not in ("biufc" if complex_ok else "biuf"):
+        raise ValueError(f"f must return real numbers, got dtype {out.dtype}")
+    if out.ndim == 0 or out.shape[0] != M or out.ndim > 2:
+        raise ValueError(f"f returned shape {out.shape} for {M} points; expected ({M},) "
+                         f"for a scalar function or ({M}, m) for a vector function")
+    m = 0 if out.ndim == 1 else out.shape[1]
+    if m_before is not None and m != m_before:
+        raise ValueError(f"f returned shape {out.shape}, but earlier calls returned "
+                         f"{'(M,)' if m_before == 0 else f'(M, {m_before})'}")
+    return m
+
+
+def f_complex_output(F):
+    """method='complex' needs complex values of f at complex points."""
+    if not np.iscomplexobj(F):
+        raise ValueError(f"method='complex' needs f to return complex values at complex "
+                         f"points, but f returned dtype {F.dtype} (f must be analytic: "
+                         f"no abs, real, conj or casts to float)")
+
+
+def f_scalar(m, function):
+    """gradient and derivative need a scalar (elementwise) f."""
+    if m:
+        hint = ("a scalar function returning (M,) — use jacobian for vector functions"
+                if function == "gradient" else "an elementwise function returning (M,)")
+        raise ValueError(f"f returned shape (M, {m}); {function} needs {hint}")

@@ -107,23 +107,15 @@ def fit(points: ArrayLike | Sequence[ArrayLike], values: ArrayLike, *, acc: int 
 def _check_options(acc, degree, extrapolate):
     """Check acc and extrapolate; the degree normalised (None stays None)."""
     V.check_acc(acc)
-    if not isinstance(extrapolate, (bool, np.bool_)):
-        raise TypeError(f"extrapolate must be True or False, got {extrapolate!r}")
-    if degree is not None:
-        degree = V.data_degree(degree)
-        if degree > LIMITS["max_degree"]:
-            raise ValueError(f"degree={degree}: at most {LIMITS['max_degree']}")
-    return degree
+    V.data_extrapolate(extrapolate)
+    return None if degree is None else V.data_degree(degree, LIMITS["max_degree"])
 
 
 def _on_grid(cloud, vals, found):
     """A cloud recognised as a grid: (coordinates, row -> flat index, values on
     the grid)."""
     coords, perm = found
-    if any(len(x) < 2 for x in coords):
-        d = next(d for d, x in enumerate(coords) if len(x) < 2)
-        raise ValueError(f"points: axis {d} has a single coordinate value; every axis "
-                         f"needs at least 2")
+    V.data_axis_lengths([len(x) for x in coords])
     grid = np.empty(tuple(len(x) for x in coords) + vals.shape[1:], dtype=vals.dtype)
     grid.reshape((-1,) + vals.shape[1:])[perm] = vals
     return coords, perm, grid
@@ -132,9 +124,7 @@ def _on_grid(cloud, vals, found):
 def _grid_fit(coords, vals, vector, perm, acc, smoothing, degree, extrapolate):
     """The GridFit of checked coordinates and values."""
     n = len(coords)
-    if n > LIMITS["max_ndim"]:
-        raise ValueError(f"points has {n} dimensions; fd.data supports at most "
-                         f"{LIMITS['max_ndim']}")
+    V.data_ndim(n, LIMITS["max_ndim"])
     flip = []
     for d, x in enumerate(coords):
         if x[-1] < x[0]:
@@ -150,9 +140,6 @@ def _grid_fit(coords, vals, vector, perm, acc, smoothing, degree, extrapolate):
     if window == "auto":
         window, _ = _smoothing.auto_window(engine, degree, _smoothing.MAX_TABLE_WIDTH,
                                            V.num_threads(None))
-        if window is None:
-            raise ValueError("smoothing='auto' needs at least 5 samples along some axis and "
-                             f"room for a window of degree + 3 = {degree + 3} points on every "
-                             f"axis (or give the window)")
+        V.data_auto_window(window, degree)
     return GridFit(engine, vector, is_complex, tuple(flip), perm, int(acc), window, degree,
                    bool(extrapolate))

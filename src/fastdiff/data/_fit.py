@@ -104,8 +104,7 @@ class Fit:
         if name == "laplacian":
             return [(tuple(2 * int(d == k) for k in range(n)), [(0, 1.0)])
                     for d in range(n)], (), False
-        raise ValueError(f"what: unknown quantity {name!r}; use 'value', 'gradient', "
-                         f"'jacobian', 'hessian' or 'laplacian'")
+        raise V.data_quantity(name)
 
     def evaluate(self, q: ArrayLike | None = None,
                  what: str | Sequence[str] = ("value", "gradient"), *, full_output: bool = False,
@@ -215,9 +214,7 @@ class Fit:
         >>> round(float(f.derivative([0.33, 0.71], orders=(1, 2))), 10)    # 2x * 6y
         2.8116
         """
-        a = V.data_orders(orders, self.ndim)
-        if max(a) > LIMITS["max_order"]:
-            raise ValueError(f"orders={a}: at most order {LIMITS['max_order']} per axis")
+        a = V.data_orders(orders, self.ndim, LIMITS["max_order"])
         return self._run(q, [(a, [(0, 1.0)])], (), full_output, num_threads)
 
     def directional(self, q: ArrayLike | None, v: ArrayLike, *, normalize: bool = True,
@@ -233,8 +230,7 @@ class Fit:
             if q is None or g.ndim < (3 if self._vector else 2) or vv.shape[0] != g.shape[0]:
                 count = "the samples" if q is None else f"{1 if g.ndim < 2 else g.shape[0]} " \
                                                          f"query point(s)"
-                raise ValueError(f"v has {vv.shape[0]} directions; one per query point needs "
-                                 f"q of shape ({vv.shape[0]}, {self.ndim}), got {count}")
+                V.data_direction_count(vv.shape[0], self.ndim, count)
             if self._vector:
                 vv = vv[:, None, :]
         out = np.sum(g * vv, axis=-1)

@@ -62,18 +62,12 @@ class GridFit(Fit):
     def _check_chunk(self, qc, c0):
         """Raise for the first query of a chunk that is not finite or (unless
         extrapolating) outside the sampled box; ``c0`` its first index."""
-        finite = np.isfinite(qc).all(axis=1)
-        if not finite.all():
-            i = int(np.flatnonzero(~finite)[0])
-            raise ValueError(f"q must be finite; query point {c0 + i} is {qc[i].tolist()}")
+        V.data_query_chunk(qc, c0, None, "")
         if not self.extrapolate:
             lo, hi = self._box
-            out = ((qc < lo) | (qc > hi)).any(axis=1)
-            if out.any():
-                i = int(np.flatnonzero(out)[0])
-                raise ValueError(f"query point {c0 + i} {qc[i].tolist()} lies outside the "
-                                 f"sampled box {list(zip(lo.tolist(), hi.tolist()))}; pass "
-                                 f"extrapolate=True to evaluate it anyway")
+            out = np.flatnonzero(((qc < lo) | (qc > hi)).any(axis=1))
+            V.data_query_chunk(qc, c0, int(out[0]) if len(out) else -1,
+                               f"the sampled box {list(zip(lo.tolist(), hi.tolist()))}")
 
     def _orders_needed(self, terms):
         return [max(a[d] for a, _ in terms) for d in range(self.ndim)]
@@ -82,25 +76,8 @@ class GridFit(Fit):
         e = self._engine
         K = self._orders_needed(terms)
         for d, (n_d, k) in enumerate(zip(e.lens, K)):
-            if window is None:
-                need = acc + k
-                if n_d < need:
-                    what = f"a {V.ordinal(k)} derivative" if k else "values"
-                    raise ValueError(f"axis {d} has {n_d} samples, but {what} with acc={acc} "
-                                     f"need at least {need} (lower acc)")
-            else:
-                if k > degree:
-                    raise ValueError(f"a {V.ordinal(k)} derivative along axis {d} needs "
-                                     f"degree >= {k}, got degree={degree}")
-                if window[d] > n_d:
-                    raise ValueError(f"smoothing window {window[d]} on axis {d} is longer than "
-                                     f"the axis ({n_d} samples)")
-                if window[d] < degree + 1:
-                    raise ValueError(f"smoothing window {window[d]} on axis {d} is too short "
-                                     f"for degree {degree} (needs at least {degree + 1} points)")
-                if window[d] > LIMITS["max_window"]:
-                    raise ValueError(f"smoothing window {window[d]} on axis {d}: at most "
-                                     f"{LIMITS['max_window']} points")
+            V.data_axis_samples(d, n_d, k, acc, None if window is None else window[d], degree,
+                                LIMITS["max_window"])
 
     def _signs(self, terms):
         """Terms with the sign flips of decreasing axes folded in."""

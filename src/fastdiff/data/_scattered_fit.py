@@ -22,34 +22,16 @@ def scattered_fit(cloud, vals, vector, smoothing, degree, extrapolate):
     if degree is None:
         degree = _scattered.default_degree(n)
     C = _scattered.n_monomials(n, degree)
-    if C > _scattered.MAX_MONOMIALS:
-        raise ValueError(f"degree={degree} in {n}-D has {C} monomials; the scattered engine "
-                         f"fits at most {_scattered.MAX_MONOMIALS} (lower the degree)")
-    if smoothing is None:
+    k = V.scattered_options(smoothing, degree, n, N, C, _scattered.MAX_MONOMIALS)
+    if k == 0:     # the default: a fixed number of neighbours per monomial
         k = int(math.ceil(_scattered._PER_MONOMIAL * C))
-    elif isinstance(smoothing, str) and smoothing == "auto":
-        k = None
-    else:
-        w = V.data_smoothing(smoothing, 1)
-        if not isinstance(w, list):
-            raise ValueError(f"smoothing must be None, 'auto' or a number of neighbours, "
-                             f"got {smoothing!r}")
-        k = w[0]
-        if k < C + 1:
-            raise ValueError(f"smoothing={k} neighbours is too few for a degree-{degree} fit "
-                             f"in {n}-D ({C} monomials): give at least {C + 1}")
     need = C + 1 if k is None else k
-    if N < need:
-        raise ValueError(f"points has {N} samples, but a degree-{degree} fit in {n}-D needs "
-                         f"{need} neighbours per query (lower the degree or the smoothing)")
+    V.scattered_samples(N, n, degree, need)
     is_complex = vals.dtype.kind == "c"
     if is_complex:
         vals = vals.view(np.float64).reshape(N, 2 * vals.shape[-1])
     engine = _scattered.ScatteredEngine(cloud, vals, degree, k or need, V.num_threads(None))
-    dup = engine.duplicates()
-    if dup is not None:
-        raise ValueError(f"points {dup[0]} and {dup[1]} are the same point "
-                         f"{cloud[dup[0]].tolist()}; remove or average duplicate samples")
+    V.scattered_duplicates(engine.duplicates(), cloud)
     if k is None:
         engine.k = _scattered.auto_neighbours(engine, V.num_threads(None))
     return ScatteredFit(engine, vector, is_complex, bool(extrapolate))
@@ -71,22 +53,13 @@ class ScatteredFit(Fit):
                 f"{comps}, degree {self.degree}, {self.window} neighbours>")
 
     def _check_nodes(self, terms, *unused):
-        top = max(max(a) for a, _ in terms)
-        if top > self.degree:
-            raise ValueError(f"a {V.ordinal(top)} derivative needs degree >= {top}, got "
-                             f"degree={self.degree}")
+        V.data_derivative_degree(max(max(a) for a, _ in terms), self.degree)
 
     def _check_chunk(self, qc, c0):
-        finite = np.isfinite(qc).all(axis=1)
-        if not finite.all():
-            i = int(np.flatnonzero(~finite)[0])
-            raise ValueError(f"q must be finite; query point {c0 + i} is {qc[i].tolist()}")
+        V.data_query_chunk(qc, c0, None, "")
         if not self.extrapolate:
-            i = self._engine.outside(qc)
-            if i >= 0:
-                raise ValueError(f"query point {c0 + i} {qc[i].tolist()} lies outside the "
-                                 f"convex hull of the samples; pass extrapolate=True to "
-                                 f"evaluate it anyway")
+            V.data_query_chunk(qc, c0, self._engine.outside(qc),
+                               "the convex hull of the samples")
 
     def _fits(self, q, terms, tail, num_threads, lower):
         nthreads = V.num_threads(num_threads)

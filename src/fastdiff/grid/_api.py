@@ -74,17 +74,12 @@ def _make_plan(builder, u, vector, kw, cache=True):
     lazy = type(u) is not np.ndarray and is_dask(u)
     name = "v" if vector else "u"
     if lazy:
-        if u.ndim == 0:
-            raise ValueError(f"{name} must have at least one dimension, got a 0-d array")
+        V.field_ndim(u.ndim, name)
         _, dtype = V.as_input(np.empty((1,) * u.ndim, dtype=u.dtype), name=name)
     else:
         u, dtype = V.as_input(u, name=name)
     if vector:
-        if u.ndim < 2:
-            raise ValueError(f"v must be a stack of fields of shape (m, *S), got shape "
-                             f"{tuple(u.shape)}")
-        if u.shape[0] == 0:
-            raise ValueError("v has no components (v.shape[0] == 0)")
+        V.field_stack(u.shape)
         plan = build(builder, tuple(u.shape[1:]), dtype, int(u.shape[0]), kw, cache)
     else:
         plan = build(builder, tuple(u.shape), dtype, None, kw, cache)

@@ -173,16 +173,6 @@ def result(plan, u, out):
     return V.out(out, plan.result_shape, plan.dtype, [u])
 
 
-def _scalar(x, name):
-    if isinstance(x, (bool, np.bool_)) or not isinstance(x, (numbers.Real, np.floating,
-                                                             np.integer)):
-        raise TypeError(f"{name} must be a real number, got {x!r}")
-    x = float(x)
-    if not np.isfinite(x):
-        raise ValueError(f"{name} must be finite, got {x}")
-    return x
-
-
 def check_input(plan, u):
     """u as the kernel needs it: the plan's dtype and shape (a copy only for
     another dtype, byte order or odd strides)."""
@@ -191,12 +181,7 @@ def check_input(plan, u):
             and u.shape == plan.input_shape and u.flags.aligned:
         return u
     u, dtype = V.as_input(u, name=name)
-    if u.shape != plan.input_shape:
-        raise ValueError(f"{name} has shape {u.shape}, but the plan was made for shape "
-                         f"{plan.input_shape}")
-    if dtype != plan.dtype:
-        raise ValueError(f"{name} gives results of dtype {dtype}, but the plan was made for "
-                         f"{plan.dtype} (make a plan with dtype={dtype})")
+    V.plan_input(name, u.shape, dtype, plan)
     return u
 
 
@@ -221,8 +206,8 @@ def call_plan(plan, u, out, alpha, beta, num_threads):
             if len(parts) > 1:
                 parts[1].run(u, isz, out, isz, alpha, beta)
             return out
-    alpha = _scalar(alpha, "alpha")
-    beta = _scalar(beta, "beta")
+    alpha = V.real_number(alpha, "alpha")
+    beta = V.real_number(beta, "beta")
     if type(u) is not np.ndarray:
         from .._adapters import dispatch_plan
         handled = dispatch_plan(plan, u, out, alpha, beta, num_threads)
@@ -230,7 +215,6 @@ def call_plan(plan, u, out, alpha, beta, num_threads):
             return handled
     u = check_input(plan, u)
     nt = V.num_threads(num_threads)
-    if beta != 0.0 and out is None:
-        raise ValueError(f"beta={beta} needs out= (the array it scales and adds to)")
+    V.beta_needs_out(beta, out)
     res = result(plan, u, out)
     return execute(plan, u, res, nt, alpha, beta)

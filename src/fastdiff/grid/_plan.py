@@ -291,15 +291,7 @@ class Plan:
         except ImportError as exc:
             raise ImportError("matrices of grid operators need scipy (pip install scipy)") from exc
         from ._tables import sparse_1d
-        if self.ncomp is not None or len(self.outputs) != 1 or self.copies:
-            raise ValueError("matrix() needs a scalar operator (one output from one field); "
-                             f"this plan has {len(self.outputs) + len(self.copies)} outputs"
-                             + (f" from {self.ncomp} components" if self.ncomp else ""))
-        for op in self.ops:
-            if op.mode == "constant" and op.cval != 0:
-                raise ValueError(f"boundary 'constant' with cval={op.cval!r} on axis {op.axis} "
-                                 f"is affine and has no matrix form; use cval=0 (and add "
-                                 f"the plan applied to zeros for the constant part)")
+        V.matrix_operator(len(self.outputs), self.ncomp, self.copies, self.ops)
         shape = tuple(self.shape)
         size = int(np.prod(shape, dtype=np.int64))
         mats = {}
@@ -355,10 +347,7 @@ def _check_limits(shape, ops, outputs):
     """The kernel's limits on one output (terms, taps), as a clear error."""
     lim = _execute.LIMITS
     for terms in outputs:
-        if len(terms) > lim["max_terms"]:
-            raise ValueError(f"the operator has {len(terms)} terms in one output, more than "
-                             f"the kernel's {lim['max_terms']}: split it into several "
-                             f"plans and add their results (alpha/beta)")
+        V.kernel_limit("max_terms", len(terms), lim)
         widths = {}
 
         def width(k):
@@ -373,14 +362,10 @@ def _check_limits(shape, ops, outputs):
 
         taps = 0
         for t in terms:
-            if max(width(t.op), width(t.op2) if t.op2 is not None else 0) > lim["max_op_width"]:
-                raise ValueError(f"a derivative stencil wider than the kernel's "
-                                 f"{lim['max_op_width']} taps (lower acc or order)")
+            V.kernel_limit("max_op_width",
+                           max(width(t.op), width(t.op2) if t.op2 is not None else 0), lim)
             taps += width(t.op) * (width(t.op2) if t.op2 is not None else 1)
-        if taps > lim["max_taps"]:
-            raise ValueError(f"the operator reads {taps} samples per output element, more "
-                             f"than the kernel's {lim['max_taps']}: lower acc, or split it "
-                             f"into several plans and add their results (alpha/beta)")
+        V.kernel_limit("max_taps", taps, lim)
 
 
 def _plan(shape, dtype, ops, outputs, lead=(), ncomp=None, copies=(), coefs=(), axes=(),

@@ -149,9 +149,7 @@ def gradient(f: Function, x: ArrayLike, *, args: Any = (), kwargs: dict[str, Any
     if X.shape[0] == 0:
         return _empty(ev, X.shape[1], "gradient", full_output)
     value, err, st, nfev = _partials(X, method, acc, step, adaptive, bounds, mm, ev)
-    if ev.m:
-        raise ValueError(f"f returned shape (M, {ev.m}); gradient needs a scalar function "
-                         f"returning (M,) — use jacobian for vector functions")
+    V.f_scalar(ev.m, "gradient")
     return _finish(value, err, st, nfev, full_output, single)
 
 
@@ -287,14 +285,8 @@ def derivative(f: Function, x: ArrayLike, order: int = 1, *, args: Any = (),
     """
     V.points_f(f)
     order = V.check_order(order)
-    xa = np.asarray(x)
-    if xa.dtype.kind == "c":
-        raise TypeError("x must be real; complex x is not differentiated (use "
-                        "method='complex' for the complex-step derivative at real x)")
-    xa = xa.astype(np.float64)
+    xa = V.points_derivative_x(x, method, order)
     shape = xa.shape
-    if method == "complex" and order != 1:
-        raise ValueError("method='complex' gives first derivatives only")
 
     def g(P, *a, **k):
         return f(P[:, 0], *a, **k) if vectorized else f(P[0], *a, **k)
@@ -311,9 +303,7 @@ def derivative(f: Function, x: ArrayLike, order: int = 1, *, args: Any = (),
     h = default_step(X, c, V.points_step(step, X))
     value, err, st, nfev = first_derivatives(ev, X, np.ones((X.shape[0], 1, 1)), method,
                                              acc, h, L, bnd, mm, order=order)
-    if ev.m:
-        raise ValueError(f"f returned shape (M, {ev.m}); derivative needs an elementwise "
-                         f"function returning (M,)")
+    V.f_scalar(ev.m, "derivative")
     return _finish(value[:, 0].reshape(shape), err[:, 0].reshape(shape),
                    st[:, 0].reshape(shape), nfev, full_output)
 

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from .. import _validation as V
+
 from .._kernels import _points as _kernels
 from .._stencil import stencil
 from ._richardson import richardson
@@ -155,10 +157,7 @@ def _complex_step(ev, X, dirs, h, max_memory):
         P[...] = X[a:b, None, :] + 1j * (h[a:b, :, None] * dirs[a:b])
 
     def consume(a, b, F):
-        if not np.iscomplexobj(F):
-            raise ValueError(f"method='complex' needs f to return complex values at complex "
-                             f"points, but f returned dtype {F.dtype} (f must be analytic: "
-                             f"no abs, real, conj or casts to float)")
+        V.f_complex_output(F)
         ex = (1,) * (F.ndim - 2)
         D = np.imag(F) / h[a:b].reshape((b - a, k) + ex)
         if not out:

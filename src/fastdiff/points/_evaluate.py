@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from .. import _validation as V
+
 __all__ = ["Result", "Evaluator"]
 
 
@@ -51,16 +53,5 @@ class Evaluator:
             out = np.asarray(self.f(P, *self.args, **self.kwargs))
         else:
             out = np.asarray([np.asarray(self.f(p, *self.args, **self.kwargs)) for p in P])
-        M = P.shape[0]
-        if out.dtype.kind not in ("biufc" if self.complex_ok else "biuf"):
-            raise ValueError(f"f must return real numbers, got dtype {out.dtype}")
-        if out.ndim == 0 or out.shape[0] != M or out.ndim > 2:
-            raise ValueError(f"f returned shape {out.shape} for {M} points; expected ({M},) "
-                             f"for a scalar function or ({M}, m) for a vector function")
-        m = None if out.ndim == 1 else out.shape[1]
-        if self.m is None:
-            self.m = m if m is not None else 0
-        elif (m or 0) != self.m:
-            raise ValueError(f"f returned shape {out.shape}, but earlier calls returned "
-                             f"{'(M,)' if self.m == 0 else f'(M, {self.m})'}")
+        self.m = V.f_output(out, P.shape[0], self.complex_ok, self.m)
         return out

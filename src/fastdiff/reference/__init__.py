@@ -364,8 +364,7 @@ def apply(op, u, *, spacing=1.0, acc=2, boundary="one-sided", cval=0.0, out=None
         coef = s if arr is None else s * np.broadcast_to(arr, u.shape)
         total = total + coef * val
     if out is None:
-        if beta != 0.0:
-            raise ValueError("beta != 0 needs out=")
+        _V.beta_needs_out(beta, out)
         return (alpha * total).astype(dtype)
     out[...] = beta * out + alpha * total
     return out
