@@ -87,15 +87,16 @@ def points_step(step, X):
 
 
 def points_direction(v, N, n):
-    """(unit directions (N, n), norms (N,)) from v of shape (n,) or (N, n)."""
+    """(directions, norms) from v of shape (n,) or (N, n): directions (1, n)
+    or (N, n) as given (float64), norms (1,) or (N,), none of them zero."""
     d = np.asarray(v, dtype=np.float64)
     if d.shape not in ((n,), (N, n)):
         raise ValueError(f"v has shape {d.shape}, but needs shape ({n},) or ({N}, {n})")
-    d = np.broadcast_to(d, (N, n))
-    norm = np.sqrt(np.sum(d * d, axis=1))
+    d = d.reshape(-1, n)
+    norm = np.sqrt(np.einsum("ij,ij->i", d, d))
     if np.any(norm == 0):
         raise ValueError("v must not be the zero vector")
-    return d / norm[:, None], norm
+    return d, norm
 
 
 def points_derivative_x(x, method, order):
@@ -106,7 +107,7 @@ def points_derivative_x(x, method, order):
                         "method='complex' for the complex-step derivative at real x)")
     if method == "complex" and order != 1:
         raise ValueError("method='complex' gives first derivatives only")
-    return xa.astype(np.float64)
+    return np.asarray(xa, dtype=np.float64)
 
 
 def f_output(out, M, complex_ok, m_before):

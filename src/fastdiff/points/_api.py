@@ -8,9 +8,9 @@ import numpy as np
 
 from .._typing import ArrayLike, Function, Threads
 from .. import _validation as V
-from ._engine import CHUNK_BYTES, first_derivatives
+from ._engine import CHUNK_BYTES, by_blocks, first_derivatives, first_point_bytes
 from ._evaluate import Evaluator, Result
-from ._second import hessian_levels, laplacian_levels
+from ._second import hessian_levels, laplacian_levels, second_point_bytes
 from ._steps import EPS, SAFETY, base_c, default_step, levels, second_steps
 
 __all__ = ["derivative", "gradient", "jacobian", "hessian", "laplacian", "directional"]
@@ -38,9 +38,10 @@ _PARAMS = """
     full_output : bool, optional
         Return a `Result` (value, error, step, nfev, success).
     max_memory : int, optional
-        Bytes of stencil points laid out per call of f (default 8 MiB, kept
-        below glibc's mmap threshold so buffers are reused); larger batches
-        are evaluated in chunks.
+        Bytes of working memory beyond the input and the output (default
+        8 MiB): the stencil points handed to f at once and every temporary.
+        Larger batches are evaluated block by block of points; f's own
+        temporaries come on top.
     vectorized : bool, optional
         f takes an (M, n) array of points (default; the array is reused for
         the next chunk, so f must not keep a reference to it); False calls
@@ -95,8 +96,10 @@ def _finish(value, err, step, nfev, full_output, single=False):
     """The user's result: the value, or a `Result`; the point axis dropped
     for a single point."""
     if full_output:
-        with np.errstate(invalid="ignore"):
-            success = np.isfinite(value) & np.isfinite(err)
+        success = np.isfinite(value)
+        rows = max(1, (1 << 20) // max(1, success[:1].size))   # bool temporaries <= 1 MiB
+        for a in range(0, len(success), rows):
+            success[a:a + rows] &= np.isfinite(err[a:a + rows])
         res = Result(value, err, step, nfev, success)
         if single:
             return Result(value[0], err[0], step[0], nfev, success[0])
@@ -104,16 +107,35 @@ def _finish(value, err, step, nfev, full_output, single=False):
     return value[0] if single else value
 
 
-def _partials(X, method, acc, step, adaptive, bounds, mm, ev):
-    """First partial derivatives along every coordinate at the N > 0 points X:
-    (value (N, n[, m]), error, step, nfev)."""
+def _first(ev, X, method, acc, adaptive, bounds, mm, full_output, k, order, steps, dirs):
+    """First derivatives (or of ``order``) along k directions at the N > 0
+    points X, block by block: ``steps(a, b)`` gives the base steps (b - a, k)
+    and ``dirs(a, b)`` the directions (b - a, k, n) of points [a, b).
+    Returns (value (N, k[, m]), error, step, nfev); error and step are None
+    unless ``full_output``."""
     N, n = X.shape
     L = levels(method, adaptive)
     bnd = V.points_bounds(bounds, X)
-    c = 1e-20 if method == "complex" else base_c(1, acc, L, method != "central")
-    h = default_step(X, c, V.points_step(step, X))
-    dirs = np.broadcast_to(np.eye(n), (N, n, n))
-    return first_derivatives(ev, X, dirs, method, acc, h, L, bnd, mm)
+
+    def run(a, b):
+        return first_derivatives(ev, X[a:b], dirs(a, b), method, acc, steps(a, b), L, bnd,
+                                 mm, order=order)
+
+    return by_blocks(ev, N, lambda m: first_point_bytes(method, n, k, L, acc, order, m), mm,
+                     run, 3 if full_output else 1)
+
+
+def _partials(X, method, acc, step, adaptive, bounds, mm, ev, full_output):
+    """First partial derivatives along every coordinate at the N > 0 points X:
+    (value (N, n[, m]), error, step, nfev)."""
+    n = X.shape[1]
+    c = 1e-20 if method == "complex" else base_c(1, acc, levels(method, adaptive),
+                                                  method != "central")
+    user = V.points_step(step, X)
+    eye = np.eye(n)
+    return _first(ev, X, method, acc, adaptive, bounds, mm, full_output, n, 1,
+                  lambda a, b: default_step(X[a:b], c, None if user is None else user[a:b]),
+                  lambda a, b: np.broadcast_to(eye, (b - a, n, n)))
 
 
 @_doc
@@ -148,7 +170,8 @@ def gradient(f: Function, x: ArrayLike, *, args: Any = (), kwargs: dict[str, Any
                                             args, kwargs, vectorized)
     if X.shape[0] == 0:
         return _empty(ev, X.shape[1], "gradient", full_output)
-    value, err, st, nfev = _partials(X, method, acc, step, adaptive, bounds, mm, ev)
+    value, err, st, nfev = _partials(X, method, acc, step, adaptive, bounds, mm, ev,
+                                     full_output)
     V.f_scalar(ev.m, "gradient")
     return _finish(value, err, st, nfev, full_output, single)
 
@@ -187,11 +210,13 @@ def jacobian(f: Function, x: ArrayLike, *, args: Any = (), kwargs: dict[str, Any
                                             args, kwargs, vectorized)
     if X.shape[0] == 0:
         return _empty(ev, X.shape[1], "jacobian", full_output)
-    value, err, st, nfev = _partials(X, method, acc, step, adaptive, bounds, mm, ev)
+    value, err, st, nfev = _partials(X, method, acc, step, adaptive, bounds, mm, ev,
+                                     full_output)
     if value.ndim == 2:          # scalar f: one row
-        value, err, st = value[:, None], err[:, None], st[:, None]
+        value, err, st = (None if a is None else a[:, None] for a in (value, err, st))
     else:                        # (N, n, m) -> (N, m, n)
-        value, err, st = (np.swapaxes(a, 1, 2) for a in (value, err, st))
+        value, err, st = (None if a is None else np.swapaxes(a, 1, 2)
+                          for a in (value, err, st))
     return _finish(value, err, st, nfev, full_output, single)
 
 
@@ -234,21 +259,32 @@ def directional(f: Function, x: ArrayLike, v: ArrayLike, *, normalize: bool = Tr
     N, n = X.shape
     if N == 0:
         return _empty(ev, n, "directional", full_output)
-    unit, norm = V.points_direction(v, N, n)
-    L = levels(method, adaptive)
-    bnd = V.points_bounds(bounds, X)
-    scale = np.maximum(np.max(np.abs(X), axis=1), 1.0)[:, None]
+    d, norm = V.points_direction(v, N, n)
     if step is not None:
-        h = np.broadcast_to(np.asarray(V.points_step(np.asarray(step).max(), X[:, :1])),
-                            (N, 1))
+        hs = float(V.points_step(np.asarray(step).max(), X[:1, :1])[0, 0])
+
+        def steps(a, b):
+            return np.full((b - a, 1), hs)
     else:
-        h = (1e-20 if method == "complex" else base_c(1, acc, L, method != "central")) * scale
-    value, err, st, nfev = first_derivatives(ev, X, unit[:, None, :], method, acc, h, L, bnd,
-                                             mm)
-    value, err, st = value[:, 0], err[:, 0], st[:, 0]
+        c = 1e-20 if method == "complex" else base_c(1, acc, levels(method, adaptive),
+                                                      method != "central")
+
+        def steps(a, b):
+            return c * np.maximum(np.max(np.abs(X[a:b]), axis=1), 1.0)[:, None]
+    def dirs(a, b):
+        if len(d) == 1:
+            return np.broadcast_to(d / norm[:, None], (b - a, 1, n))
+        return (d[a:b] / norm[a:b, None])[:, None, :]
+
+    value, err, st, nfev = _first(ev, X, method, acc, adaptive, bounds, mm, full_output, 1, 1,
+                                  steps, dirs)
+    value = value[:, 0]
+    err, st = (None if a is None else a[:, 0] for a in (err, st))
     if not normalize:
         fac = norm if value.ndim == 1 else norm[:, None]
-        value, err = value * fac, err * fac
+        value *= fac
+        if err is not None:
+            err *= fac
     return _finish(value, err, st, nfev, full_output, single)
 
 
@@ -297,26 +333,49 @@ def derivative(f: Function, x: ArrayLike, order: int = 1, *, args: Any = (),
         z = np.empty(shape)
         return Result(z, z.copy(), z.copy(), 0, np.empty(shape, dtype=bool)) \
             if full_output else z
-    L = levels(method, adaptive)
-    bnd = V.points_bounds(bounds, X)
-    c = 1e-20 if method == "complex" else base_c(order, acc, L, method != "central")
-    h = default_step(X, c, V.points_step(step, X))
-    value, err, st, nfev = first_derivatives(ev, X, np.ones((X.shape[0], 1, 1)), method,
-                                             acc, h, L, bnd, mm, order=order)
+    c = 1e-20 if method == "complex" else base_c(order, acc, levels(method, adaptive),
+                                                  method != "central")
+    user = V.points_step(step, X)
+    one = np.ones((1, 1, 1))
+    value, err, st, nfev = _first(
+        ev, X, method, acc, adaptive, bounds, mm, full_output, 1, order,
+        lambda a, b: default_step(X[a:b], c, None if user is None else user[a:b]),
+        lambda a, b: np.broadcast_to(one, (b - a, 1, 1)))
     V.f_scalar(ev.m, "derivative")
-    return _finish(value[:, 0].reshape(shape), err[:, 0].reshape(shape),
-                   st[:, 0].reshape(shape), nfev, full_output)
+    value, err, st = (None if a is None else a[:, 0].reshape(shape) for a in (value, err, st))
+    return _finish(value, err, st, nfev, full_output)
 
 
-def _second_setup(f, x, method, acc, max_memory, num_threads, args, kwargs, vectorized, step,
-                  adaptive, bounds, what):
-    X, single, method, acc, mm, ev = _setup(f, x, method, acc, max_memory, num_threads,
-                                            args, kwargs, vectorized,
-                                            allowed=("central", "forward", "backward"))
+_SECOND_METHODS = ("central", "forward", "backward")
+
+
+def _second(ev, X, method, acc, mm, step, adaptive, bounds, full_output, what):
+    """Hessians (``what="hessian"``) or Laplacians at the N > 0 points X,
+    block by block: (value (N, n, n[, m]) or (N[, m]), error, step, nfev);
+    error and step are None unless ``full_output``."""
+    N, n = X.shape
     bnd = V.points_bounds(bounds, X)
     L = (2 if what == "hessian" else 3) if adaptive else 1
-    h, types = second_steps(X, method, acc, L, V.points_step(step, X), bnd)
-    return X, single, ev, mm, L, h, types, acc
+    user = V.points_step(step, X)
+    mixed = what == "hessian"
+    fast = acc == 2 and method == "central" and bnd is None
+    levels_fn = hessian_levels if mixed else laplacian_levels
+    rounding = 4 * EPS if mixed else 4 * n * EPS
+
+    def run(a, b):
+        Xb = X[a:b]
+        h, types = second_steps(Xb, method, acc, L, None if user is None else user[a:b], bnd)
+        value, err, step_arr, nfev, f0 = levels_fn(ev, Xb, h, types, acc, L, mm)
+        ex = (1,) * (value.ndim - f0.ndim)
+        with np.errstate(invalid="ignore", over="ignore", divide="ignore"):
+            hmin = (np.min(h, axis=1) / 2.0 ** (L - 1)).reshape((b - a,) + ex
+                                                                + (1,) * (f0.ndim - 1))
+            f0 = np.abs(f0).reshape((b - a,) + ex + f0.shape[1:])
+            err = SAFETY * (err + rounding * f0 / hmin ** 2)
+        return value, err, step_arr, nfev
+
+    return by_blocks(ev, N, lambda m: second_point_bytes(n, L, acc, fast, mixed, m), mm, run,
+                     3 if full_output else 1)
 
 
 @_doc
@@ -348,22 +407,18 @@ def hessian(f: Function, x: ArrayLike, *, args: Any = (), kwargs: dict[str, Any]
     array([[   6.,   -2.],
            [  -2., -480.]])
     """
-    X, single, ev, mm, L, h, types, acc = _second_setup(
-        f, x, method, acc, max_memory, num_threads, args, kwargs, vectorized, step, adaptive,
-        bounds, "hessian")
+    X, single, method, acc, mm, ev = _setup(f, x, method, acc, max_memory, num_threads,
+                                            args, kwargs, vectorized, allowed=_SECOND_METHODS)
     if X.shape[0] == 0:
         return _empty(ev, X.shape[1], "hessian", full_output)
-    value, err, step_arr, nfev, f0 = hessian_levels(ev, X, h, types, acc, L, mm)
-    N, n = X.shape
-    tail = value.shape[3:]
-    ex = (1,) * len(tail)
-    with np.errstate(invalid="ignore", over="ignore", divide="ignore"):
-        hmin = (np.min(h, axis=1) / 2.0 ** (L - 1)).reshape((N, 1, 1) + ex)
-        rounding = 4 * EPS * np.abs(f0).reshape((N, 1, 1) + tail) / hmin ** 2
-        err = SAFETY * (err + rounding)
-    if tail:  # (N, n, n, m) -> (N, m, n, n)
-        value, err, step_arr = (np.moveaxis(a, -1, 1) for a in (value, err, step_arr))
-    return _finish(value, err, np.ascontiguousarray(step_arr), nfev, full_output, single)
+    value, err, step_arr, nfev = _second(ev, X, method, acc, mm, step, adaptive, bounds,
+                                         full_output, "hessian")
+    if value.ndim == 4:  # (N, n, n, m) -> (N, m, n, n)
+        value, err, step_arr = (None if a is None else np.moveaxis(a, -1, 1)
+                                for a in (value, err, step_arr))
+    if step_arr is not None:
+        step_arr = np.ascontiguousarray(step_arr)
+    return _finish(value, err, step_arr, nfev, full_output, single)
 
 
 @_doc
@@ -390,15 +445,12 @@ def laplacian(f: Function, x: ArrayLike, *, args: Any = (), kwargs: dict[str, An
     >>> round(float(fd.points.laplacian(f, [1.0, 2.0, 3.0])), 8)
     6.0
     """
-    X, single, ev, mm, L, h, types, acc = _second_setup(
-        f, x, method, acc, max_memory, num_threads, args, kwargs, vectorized, step, adaptive,
-        bounds, "laplacian")
+    X, single, method, acc, mm, ev = _setup(f, x, method, acc, max_memory, num_threads,
+                                            args, kwargs, vectorized, allowed=_SECOND_METHODS)
     if X.shape[0] == 0:
         return _empty(ev, X.shape[1], "laplacian", full_output)
-    N, n = X.shape
-    value, err, step_arr, nfev, f0 = laplacian_levels(ev, X, h, types, acc, L, mm)
-    ex = (1,) * (value.ndim - 1)
-    with np.errstate(invalid="ignore", over="ignore", divide="ignore"):
-        hmin = (np.min(h, axis=1) / 2.0 ** (L - 1)).reshape((N,) + ex)
-        err = SAFETY * (err + 4 * n * EPS * np.abs(f0) / hmin ** 2)
-    return _finish(value, err, np.ascontiguousarray(step_arr), nfev, full_output, single)
+    value, err, step_arr, nfev = _second(ev, X, method, acc, mm, step, adaptive, bounds,
+                                         full_output, "laplacian")
+    if step_arr is not None:
+        step_arr = np.ascontiguousarray(step_arr)
+    return _finish(value, err, step_arr, nfev, full_output, single)

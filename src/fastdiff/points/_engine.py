@@ -1,6 +1,8 @@
-"""The chunk loop, and first derivatives along directions.
+"""Blocks, the chunk loop, and first derivatives along directions.
 
-Every stencil point of every input point in a chunk is laid out in one
+A call runs block by block of input points (`by_blocks`), each block's
+steps, stencil tables, levels and Richardson tableau sized to fit
+``max_memory`` beside its stencil points.  Within a block, every stencil point of every input point in a chunk is laid out in one
 buffer (reused for all the chunks of a call), f is called once per chunk,
 and the values are combined with the stencil weights.  The layout and
 combination of first-derivative stencils run in Cython/OpenMP kernels
@@ -17,13 +19,56 @@ from .._stencil import stencil
 from ._richardson import richardson
 from ._steps import EPS, SAFETY, fit_bounds
 
-__all__ = ["chunk_loop", "first_derivatives", "CHUNK_BYTES"]
+__all__ = ["by_blocks", "chunk_loop", "first_derivatives", "first_point_bytes", "CHUNK_BYTES"]
 
-#: default bound on the stencil points laid out per call of f (bytes): chunks
-#: this size stay below glibc's mmap threshold, so their memory (and f's
-#: temporaries) is reused from call to call instead of being faulted in
+#: default bound on the working memory of a call (bytes): the stencil points
+#: laid out per call of f and every temporary sized by the points of a block.
+#: Chunks this size stay below glibc's mmap threshold, so their memory (and
+#: f's temporaries) is reused from call to call instead of being faulted in
 #: afresh each time (``max_memory`` overrides it)
 CHUNK_BYTES = 8 << 20
+
+#: temporaries per (level, direction, output) of a point in a block: the
+#: combined levels, the Richardson tableau and its stacks, the error terms
+#: (counted in float64 words; measured with tracemalloc, rounded up)
+_TEMPS_PER_LEVEL = 16
+
+
+def by_blocks(ev, N, point_bytes, max_memory, run, keep):
+    """Run the whole computation block by block of input points so that its
+    working memory stays within ``max_memory``.
+
+    ``point_bytes(m)`` estimates the working bytes per input point for f
+    with m outputs (m = 0 before the first call); ``run(a, b)`` returns
+    (value, error, step, evaluations per point) for points [a, b).  The first
+    ``keep`` of value, error and step are assembled (the rest are None);
+    a single block is returned as it is.  Returns (value, error, step, nfev).
+    """
+    outs, nfev, a = None, 0, 0
+    while a < N:
+        size = max(1, int(max_memory // max(1.0, point_bytes(ev.m or 0))))
+        b = min(N, a + size)
+        res = run(a, b)
+        nfev = max(nfev, res[3])
+        if a == 0 and b == N:
+            return tuple(res[:keep]) + (None,) * (3 - keep) + (nfev,)
+        if outs is None:
+            outs = [np.empty((N,) + r.shape[1:], dtype=r.dtype) for r in res[:keep]]
+        for o, r in zip(outs, res[:keep]):
+            o[a:b] = r
+        a = b
+    return tuple(outs) + (None,) * (3 - keep) + (nfev,)
+
+
+def first_point_bytes(method, n, k, nlevels, acc, order, m):
+    """Working bytes per input point of `first_derivatives` (k directions
+    in n dimensions, f with m outputs)."""
+    m = max(1, m)
+    if method == "complex":
+        return 16 * k * (n + m) + 8 * _TEMPS_PER_LEVEL * k * m
+    K = acc + order - 1                 # nonzero offsets of the widest (one-sided) stencil
+    rows = 1 + nlevels * k * K
+    return 8 * (rows * (n + m) + 2 * k * K + _TEMPS_PER_LEVEL * nlevels * k * m)
 
 def chunk_loop(ev, N, rows, n, max_memory, layout, consume, dtype=np.float64):
     """Evaluate f at ``rows`` stencil points per input point, chunk by chunk.
@@ -153,8 +198,9 @@ def _complex_step(ev, X, dirs, h, max_memory):
     N, k, n = dirs.shape
     out = {}
 
-    def layout(a, b, P):
-        P[...] = X[a:b, None, :] + 1j * (h[a:b, :, None] * dirs[a:b])
+    def layout(a, b, P):       # (in place: no complex temporaries)
+        P.real[...] = X[a:b, None, :]
+        np.multiply(h[a:b, :, None], dirs[a:b], out=P.imag)
 
     def consume(a, b, F):
         V.f_complex_output(F)

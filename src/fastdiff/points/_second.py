@@ -9,6 +9,8 @@ stencil types, each group laid out from a plan of offsets and weights
 """
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 
 from .._stencil import stencil
@@ -16,7 +18,30 @@ from .._kernels import _points as _kernels
 from ._engine import chunk_loop
 from ._richardson import richardson
 
-__all__ = ["hessian_levels", "laplacian_levels"]
+__all__ = ["hessian_levels", "laplacian_levels", "second_point_bytes"]
+
+#: temporaries per (level, Hessian entry, output) of a point in a block: the
+#: levels, the Richardson tableau and its stacks, value, error, level and
+#: step (counted in float64 words; measured with tracemalloc, rounded up)
+_TEMPS_PER_ENTRY = 12
+
+
+def second_point_bytes(n, nlevels, acc, fast, mixed, m):
+    """Working bytes per input point of `hessian_levels` (``mixed``) or
+    `laplacian_levels` in n dimensions, f with m outputs; ``fast`` when every
+    stencil is central at acc=2 (the kernel's layout)."""
+    m = max(1, m)
+    npairs = n * (n - 1) // 2 if mixed else 0
+    if fast:
+        per_level, gathered = 2 * n + 4 * npairs, 0
+    else:                               # bounds on the plan's distinct offsets
+        per_level = n * (acc + 2) + npairs * (acc + 1) ** 2
+        # the entries' stencil values gathered per level, and their products
+        gathered = 2 * n * n * ((acc + 1) ** 2 if mixed else acc + 2)
+    rows = 1 + nlevels * per_level
+    # the planned layout builds its points in a temporary as large as the buffer
+    return 8 * (rows * ((1 if fast else 2) * n + 2 * m) + gathered * m
+                + _TEMPS_PER_ENTRY * nlevels * (n * n if mixed else n) * m)
 
 
 def _fast_levels(ev, X, h, L, mm, pairs):
@@ -60,12 +85,16 @@ def _stencils(order, acc):
     return [(st.offsets.astype(np.int64), st.weights) for st in (c, fw, bw)]
 
 
+@functools.lru_cache(maxsize=16)
 def plan(types, acc, mixed):
     """Stencil plan for second derivatives with per-coordinate stencil types.
 
-    Returns (M, C): M (R, n) integer offsets (in steps of each coordinate) of
-    the R evaluation points besides x itself; C (n, n, R + 1) weights, column
-    0 for f(x), so that d2f/dx_i dx_j = C[i, j] . [f(x), f(x + M h)] / (h_i h_j).
+    Returns (M, IDX, WT): M (R, n) integer offsets (in steps of each
+    coordinate) of the R evaluation points besides x itself; IDX and WT
+    (n, n, w) the rows (0 for f(x), r for x + M[r - 1] h) and weights of
+    entry (i, j), so that d2f/dx_i dx_j = sum_t WT[i, j, t] F[IDX[i, j, t]] /
+    (h_i h_j) (unused slots have weight 0 on row 0).  Sparse per entry: a
+    dense (n, n, R) weight table grows as n^4 acc^2.  ``types`` is a tuple.
     """
     n = len(types)
     d2, d1 = _stencils(2, acc), _stencils(1, acc)
@@ -77,14 +106,14 @@ def plan(types, acc, mixed):
             return 0
         return rows.setdefault(key, len(rows) + 1)
 
-    entries = []
+    entries = {}
     for i in range(n):
         offs, wts = d2[types[i]]
         for o, w in zip(offs, wts):
             if w != 0:
                 v = np.zeros(n, dtype=np.int64)
                 v[i] = o
-                entries.append((i, i, row(v), w))
+                entries.setdefault((i, i), []).append((row(v), w))
     for i in range(n) if mixed else ():
         for j in range(i + 1, n):
             (oi, wi), (oj, wj) = d1[types[i]], d1[types[j]]
@@ -93,23 +122,27 @@ def plan(types, acc, mixed):
                     if wa != 0 and wb != 0:
                         v = np.zeros(n, dtype=np.int64)
                         v[i], v[j] = a, b
-                        entries.append((i, j, row(v), wa * wb))
+                        entries.setdefault((i, j), []).append((row(v), wa * wb))
     M = np.zeros((len(rows), n))
     for key, r in rows.items():
         M[r - 1] = key
-    C = np.zeros((n, n, len(rows) + 1))
-    for i, j, r, w in entries:
-        C[i, j, r] += w
-        if i != j:
-            C[j, i, r] += w
-    return M, C
+    w = max(len(e) for e in entries.values())
+    IDX = np.zeros((n, n, w), dtype=np.intp)
+    WT = np.zeros((n, n, w))
+    for (i, j), e in entries.items():
+        for t, (r, wt) in enumerate(e):
+            IDX[i, j, t] = IDX[j, i, t] = r
+            WT[i, j, t] = WT[j, i, t] = wt
+    for arr in (M, IDX, WT):
+        arr.flags.writeable = False
+    return M, IDX, WT
 
 
 def _planned_levels(ev, X, h, types, acc, L, mixed, mm):
     """Hessian levels (L, N, n, n[, m]) and f(x) for points that share one
     row of stencil types (one plan, laid out for all of them at once)."""
     N, n = X.shape
-    M, C = plan(types, acc, mixed)
+    M, IDX, WT = plan(tuple(int(t) for t in types), acc, mixed)
     R = M.shape[0]
     out = {}
 
@@ -125,11 +158,14 @@ def _planned_levels(ev, X, h, types, acc, L, mixed, mm):
             out["H"] = np.empty((L, N, n, n) + tail)
             out["f0"] = np.empty((N,) + tail)
         out["f0"][a:b] = F[:, 0]
+        wt = WT.reshape(WT.shape + (1,) * len(tail))
         for lev in range(L):
             Fl = np.concatenate([F[:, :1], F[:, 1 + lev * R:1 + (lev + 1) * R]], axis=1)
             hl = h[a:b] / 2.0 ** lev
             with np.errstate(invalid="ignore", over="ignore", divide="ignore"):
-                num = np.einsum("ijr,nr...->nij...", C, Fl)
+                num = wt[:, :, 0] * Fl[:, IDX[:, :, 0]]      # summed in slot order
+                for t in range(1, IDX.shape[2]):
+                    num += wt[:, :, t] * Fl[:, IDX[:, :, t]]
                 den = (hl[:, :, None] * hl[:, None, :]).reshape((Nc, n, n) + (1,) * len(tail))
                 out["H"][lev, a:b] = num / den
 
@@ -159,10 +195,11 @@ def _levels(ev, X, h, types, acc, L, mm, mixed, diagonal_only):
             else:
                 H = np.full((L, len(fi), n, n) + f0.shape[1:], np.nan)
                 H[:, :, np.arange(n), np.arange(n)] = diag
-                for t, (i, j) in enumerate(pairs):
-                    H[:, :, i, j] = H[:, :, j, i] = (
-                        Fm[:, :, t, 0] - Fm[:, :, t, 1] - Fm[:, :, t, 2] + Fm[:, :, t, 3]) / (
-                        4 * (hl[:, :, i] * hl[:, :, j]).reshape((L, len(fi)) + ex))
+                if pairs:
+                    I, J = np.array(pairs).T
+                    H[:, :, I, J] = H[:, :, J, I] = (
+                        Fm[:, :, :, 0] - Fm[:, :, :, 1] - Fm[:, :, :, 2] + Fm[:, :, :, 3]) / (
+                        4 * (hl[:, :, I] * hl[:, :, J]).reshape((L, len(fi), len(pairs)) + ex))
         groups.append((fi, H, f0, False))
         nfev = rows
     rest = np.flatnonzero(~fast)

@@ -204,7 +204,9 @@ def directional(f, x, v, *, normalize=True, args=(), kwargs=None, method="centra
     """Twin of :func:`fastdiff.points.directional`."""
     fn, X, single, bnd = _prepare(f, x, args, kwargs, vectorized, bounds, method, acc)
     N, n = X.shape
-    unit, norm = _V.points_direction(v, N, n)
+    d, norm = _V.points_direction(v, N, n)
+    unit = np.broadcast_to(d / norm[:, None], (N, n))
+    norm = np.broadcast_to(norm, (N,))
     scale = np.maximum(np.max(np.abs(X), axis=1), 1.0)[:, None]
     hs = None if step is None else np.full((N, 1), float(np.asarray(step).max()))
     val, e, s = _first(fn, X, method, acc, hs, adaptive, bnd, 1, unit[:, None, :], scale)
