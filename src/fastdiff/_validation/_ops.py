@@ -217,11 +217,13 @@ _KERNEL_LIMITS = {
 }
 
 
-def kernel_limit(key, value, limits):
+def kernel_limit(key, value, limits, acc=None):
     """``value`` against the grid kernel's limit ``limits[key]`` (one of
-    max_terms, max_op_width, max_taps)."""
+    max_terms, max_op_width, max_taps); ``acc`` is named when the stencils'
+    width depends on it."""
     if value > limits[key]:
-        raise ValueError(_KERNEL_LIMITS[key].format(value, limits[key]))
+        prefix = "" if acc is None or key == "max_terms" else f"acc={acc}: "
+        raise ValueError(prefix + _KERNEL_LIMITS[key].format(value, limits[key]))
 
 
 def stencil_offsets(offsets, order):

@@ -363,9 +363,11 @@ def _check_limits(shape, ops, outputs):
         taps = 0
         for t in terms:
             V.kernel_limit("max_op_width",
-                           max(width(t.op), width(t.op2) if t.op2 is not None else 0), lim)
+                           max(width(t.op), width(t.op2) if t.op2 is not None else 0), lim,
+                           acc=ops[t.op].acc)
             taps += width(t.op) * (width(t.op2) if t.op2 is not None else 1)
-        V.kernel_limit("max_taps", taps, lim)
+        V.kernel_limit("max_taps", taps, lim, acc=max((ops[t.op].acc for t in terms),
+                                                      default=None))
 
 
 def _plan(shape, dtype, ops, outputs, lead=(), ncomp=None, copies=(), coefs=(), axes=(),
