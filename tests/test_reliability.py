@@ -131,3 +131,39 @@ def test_extreme_spacing_and_acc_are_clear_errors():
     assert np.abs(d1 - np.cos(x)).max() < 1e-3 and np.abs(d2 + np.sin(x)).max() < 2e-2
     # periodic boundaries need no one-sided stencil: high acc stays allowed
     assert np.isfinite(fd.grid.derivative(u, 0, acc=48, boundary="periodic")).all()
+
+
+WAIT_SCRIPT = """
+import os, fastdiff as fd
+cfg = fd._config.config()
+print(cfg["wait_policy"])
+print(os.environ.get("GOMP_SPINCOUNT"))
+"""
+
+
+def _wait_policy(env_extra, pre=""):
+    env = {k: v for k, v in os.environ.items() if k not in ("OMP_WAIT_POLICY", "GOMP_SPINCOUNT")}
+    env.update(env_extra)
+    res = subprocess.run([sys.executable, "-c", pre + WAIT_SCRIPT], capture_output=True,
+                         text=True, env=env, timeout=120)
+    assert res.returncode == 0, res.stderr
+    return res.stdout.split("\n")[:2]
+
+
+def test_short_spin_is_set_only_while_libgomp_loads():
+    # a busy machine: idle OpenMP threads sleep after a short spin instead of
+    # libgomp's 0.1-0.3 ms (benchmarks/bench_busy.py measures the effect);
+    # the variable does not stay in the environment (children, other libraries)
+    policy, leaked = _wait_policy({})
+    if not fd.openmp_enabled():
+        pytest.skip("serial build")
+    from fastdiff import _kernels
+    assert policy == f"GOMP_SPINCOUNT={_kernels.SPINCOUNT} (set by fastdiff when loading libgomp)"
+    assert leaked == "None"
+
+
+@pytest.mark.parametrize("var, value", [("OMP_WAIT_POLICY", "active"), ("GOMP_SPINCOUNT", "7")])
+def test_the_users_wait_policy_wins(var, value):
+    policy, leaked = _wait_policy({var: value})
+    assert policy == f"{var}={value} (environment)"
+    assert leaked == ("7" if var == "GOMP_SPINCOUNT" else "None")

@@ -8,6 +8,7 @@ from typing import Any
 
 import numpy as np
 
+from . import _kernels
 from ._kernels import _grid, kernel_variant
 from ._version import __version__
 
@@ -121,6 +122,7 @@ def config():
         "forked_child": forked_child(),
         "kernels": kernel_variant,
         "OMP_NUM_THREADS": os.environ.get("OMP_NUM_THREADS"),
+        "wait_policy": _kernels.wait_policy,
         "debug_build": BUILD_INFO.get("debug"),
         "compiler": BUILD_INFO.get("compiler"),
         "compile_args": " ".join(BUILD_INFO.get("compile_args", [])),

@@ -10,9 +10,47 @@ import importlib
 import os
 import warnings
 
-from . import _grid as _baseline
+#: libgomp's spin count (busy-wait iterations before an idle OpenMP thread
+#: sleeps) when neither OMP_WAIT_POLICY nor GOMP_SPINCOUNT is set.  libgomp's
+#: own default (300,000: 0.1-0.3 ms of spinning after every parallel region)
+#: made the default two-thread 1024^2 Laplacian 2.2-2.6x slower than one
+#: thread while another process kept a core busy: the idle worker spins on
+#: the core the main thread needs.  With 1,000 it measured 1.0-1.1x there,
+#: and back-to-back calls (time stepping) run as fast as before; passive
+#: waiting (0) costs a futex wake-up, +50 us, on every mid-size call.
+SPINCOUNT = 1000
+_WAIT_ENV = ("OMP_WAIT_POLICY", "GOMP_SPINCOUNT")
 
-__all__ = ["grid_kernels", "kernel_variant", "available_variants", "data_kernels"]
+
+def _libgomp_loaded():
+    try:
+        with open("/proc/self/maps") as maps:
+            return "libgomp" in maps.read()
+    except OSError:          # not Linux
+        return False
+
+
+#: how OpenMP threads wait: set in the environment, chosen by fastdiff, or
+#: libgomp's defaults (loaded by another module before fastdiff; read once)
+wait_policy = next((f"{k}={os.environ[k]} (environment)" for k in _WAIT_ENV
+                    if k in os.environ), None)
+if wait_policy is None:
+    if _libgomp_loaded():
+        wait_policy = "libgomp's defaults (libgomp was loaded before fastdiff)"
+    else:
+        wait_policy = f"GOMP_SPINCOUNT={SPINCOUNT} (set by fastdiff when loading libgomp)"
+        # libgomp reads its environment once, when it is loaded by the first
+        # kernel module; the variable is removed again so that nothing else
+        # (child processes, other libraries) sees it
+        os.environ["GOMP_SPINCOUNT"] = str(SPINCOUNT)
+try:
+    from . import _grid as _baseline
+finally:
+    if wait_policy.endswith("(set by fastdiff when loading libgomp)"):
+        os.environ.pop("GOMP_SPINCOUNT", None)
+
+__all__ = ["grid_kernels", "kernel_variant", "available_variants", "data_kernels",
+           "wait_policy", "SPINCOUNT"]
 
 
 def _build(name):
