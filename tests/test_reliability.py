@@ -167,3 +167,59 @@ def test_the_users_wait_policy_wins(var, value):
     policy, leaked = _wait_policy({var: value})
     assert policy == f"{var}={value} (environment)"
     assert leaked == ("7" if var == "GOMP_SPINCOUNT" else "None")
+
+
+def _low_precision_case():
+    X = np.random.default_rng(0).uniform(-2, 2, (3000, 3))
+    s, e = np.sin(X[:, 0]), np.exp(0.3 * X[:, 1])
+
+    def f(p):
+        return np.sin(p[:, 0]) * np.exp(0.3 * p[:, 1]) + p[:, 2] ** 2
+    grad = np.stack([np.cos(X[:, 0]) * e, 0.3 * s * e, 2 * X[:, 2]], axis=1)
+    lap = -s * e + 0.09 * s * e + 2
+    return X, f, grad, lap
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float16])
+@pytest.mark.parametrize("kw", [{}, {"adaptive": False}, {"method": "forward"}])
+def test_low_precision_f_gets_its_own_steps_and_estimates(dtype, kw):
+    # steps and rounding estimates for f's precision: the estimates covered
+    # 58-60 % of the true errors (float64 rounding assumed) and the float32
+    # Laplacian at adaptive=False was off by 5.6
+    X, f, grad, lap = _low_precision_case()
+    g = fd.points.gradient(lambda p: f(p).astype(dtype), X, full_output=True, **kw)
+    lp = fd.points.laplacian(lambda p: f(p).astype(dtype), X, full_output=True, **kw)
+    assert np.mean(np.abs(g.value - grad) <= g.error) >= 0.98
+    assert np.mean(np.abs(lp.value - lap) <= lp.error) >= 0.98
+    eps = float(np.finfo(dtype).eps)
+    assert np.median(np.abs(g.value - grad)) < 30 * eps ** 0.5
+    assert np.median(np.abs(lp.value - lap)) < 30 * eps ** (1 / 3) * (1 if kw else 0.2)
+
+
+def test_float64_f_is_called_once_per_chunk():
+    # the first block is evaluated again only when f turns out to return a
+    # lower precision than float64
+    X, f, _, _ = _low_precision_case()
+    calls = []
+
+    def counted(dtype):
+        def g(p):
+            calls.append(len(p))
+            return f(p).astype(dtype)
+        return g
+    fd.points.gradient(counted(np.float64), X)
+    assert len(calls) == 1
+    calls.clear()
+    fd.points.gradient(counted(np.float32), X)
+    assert len(calls) == 2 and calls[0] == calls[1]
+
+
+@pytest.mark.parametrize("name", ["gradient", "hessian", "laplacian"])
+def test_low_precision_rule_matches_the_reference_twin(name):
+    from fastdiff import reference as ref
+    X, f, _, _ = _low_precision_case()
+    g = lambda p: f(p).astype(np.float32)     # noqa: E731
+    a = getattr(fd.points, name)(g, X[:30], full_output=True)
+    b = getattr(ref.points, name)(g, X[:30], full_output=True)
+    np.testing.assert_allclose(a.value, b.value, rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(a.error, b.error, rtol=1e-12)

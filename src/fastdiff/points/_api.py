@@ -11,7 +11,7 @@ from .. import _validation as V
 from ._engine import CHUNK_BYTES, by_blocks, first_derivatives, first_point_bytes
 from ._evaluate import Evaluator, Result
 from ._second import hessian_levels, laplacian_levels, second_point_bytes
-from ._steps import EPS, SAFETY, base_c, default_step, levels, second_steps
+from ._steps import SAFETY, base_c, default_step, levels, second_steps
 
 __all__ = ["derivative", "gradient", "jacobian", "hessian", "laplacian", "directional"]
 
@@ -107,6 +107,13 @@ def _finish(value, err, step, nfev, full_output, single=False):
     return value[0] if single else value
 
 
+def _c(ev, method, order, acc, adaptive):
+    """The relative base step for f's precision (known after its first call)."""
+    if method == "complex":
+        return 1e-20
+    return base_c(order, acc, levels(method, adaptive), method != "central", ev.eps)
+
+
 def _first(ev, X, method, acc, adaptive, bounds, mm, full_output, k, order, steps, dirs):
     """First derivatives (or of ``order``) along k directions at the N > 0
     points X, block by block: ``steps(a, b)`` gives the base steps (b - a, k)
@@ -129,12 +136,11 @@ def _partials(X, method, acc, step, adaptive, bounds, mm, ev, full_output):
     """First partial derivatives along every coordinate at the N > 0 points X:
     (value (N, n[, m]), error, step, nfev)."""
     n = X.shape[1]
-    c = 1e-20 if method == "complex" else base_c(1, acc, levels(method, adaptive),
-                                                  method != "central")
     user = V.points_step(step, X)
     eye = np.eye(n)
     return _first(ev, X, method, acc, adaptive, bounds, mm, full_output, n, 1,
-                  lambda a, b: default_step(X[a:b], c, None if user is None else user[a:b]),
+                  lambda a, b: default_step(X[a:b], _c(ev, method, 1, acc, adaptive),
+                                            None if user is None else user[a:b]),
                   lambda a, b: np.broadcast_to(eye, (b - a, n, n)))
 
 
@@ -266,11 +272,9 @@ def directional(f: Function, x: ArrayLike, v: ArrayLike, *, normalize: bool = Tr
         def steps(a, b):
             return np.full((b - a, 1), hs)
     else:
-        c = 1e-20 if method == "complex" else base_c(1, acc, levels(method, adaptive),
-                                                      method != "central")
-
         def steps(a, b):
-            return c * np.maximum(np.max(np.abs(X[a:b]), axis=1), 1.0)[:, None]
+            return (_c(ev, method, 1, acc, adaptive)
+                    * np.maximum(np.max(np.abs(X[a:b]), axis=1), 1.0)[:, None])
     def dirs(a, b):
         if len(d) == 1:
             return np.broadcast_to(d / norm[:, None], (b - a, 1, n))
@@ -333,13 +337,12 @@ def derivative(f: Function, x: ArrayLike, order: int = 1, *, args: Any = (),
         z = np.empty(shape)
         return Result(z, z.copy(), z.copy(), 0, np.empty(shape, dtype=bool)) \
             if full_output else z
-    c = 1e-20 if method == "complex" else base_c(order, acc, levels(method, adaptive),
-                                                  method != "central")
     user = V.points_step(step, X)
     one = np.ones((1, 1, 1))
     value, err, st, nfev = _first(
         ev, X, method, acc, adaptive, bounds, mm, full_output, 1, order,
-        lambda a, b: default_step(X[a:b], c, None if user is None else user[a:b]),
+        lambda a, b: default_step(X[a:b], _c(ev, method, order, acc, adaptive),
+                                  None if user is None else user[a:b]),
         lambda a, b: np.broadcast_to(one, (b - a, 1, 1)))
     V.f_scalar(ev.m, "derivative")
     value, err, st = (None if a is None else a[:, 0].reshape(shape) for a in (value, err, st))
@@ -360,12 +363,13 @@ def _second(ev, X, method, acc, mm, step, adaptive, bounds, full_output, what):
     mixed = what == "hessian"
     fast = acc == 2 and method == "central" and bnd is None
     levels_fn = hessian_levels if mixed else laplacian_levels
-    rounding = 4 * EPS if mixed else 4 * n * EPS
 
     def run(a, b):
         Xb = X[a:b]
-        h, types = second_steps(Xb, method, acc, L, None if user is None else user[a:b], bnd)
+        h, types = second_steps(Xb, method, acc, L, None if user is None else user[a:b], bnd,
+                                ev.eps)
         value, err, step_arr, nfev, f0 = levels_fn(ev, Xb, h, types, acc, L, mm)
+        rounding = (4 if mixed else 4 * n) * ev.eps
         ex = (1,) * (value.ndim - f0.ndim)
         with np.errstate(invalid="ignore", over="ignore", divide="ignore"):
             hmin = (np.min(h, axis=1) / 2.0 ** (L - 1)).reshape((b - a,) + ex

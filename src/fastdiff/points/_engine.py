@@ -17,7 +17,7 @@ from .. import _validation as V
 from .._kernels import _points as _kernels
 from .._stencil import stencil
 from ._richardson import richardson
-from ._steps import EPS, SAFETY, fit_bounds
+from ._steps import SAFETY, fit_bounds
 
 __all__ = ["by_blocks", "chunk_loop", "first_derivatives", "first_point_bytes", "CHUNK_BYTES"]
 
@@ -48,7 +48,12 @@ def by_blocks(ev, N, point_bytes, max_memory, run, keep):
     while a < N:
         size = max(1, int(max_memory // max(1.0, point_bytes(ev.m or 0))))
         b = min(N, a + size)
+        eps = ev.eps
         res = run(a, b)
+        if ev.eps != eps:
+            # f returned float32/float16: this block again with steps and
+            # rounding estimates for its precision (the later blocks use them)
+            res = run(a, b)
         nfev = max(nfev, res[3])
         if a == 0 and b == N:
             return tuple(res[:keep]) + (None,) * (3 - keep) + (nfev,)
@@ -163,13 +168,14 @@ def first_derivatives(ev, X, dirs, method, acc, h, nlevels, bounds, max_memory, 
 
     chunk_loop(ev, N, rows, n, max_memory, layout, consume)
     value, err, step = _extrapolate(out["vals"], out["f0"], W, W0, h, kinds, acc, order,
-                                    method != "central")
+                                    method != "central", ev.eps)
     return value, err, step, rows
 
 
-def _extrapolate(vals, f0_all, W, W0, h, kinds, acc, order, one_sided):
+def _extrapolate(vals, f0_all, W, W0, h, kinds, acc, order, one_sided, eps):
     """Richardson over the levels of each stencil kind, plus the rounding
-    error of the smallest step: (value, error, step)."""
+    error (relative ``eps`` of f's values) of the smallest step:
+    (value, error, step)."""
     L, N, k = vals.shape[:3]
     ex = (1,) * (vals.ndim - 3)
     wsum = (np.sum(np.abs(W), axis=2) + np.abs(W0)).reshape((N, k) + ex)
@@ -178,7 +184,7 @@ def _extrapolate(vals, f0_all, W, W0, h, kinds, acc, order, one_sided):
     with np.errstate(invalid="ignore", over="ignore", divide="ignore"):
         if L == 1:
             value = vals[0]
-            err = SAFETY * EPS * wsum * f0s / hh ** order
+            err = SAFETY * eps * wsum * f0s / hh ** order
             return value, err, np.broadcast_to(hh, value.shape).copy()
         value = np.empty(vals.shape[1:])
         err = np.empty(vals.shape[1:])
@@ -187,7 +193,7 @@ def _extrapolate(vals, f0_all, W, W0, h, kinds, acc, order, one_sided):
             sel = kinds == t
             v_, e_, l_ = richardson(vals[:, sel], acc, one_sided or t != 0)
             value[sel], err[sel], lev[sel] = v_, e_, l_
-        rounding = EPS * wsum * f0s / (hh / 2.0 ** (L - 1)) ** order
+        rounding = eps * wsum * f0s / (hh / 2.0 ** (L - 1)) ** order
         err = SAFETY * (err + rounding)
         return value, err, hh / 2.0 ** lev
 
@@ -214,5 +220,5 @@ def _complex_step(ev, X, dirs, h, max_memory):
     vals = out["vals"]
     ex = (1,) * (vals.ndim - 2)
     with np.errstate(invalid="ignore"):
-        err = 2 * EPS * np.abs(vals)
+        err = 2 * ev.eps * np.abs(vals)
     return vals, err, np.broadcast_to(h.reshape((N, k) + ex), vals.shape).copy(), k

@@ -46,6 +46,9 @@ class Evaluator:
         self.complex_ok = complex_ok
         self.nthreads = nthreads
         self.m = None            # output length (0: scalar f; None: not called yet)
+        #: relative rounding of f's values: float64's, or that of the
+        #: lowest-precision floating dtype f has returned (float32, float16)
+        self.eps = float(np.finfo(np.float64).eps)
 
     def __call__(self, P):
         """Values at the rows of P: (M,) or (M, m)."""
@@ -54,4 +57,6 @@ class Evaluator:
         else:
             out = np.asarray([np.asarray(self.f(p, *self.args, **self.kwargs)) for p in P])
         self.m = V.f_output(out, P.shape[0], self.complex_ok, self.m)
+        if out.dtype.kind in "fc" and out.dtype.itemsize < (8 if out.dtype.kind == "f" else 16):
+            self.eps = max(self.eps, float(np.finfo(out.dtype).eps))
         return out

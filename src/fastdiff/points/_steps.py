@@ -26,11 +26,12 @@ def levels(method, adaptive):
     return 1 if method == "complex" or not adaptive else 3
 
 
-def base_c(order, acc, nlevels, one_sided):
-    """Relative base step: rounding/truncation balance for the final order."""
+def base_c(order, acc, nlevels, one_sided, eps=EPS):
+    """Relative base step: rounding/truncation balance for the final order
+    (``eps``: the relative rounding of f's values)."""
     s = 1 if one_sided else 2
     p_final = acc + s * (nlevels - 1)
-    return EPS ** (1.0 / (p_final + order))
+    return eps ** (1.0 / (p_final + order))
 
 
 def default_step(X, c, step):
@@ -62,12 +63,10 @@ def fit_bounds(X, dirs, h, bounds, base_offs, span):
     return kinds, h
 
 
-def second_steps(X, method, acc, nlevels, step, bounds):
+def second_steps(X, method, acc, nlevels, step, bounds, eps=EPS):
     """Steps (N, n) and stencil types (N, n: 0 central, 1 forward, 2 backward)
-    of second derivatives."""
-    one_sided = method != "central"
-    s_ = 1 if one_sided else 2
-    c = EPS ** (1.0 / (acc + s_ * (nlevels - 1) + 2))
+    of second derivatives (``eps``: the relative rounding of f's values)."""
+    c = base_c(2, acc, nlevels, method != "central", eps)
     h = default_step(X, c, step)
     base = {"central": 0, "forward": 1, "backward": 2}[method]
     types = np.full(X.shape, base, dtype=np.int8)

@@ -83,13 +83,22 @@ class _Fn:
             out = np.asarray([np.asarray(self.f(p, *self.args, **self.kwargs)) for p in P])
         return out
 
+    def precision(self, X):
+        """The relative rounding of f's values (float64's, or float32's/
+        float16's when f returns those), probed at the first point."""
+        self.eps = _EPS
+        if len(X):
+            out = self(X[:1])
+            if out.dtype.kind in "fc" and out.dtype.itemsize < (8 if out.dtype.kind == "f" else 16):
+                self.eps = max(_EPS, float(np.finfo(out.dtype).eps))
+
 
 def _along(fn, x, d, h, kind, order, acc, L, method, f0):
     """The derivative of ``order`` along d at x (values of f's shape):
     (value, error, step)."""
     if method == "complex":
         v = np.imag(fn((x + 1j * h * d)[None])[0]) / h
-        return v, 2 * _EPS * np.abs(v), h
+        return v, 2 * fn.eps * np.abs(v), h
     o, w = _weights(kind, order, acc)
     keep = (o != 0) & (w != 0)
     w0 = float(np.sum(w[o == 0]))
@@ -101,7 +110,7 @@ def _along(fn, x, d, h, kind, order, acc, L, method, f0):
         levels.append((np.tensordot(w[keep], F, axes=(0, 0)) + w0 * f0) / hk ** order)
     one_sided = kind != 0
     value, err, lev = _tableau(levels, acc, one_sided)
-    rounding = _EPS * wsum * np.abs(f0) / (h / 2.0 ** (L - 1)) ** order
+    rounding = fn.eps * wsum * np.abs(f0) / (h / 2.0 ** (L - 1)) ** order
     if L == 1:
         return value, 4 * rounding, np.full(np.shape(value), h)
     return value, 4 * (err + rounding), h / 2.0 ** lev
@@ -129,7 +138,7 @@ def _first(f, x, method, acc, step, adaptive, bounds, order, dirs, scale):
     fn = f
     L = 1 if method == "complex" or not adaptive else 3
     s = 1 if method in ("forward", "backward") else 2
-    c = 1e-20 if method == "complex" else _EPS ** (1.0 / (acc + s * (L - 1) + order))
+    c = 1e-20 if method == "complex" else fn.eps ** (1.0 / (acc + s * (L - 1) + order))
     base = {"central": 0, "forward": 1, "backward": 2, "complex": 0}[method]
     vals, errs, steps = [], [], []
     for i, xi in enumerate(x):
@@ -162,7 +171,9 @@ def _prepare(f, x, args, kwargs, vectorized, bounds, method, acc):
     X, single = _V.points_x(x)
     _V.points_method(method)
     _V.check_acc(acc)
-    return _Fn(f, args, kwargs, vectorized), X, single, _V.points_bounds(bounds, X)
+    fn = _Fn(f, args, kwargs, vectorized)
+    fn.precision(X)
+    return fn, X, single, _V.points_bounds(bounds, X)
 
 
 def _partials(f, x, args, kwargs, vectorized, bounds, method, acc, step, adaptive):
@@ -230,7 +241,9 @@ def derivative(f, x, order=1, *, args=(), kwargs=None, method="central", acc=2, 
     X = xa.reshape(-1, 1)
     bnd = _V.points_bounds(bounds, X)
     hs = _V.points_step(step, X)
-    v, e, s = _first(g, X, method, acc, hs, adaptive, bnd, order, np.ones((len(X), 1, 1)),
+    fn = _Fn(g, (), None, True)
+    fn.precision(X)
+    v, e, s = _first(fn, X, method, acc, hs, adaptive, bnd, order, np.ones((len(X), 1, 1)),
                      np.maximum(np.abs(X), 1))
     res = [a[:, 0].reshape(xa.shape) for a in (v, e, s)]
     return _finish(*res, full_output, False)
@@ -269,9 +282,9 @@ def _second(fn, xi, h, types, acc, L, mixed):
     return levels, f0
 
 
-def _second_steps(X, method, acc, L, step, bounds):
+def _second_steps(X, method, acc, L, step, bounds, eps):
     s = 1 if method != "central" else 2
-    c = _EPS ** (1.0 / (acc + s * (L - 1) + 2))
+    c = eps ** (1.0 / (acc + s * (L - 1) + 2))
     h = c * np.maximum(np.abs(X), 1.0) if step is None else np.array(step, dtype=float)
     base = {"central": 0, "forward": 1, "backward": 2}[method]
     types = np.full(X.shape, base)
@@ -296,14 +309,14 @@ def _second_all(f, x, args, kwargs, vectorized, method, acc, step, adaptive, bou
         _V.points_method(method, ("central", "forward", "backward"))
     fn, X, single, bnd = _prepare(f, x, args, kwargs, vectorized, bounds, method, acc)
     L = (2 if mixed else 3) if adaptive else 1
-    h, types = _second_steps(X, method, acc, L, _V.points_step(step, X), bnd)
+    h, types = _second_steps(X, method, acc, L, _V.points_step(step, X), bnd, fn.eps)
     vals, errs, steps = [], [], []
     n = X.shape[1]
     for i, xi in enumerate(X):
         levels, f0 = _second(fn, xi, h[i], types[i], acc, L, mixed)
         value, err, lev = _tableau(levels, acc, bool(np.any(types[i] != 0)))
         hmin = np.min(h[i]) / 2.0 ** (L - 1)
-        rounding = (4 if mixed else 4 * n) * _EPS * np.abs(f0) / hmin ** 2
+        rounding = (4 if mixed else 4 * n) * fn.eps * np.abs(f0) / hmin ** 2
         vals.append(value)
         errs.append(4 * (err + rounding))
         steps.append(np.min(h[i]) / 2.0 ** lev)
