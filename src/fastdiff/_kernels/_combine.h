@@ -20,6 +20,7 @@
  */
 #ifndef FASTDIFF_COMBINE_H
 #define FASTDIFF_COMBINE_H
+#include <math.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <string.h>
@@ -68,10 +69,10 @@ typedef float fd_v8f __attribute__((vector_size(32), aligned(4)));
 
 #define FD_TMP_FIRST(SUM) FD_IVDEP for (j = 0; j < n; j++) acc[j] = SUM(a0, j);
 #define FD_TMP_NEXT(SUM) FD_IVDEP for (j = 0; j < n; j++) acc[j] = SUM(acc[j], j);
-#define FD_OUT_FIRST(SUM) FD_IVDEP for (j = 0; j < n; j++) out[j] = (FD_T)SUM(a0, j);
-#define FD_OUT_NEXT(SUM) FD_IVDEP for (j = 0; j < n; j++) out[j] = (FD_T)SUM(acc[j], j);
-#define FD_OUTS_FIRST(SUM) for (j = 0; j < n; j++) out[j * osr] = (FD_T)SUM(a0, j);
-#define FD_OUTS_NEXT(SUM) for (j = 0; j < n; j++) out[j * osr] = (FD_T)SUM(acc[j], j);
+#define FD_OUT_FIRST(SUM) FD_IVDEP for (j = 0; j < n; j++) out[j] = (FD_T)FD_UNSCALE(SUM(a0, j));
+#define FD_OUT_NEXT(SUM) FD_IVDEP for (j = 0; j < n; j++) out[j] = (FD_T)FD_UNSCALE(SUM(acc[j], j));
+#define FD_OUTS_FIRST(SUM) for (j = 0; j < n; j++) out[j * osr] = (FD_T)FD_UNSCALE(SUM(a0, j));
+#define FD_OUTS_NEXT(SUM) for (j = 0; j < n; j++) out[j * osr] = (FD_T)FD_UNSCALE(SUM(acc[j], j));
 
 #if FD_CAN_STREAM
 /* the same sums on vectors VT of ACC: loads of VW consecutive samples */
@@ -96,9 +97,9 @@ typedef float fd_v8f __attribute__((vector_size(32), aligned(4)));
     default: LOOP(FD_VS8) break;                                              \
     }
 #define FD_NT_FIRST(SUM) for (j = head; j < end; j += VW) {                   \
-        VT v = SUM(a0 + (VT){0}, j); NTSTORE(out + j, v); }
+        VT v = FD_UNSCALE(SUM(a0 + (VT){0}, j)); NTSTORE(out + j, v); }
 #define FD_NT_NEXT(SUM) for (j = head; j < end; j += VW) {                    \
-        VT v = SUM(FD_L(acc, j), j); NTSTORE(out + j, v); }
+        VT v = FD_UNSCALE(SUM(FD_L(acc, j), j)); NTSTORE(out + j, v); }
 #define FD_NT_d(ptr, v) _mm256_stream_pd((ptr), (__m256d)(v))
 #define FD_NT_f(ptr, v) _mm256_stream_ps((ptr), (__m256)(v))
 #define FD_STREAM_PASS                                                        \
@@ -126,15 +127,15 @@ typedef float fd_v8f __attribute__((vector_size(32), aligned(4)));
     if (hi - lo >= VW) { FD_SWITCH_VG(VLOOP) } else { FD_SWITCH_G(SLOOP) }
 #define FD_VR_FIRST(SUM) {                                                    \
         for (j = lo; j + VW <= hi; j += VW)                                   \
-            *(VT *)(out + j) = SUM(a0 + (VT){0}, j);                          \
-        if (j < hi) { j = hi - VW; *(VT *)(out + j) = SUM(a0 + (VT){0}, j); } }
+            *(VT *)(out + j) = FD_UNSCALE(SUM(a0 + (VT){0}, j));              \
+        if (j < hi) { j = hi - VW; *(VT *)(out + j) = FD_UNSCALE(SUM(a0 + (VT){0}, j)); } }
 #define FD_VR_NEXT(SUM) {                                                     \
         for (j = lo; j + VW <= hi; j += VW)                                   \
-            *(VT *)(out + j) = SUM(FD_L(acc, j), j);                          \
-        if (j < hi) { j = hi - VW; *(VT *)(out + j) = SUM(FD_L(acc, j), j); } }
+            *(VT *)(out + j) = FD_UNSCALE(SUM(FD_L(acc, j), j));              \
+        if (j < hi) { j = hi - VW; *(VT *)(out + j) = FD_UNSCALE(SUM(FD_L(acc, j), j)); } }
 /* ordinary stores over [lo, hi): the partial lines at both ends */
-#define FD_RANGE_FIRST(SUM) FD_IVDEP for (j = lo; j < hi; j++) out[j] = (FD_T)SUM(a0, j);
-#define FD_RANGE_NEXT(SUM) FD_IVDEP for (j = lo; j < hi; j++) out[j] = (FD_T)SUM(acc[j], j);
+#define FD_RANGE_FIRST(SUM) FD_IVDEP for (j = lo; j < hi; j++) out[j] = (FD_T)FD_UNSCALE(SUM(a0, j));
+#define FD_RANGE_NEXT(SUM) FD_IVDEP for (j = lo; j < hi; j++) out[j] = (FD_T)FD_UNSCALE(SUM(acc[j], j));
 #else
 #define FD_STREAM_PASS                                                        \
     {                                                                         \
@@ -149,10 +150,11 @@ typedef float fd_v8f __attribute__((vector_size(32), aligned(4)));
  * pointer was reloaded from the stack on every iteration). */
 #define FD_ONE_PASS(NAME, T, ACC)                                             \
 static void NAME(ptrdiff_t n, int G, const T *const *p, const double *w,     \
-                 double c0, T *out)                                           \
+                 double c0, T *out, ACC us)                                   \
 {                                                                             \
     ptrdiff_t j;                                                              \
     const ACC a0 = (ACC)c0;                                                   \
+    (void)us;                                                                 \
     const T *p0 = p[0], *p1 = p[(G > 1)], *p2 = p[2 * (G > 2)];              \
     const T *p3 = p[3 * (G > 3)], *p4 = p[4 * (G > 4)];                       \
     const T *p5 = p[5 * (G > 5)], *p6 = p[6 * (G > 6)];                       \
@@ -172,7 +174,7 @@ static void NAME(ptrdiff_t n, int G, const T *const *p, const double *w,     \
     lo = head; hi = n;                                                        \
     FD_SWITCH_G(FD_ONE_LOOP)                                                  \
 }
-#define FD_ONE_LOOP(SUM) FD_IVDEP for (j = lo; j < hi; j++) out[j] = (FD_T)SUM(a0, j);
+#define FD_ONE_LOOP(SUM) FD_IVDEP for (j = lo; j < hi; j++) out[j] = (FD_T)FD_UNSCALE(SUM(a0, j));
 
 /* The body shared by both types: T the data type, ACC the accumulator. */
 #define FD_COMBINE_BODY(T, ACC)                                               \
@@ -182,7 +184,7 @@ static void NAME(ptrdiff_t n, int G, const T *const *p, const double *w,     \
     ACC *acc = (ACC *)tmp;                                                    \
     const ACC a0 = (ACC)c0;                                                   \
     if (ntaps > 0 && ntaps <= FD_MAXG && sr == 1 && to_out && osr == 1 && !stream) { \
-        FD_ONE_NAME(n, ntaps, p, w, c0, out);                                 \
+        FD_ONE_NAME(n, ntaps, p, w, c0, out, us);                             \
         return;                                                               \
     }                                                                         \
     if (ntaps == 0 || sr != 1) {                                              \
@@ -190,7 +192,7 @@ static void NAME(ptrdiff_t n, int G, const T *const *p, const double *w,     \
         for (j = 0; j < n; j++) {                                             \
             ACC s = a0;                                                       \
             for (t = 0; t < ntaps; t++) s = s + (ACC)w[t] * (ACC)p[t][j * sr]; \
-            if (to_out) out[j * osr] = (T)s; else acc[j] = s;                 \
+            if (to_out) out[j * osr] = (T)FD_UNSCALE(s); else acc[j] = s;     \
         }                                                                     \
         return;                                                               \
     }                                                                         \
@@ -273,14 +275,26 @@ static inline void fd_copy_f(ptrdiff_t n, const float *src, float *dst, int stre
     FD_COPY_BODY(float, fd_v8f, 8, FD_NT_f)
 }
 
+/* The stores of a sum: double sums are stored as they are; float sums are
+ * accumulated with weights scaled by a power of two, 1/us, that keeps the sum
+ * of their magnitudes below 1, and stored times us.  Scaling by a power of
+ * two commutes with rounding: the results are bitwise those of the unscaled
+ * sum wherever that one stays in float's normal range, and a field near
+ * float32's maximum no longer overflows in the partial sums (a constant
+ * 3e38 field gave inf/NaN Laplacians where float64 gives 0).  Only sums of
+ * magnitude below ~1e-35 (subnormal products) may differ in the last bits. */
 #define FD_T double
 #define ACC double
+#define FD_UNSCALE(x) (x)
 FD_ONE_PASS(fd_one_pass_d, double, double)
+#undef FD_UNSCALE
 #undef ACC
 #undef FD_T
 #define FD_T float
 #define ACC float
+#define FD_UNSCALE(x) ((x) * us)
 FD_ONE_PASS(fd_one_pass_f, float, float)
+#undef FD_UNSCALE
 #undef ACC
 #undef FD_T
 
@@ -300,9 +314,12 @@ static FD_INLINE void fd_combine_d(ptrdiff_t n, int ntaps, const double *const *
 #define VT fd_v4d
 #define VW 4
 #define NTSTORE FD_NT_d
+#define FD_UNSCALE(x) (x)
     typedef double FD_T;
+    const double us = 1.0;
 #define FD_ONE_NAME fd_one_pass_d
     FD_COMBINE_BODY(double, double)
+#undef FD_UNSCALE
 #undef FD_ONE_NAME
 #undef ACC
 #undef VT
@@ -310,17 +327,47 @@ static FD_INLINE void fd_combine_d(ptrdiff_t n, int ntaps, const double *const *
 #undef NTSTORE
 }
 
+/* Scale the T weights w (and c0) of a float32 sum by a power of two 2^-e so
+ * that their magnitudes sum below 1, into ws (and *c0s); returns 2^e, the
+ * factor its stores multiply by (see FD_UNSCALE).  Bit operations, no libm:
+ * it runs once per tap pattern. */
+static inline float fd_scale_taps(int T, const double *w, double c0, double *ws, double *c0s)
+{
+    double wsum = 0.0, sc;
+    uint64_t b;
+    uint32_t f;
+    float us;
+    int t, e;
+    for (t = 0; t < T; t++) wsum += fabs(w[t]);
+    if (!(wsum > 1.0 && wsum < 1e37)) {
+        for (t = 0; t < T; t++) ws[t] = w[t];
+        *c0s = c0;
+        return 1.0f;
+    }
+    memcpy(&b, &wsum, sizeof b);
+    e = (int)((b >> 52) & 0x7ff) - 1022;       /* wsum < 2^e */
+    b = (uint64_t)(1023 - e) << 52;             /* 2^-e */
+    memcpy(&sc, &b, sizeof sc);
+    f = (uint32_t)(127 + e) << 23;              /* 2^e (e <= 124) */
+    memcpy(&us, &f, sizeof us);
+    for (t = 0; t < T; t++) ws[t] = w[t] * sc;
+    *c0s = c0 * sc;
+    return us;
+}
+
 static FD_INLINE void fd_combine_f(ptrdiff_t n, int ntaps, const float *const *p,
                                 const double *w, double c0, ptrdiff_t sr, void *tmp,
-                                float *out, ptrdiff_t osr, int to_out, int stream)
+                                float *out, ptrdiff_t osr, int to_out, int stream, float us)
 {
 #define ACC float
 #define VT fd_v8f
 #define VW 8
 #define NTSTORE FD_NT_f
+#define FD_UNSCALE(x) ((x) * us)
     typedef float FD_T;
 #define FD_ONE_NAME fd_one_pass_f
     FD_COMBINE_BODY(float, float)
+#undef FD_UNSCALE
 #undef FD_ONE_NAME
 #undef ACC
 #undef VT

@@ -39,7 +39,9 @@ cdef extern from "_combine.h":
                       bint to_out, bint stream) noexcept nogil
     void fd_combine_f(Py_ssize_t n, int T, const float* const* p, const double* w,
                       double c0, Py_ssize_t sr, void* tmp, float* out, Py_ssize_t osr,
-                      bint to_out, bint stream) noexcept nogil
+                      bint to_out, bint stream, float us) noexcept nogil
+    float fd_scale_taps(int T, const double* w, double c0, double* ws,
+                        double* c0s) noexcept nogil
     void fd_sfence() noexcept nogil
     void fd_prefetch(const void* p) noexcept nogil
     void fd_copy_d(Py_ssize_t n, const double* src, double* dst, bint stream) noexcept nogil
@@ -221,16 +223,17 @@ cdef inline double _along_elem(const AxisOp* op, const floating* row, Py_ssize_t
 cdef inline void _combine(Py_ssize_t n, int T, const floating** p, const double* w,
                           double c0, Py_ssize_t sr, double* tmp,
                           floating* o, Py_ssize_t osr, bint to_out,
-                          bint stream) noexcept nogil:
-    """dst[j] = c0 + sum_t w[t] * p[t][j*sr] for j < n (see ``_combine.h``).
+                          bint stream, float us) noexcept nogil:
+    """dst[j] = us * (c0 + sum_t w[t] * p[t][j*sr]) for j < n (see ``_combine.h``).
 
     Accumulates in the data's precision.  dst is ``o`` (stride osr) when
-    ``to_out``, else the buffer ``tmp``.
+    ``to_out``, else the buffer ``tmp``.  ``us`` (float32 stores to ``o``
+    only) undoes the scaling of ``fd_scale_taps``; 1 elsewhere.
     """
     if floating is double:
         fd_combine_d(n, T, p, w, c0, sr, <void*>tmp, o, osr, to_out, stream)
     else:
-        fd_combine_f(n, T, p, w, c0, sr, <void*>tmp, o, osr, to_out, stream)
+        fd_combine_f(n, T, p, w, c0, sr, <void*>tmp, o, osr, to_out, stream, us)
 
 
 cdef int _term_rows(const Geometry* g, const floating* row, const Py_ssize_t* idx,
@@ -384,6 +387,12 @@ cdef void _block(const Geometry* g, const floating* row, Py_ssize_t* idx, Py_ssi
     cdef int rstart[MAXTERMS + 1]
     cdef const AxisOp* along[MAXTERMS]
     cdef double c0 = 0.0
+    # the weights of stores straight to the output (float32: scaled, see
+    # fd_scale_taps; us undoes it as the sums are stored)
+    cdef double ws[MAXTAPS]
+    cdef const double* wo = w
+    cdef double c0o = 0.0
+    cdef float us = 1.0
     cdef int T = 0, R = 0, m, q, t
     cdef Py_ssize_t sr = g.ustr[g.r], sD = 0, j, ia, ib, kk, i_base = 0
     cdef Py_ssize_t je = j0 + jl
@@ -464,6 +473,11 @@ cdef void _block(const Geometry* g, const floating* row, Py_ssize_t* idx, Py_ssi
                             for t in range(op.W):
                                 T = _add_tap(p, w, T, rp[q] + (ia + op.co[t]) * sr,
                                              rw[q] * op.cw[t])
+            c0o = c0
+            if floating is float:
+                if ia < ib:
+                    us = fd_scale_taps(T, w, c0, ws, &c0o)
+                    wo = ws
             reuse = g.D >= 0 and dlo <= i_base + kk < dhi
             # the edge elements' taps, as offsets from the row (they move
             # with it), gathered once per pattern
@@ -491,8 +505,8 @@ cdef void _block(const Geometry* g, const floating* row, Py_ssize_t* idx, Py_ssi
                     # element of some row, or an edge element of one (its
                     # taps then read the next or previous row; it is
                     # overwritten by the edge sums just after)
-                    _combine_long((ke - kk - 1) * g.L + (ib - ia), T, p, w, c0, tmp,
-                                  ok + ia)
+                    _combine_long((ke - kk - 1) * g.L + (ib - ia), T, p, wo, c0o, tmp,
+                                  ok + ia, us)
                     _edge_batch(rowk, sD, ok, osD, osr, ke - kk, j0, ia, ib,
                                 nedge, estart, eoff, ew, ec)
                     kk = ke
@@ -520,7 +534,7 @@ cdef void _block(const Geometry* g, const floating* row, Py_ssize_t* idx, Py_ssi
                         fd_prefetch(ck + put.csD + j)
                     j += 8
             if ia < ib:
-                _combine(ib - ia, T, p, w, c0, sr, tmp, ok, osr, False, False)
+                _combine(ib - ia, T, p, w, c0, sr, tmp, ok, osr, False, False, 1.0)
                 _put_range(put, ib - ia, tmp, ok + ia * osr, osr,
                            ck + ia * put.csr if ck != NULL else NULL)
             # the edge elements: [j0, ia) and [ib, je) (q counts them in order)
@@ -534,7 +548,7 @@ cdef void _block(const Geometry* g, const floating* row, Py_ssize_t* idx, Py_ssi
             kk += 1
             continue
         if ia < ib:
-            _combine(ib - ia, T, p, w, c0, sr, tmp, ok + ia * osr, osr, True, stream)
+            _combine(ib - ia, T, p, wo, c0o, sr, tmp, ok + ia * osr, osr, True, stream, us)
         if edges_ok:
             nb += 1  # its edge elements come with the other rows of the pattern
         else:
@@ -551,7 +565,7 @@ cdef void _block(const Geometry* g, const floating* row, Py_ssize_t* idx, Py_ssi
 
 
 cdef void _combine_long(Py_ssize_t n, int T, const floating** p, const double* w,
-                        double c0, double* tmp, floating* o) noexcept nogil:
+                        double c0, double* tmp, floating* o, float us) noexcept nogil:
     """``_combine`` of a contiguous run of any length straight to ``o``:
     taps beyond one pass (``FD_MAXG``) accumulate in ``tmp``, so longer
     runs go in pieces of BLK elements."""
@@ -559,7 +573,7 @@ cdef void _combine_long(Py_ssize_t n, int T, const floating** p, const double* w
     cdef Py_ssize_t j, m
     cdef int t
     if T <= FD_MAXG:
-        _combine(n, T, p, w, c0, 1, tmp, o, 1, True, False)
+        _combine(n, T, p, w, c0, 1, tmp, o, 1, True, False, us)
         return
     j = 0
     while j < n:
@@ -568,7 +582,7 @@ cdef void _combine_long(Py_ssize_t n, int T, const floating** p, const double* w
             m = BLK
         for t in range(T):
             pc[t] = p[t] + j
-        _combine(m, T, pc, w, c0, 1, tmp, o + j, 1, True, False)
+        _combine(m, T, pc, w, c0, 1, tmp, o + j, 1, True, False, us)
         j += m
 
 
