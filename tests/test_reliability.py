@@ -246,3 +246,59 @@ def test_float32_fields_near_the_maximum_meet_the_reference(shape, value, fn, kw
     np.testing.assert_allclose(got, want, rtol=1e-5,
                                atol=4 * np.finfo(np.float32).eps * 64 * abs(value))
     assert np.max(np.abs(want)) > 1e-4 * abs(value)     # the check is not vacuous
+
+
+def _sq(p):
+    return np.sum(p ** 2, axis=1)
+
+
+@pytest.mark.parametrize("name", ["gradient", "jacobian", "hessian", "laplacian",
+                                  "directional"])
+def test_masked_points_are_masked_in_the_result(name):
+    # a mask on x was silently dropped: f ran on the hidden values
+    data = np.arange(12.0).reshape(6, 2)
+    mask = np.zeros((6, 2), bool)
+    mask[1, 0] = mask[4, 1] = True
+    seen = []
+
+    def f(p):
+        seen.append(p.copy())
+        return _sq(p)
+    args = (np.ones((6, 2)),) if name == "directional" else ()
+    fn = getattr(fd.points, name)
+    got = fn(f, np.ma.masked_array(data, mask), *args)
+    assert isinstance(got, np.ma.MaskedArray)
+    rows = np.ma.getmaskarray(got).reshape(6, -1)
+    assert rows[[1, 4]].all() and not rows[[0, 2, 3, 5]].any()
+    plain = fn(_sq, data[[0, 2, 3, 5]], *((np.ones((4, 2)),) if args else ()))
+    np.testing.assert_array_equal(np.ma.getdata(got)[[0, 2, 3, 5]], plain)
+    # the masked points were never evaluated (their values are far from the others)
+    P = np.concatenate(seen)
+    assert not np.any(np.all(np.abs(P - data[1]) < 0.5, axis=1))
+    res = fn(f, np.ma.masked_array(data, mask), *args, full_output=True)
+    assert np.ma.getmaskarray(res.error).reshape(6, -1)[[1, 4]].all()
+    assert not res.success.reshape(6, -1)[[1, 4]].any()
+
+
+def test_masked_elements_of_derivative_and_a_masked_single_point():
+    x = np.ma.masked_array([0.0, 1.0, 2.0], mask=[0, 1, 0])
+    d = fd.points.derivative(np.sin, x)
+    assert d.mask.tolist() == [False, True, False]
+    np.testing.assert_allclose(d.data[[0, 2]], np.cos([0.0, 2.0]), rtol=1e-10)
+    g = fd.points.gradient(_sq, np.ma.masked_array([1.0, 2.0], mask=[0, 1]))
+    assert g.shape == (2,) and g.mask.all()
+
+
+def test_masked_values_of_f_mask_the_derivatives_that_touch_them():
+    # f masked where p0 > 4.5: a point at p0 = 4 keeps its gradient (its
+    # stencil stays below 4.5), one at p0 = 6 is masked
+    def f(p):
+        return np.ma.masked_where(p[:, 0] > 4.5, _sq(p))
+    X = np.arange(12.0).reshape(6, 2)
+    g = fd.points.gradient(f, X)
+    assert isinstance(g, np.ma.MaskedArray)
+    assert g.mask.any(axis=1).tolist() == [False, False, False, True, True, True]
+    np.testing.assert_allclose(g.data[:3], 2 * X[:3], rtol=1e-9)
+    h = fd.points.hessian(f, X, full_output=True)
+    assert h.value.mask.any(axis=(1, 2)).tolist() == [False] * 3 + [True] * 3
+    assert fd.points.laplacian(lambda p: _sq(p), X).__class__ is np.ndarray

@@ -364,10 +364,11 @@ def _check_limits(shape, ops, outputs):
         for t in terms:
             V.kernel_limit("max_op_width",
                            max(width(t.op), width(t.op2) if t.op2 is not None else 0), lim,
-                           acc=ops[t.op].acc)
+                           acc=getattr(ops[t.op], "acc", None))
             taps += width(t.op) * (width(t.op2) if t.op2 is not None else 1)
-        V.kernel_limit("max_taps", taps, lim, acc=max((ops[t.op].acc for t in terms),
-                                                      default=None))
+        accs = [getattr(ops[t.op], "acc", None) for t in terms]   # (custom tables: none)
+        V.kernel_limit("max_taps", taps, lim,
+                       acc=max((a for a in accs if a is not None), default=None))
 
 
 def _plan(shape, dtype, ops, outputs, lead=(), ncomp=None, copies=(), coefs=(), axes=(),

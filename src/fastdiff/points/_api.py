@@ -10,6 +10,7 @@ from .._typing import ArrayLike, Function, Threads
 from .. import _validation as V
 from ._engine import CHUNK_BYTES, by_blocks, first_derivatives, first_point_bytes
 from ._evaluate import Evaluator, Result
+from ._masks import mask_aware, mask_nonfinite
 from ._second import hessian_levels, laplacian_levels, second_point_bytes
 from ._steps import SAFETY, base_c, default_step, levels, second_steps
 
@@ -92,9 +93,11 @@ def _empty(ev, n, kind, full_output):
     return Result(z, z.copy(), z.copy(), 0, np.empty(shape, dtype=bool)) if full_output else z
 
 
-def _finish(value, err, step, nfev, full_output, single=False):
+def _finish(value, err, step, nfev, full_output, single=False, masked=False):
     """The user's result: the value, or a `Result`; the point axis dropped
-    for a single point."""
+    for a single point; masked arrays when f returned masked values."""
+    if masked:
+        value, err, step = mask_nonfinite(value, err, step, full_output)
     if full_output:
         success = np.isfinite(value)
         rows = max(1, (1 << 20) // max(1, success[:1].size))   # bool temporaries <= 1 MiB
@@ -144,6 +147,7 @@ def _partials(X, method, acc, step, adaptive, bounds, mm, ev, full_output):
                   lambda a, b: np.broadcast_to(eye, (b - a, n, n)))
 
 
+@mask_aware
 @_doc
 def gradient(f: Function, x: ArrayLike, *, args: Any = (), kwargs: dict[str, Any] | None = None,
              method: str = "central", acc: int = 2, step: ArrayLike | None = None,
@@ -179,9 +183,10 @@ def gradient(f: Function, x: ArrayLike, *, args: Any = (), kwargs: dict[str, Any
     value, err, st, nfev = _partials(X, method, acc, step, adaptive, bounds, mm, ev,
                                      full_output)
     V.f_scalar(ev.m, "gradient")
-    return _finish(value, err, st, nfev, full_output, single)
+    return _finish(value, err, st, nfev, full_output, single, ev.masked)
 
 
+@mask_aware
 @_doc
 def jacobian(f: Function, x: ArrayLike, *, args: Any = (), kwargs: dict[str, Any] | None = None,
              method: str = "central", acc: int = 2, step: ArrayLike | None = None,
@@ -223,9 +228,10 @@ def jacobian(f: Function, x: ArrayLike, *, args: Any = (), kwargs: dict[str, Any
     else:                        # (N, n, m) -> (N, m, n)
         value, err, st = (None if a is None else np.swapaxes(a, 1, 2)
                           for a in (value, err, st))
-    return _finish(value, err, st, nfev, full_output, single)
+    return _finish(value, err, st, nfev, full_output, single, ev.masked)
 
 
+@mask_aware
 @_doc
 def directional(f: Function, x: ArrayLike, v: ArrayLike, *, normalize: bool = True, args: Any = (),
                 kwargs: dict[str, Any] | None = None, method: str = "central", acc: int = 2,
@@ -289,9 +295,10 @@ def directional(f: Function, x: ArrayLike, v: ArrayLike, *, normalize: bool = Tr
         value *= fac
         if err is not None:
             err *= fac
-    return _finish(value, err, st, nfev, full_output, single)
+    return _finish(value, err, st, nfev, full_output, single, ev.masked)
 
 
+@mask_aware
 @_doc
 def derivative(f: Function, x: ArrayLike, order: int = 1, *, args: Any = (),
                kwargs: dict[str, Any] | None = None, method: str = "central", acc: int = 2,
@@ -346,7 +353,7 @@ def derivative(f: Function, x: ArrayLike, order: int = 1, *, args: Any = (),
         lambda a, b: np.broadcast_to(one, (b - a, 1, 1)))
     V.f_scalar(ev.m, "derivative")
     value, err, st = (None if a is None else a[:, 0].reshape(shape) for a in (value, err, st))
-    return _finish(value, err, st, nfev, full_output)
+    return _finish(value, err, st, nfev, full_output, False, ev.masked)
 
 
 _SECOND_METHODS = ("central", "forward", "backward")
@@ -382,6 +389,7 @@ def _second(ev, X, method, acc, mm, step, adaptive, bounds, full_output, what):
                      3 if full_output else 1)
 
 
+@mask_aware
 @_doc
 def hessian(f: Function, x: ArrayLike, *, args: Any = (), kwargs: dict[str, Any] | None = None,
             method: str = "central", acc: int = 2, step: ArrayLike | None = None,
@@ -422,9 +430,10 @@ def hessian(f: Function, x: ArrayLike, *, args: Any = (), kwargs: dict[str, Any]
                                 for a in (value, err, step_arr))
     if step_arr is not None:
         step_arr = np.ascontiguousarray(step_arr)
-    return _finish(value, err, step_arr, nfev, full_output, single)
+    return _finish(value, err, step_arr, nfev, full_output, single, ev.masked)
 
 
+@mask_aware
 @_doc
 def laplacian(f: Function, x: ArrayLike, *, args: Any = (), kwargs: dict[str, Any] | None = None,
               method: str = "central", acc: int = 2, step: ArrayLike | None = None,
@@ -457,4 +466,4 @@ def laplacian(f: Function, x: ArrayLike, *, args: Any = (), kwargs: dict[str, An
                                          full_output, "laplacian")
     if step_arr is not None:
         step_arr = np.ascontiguousarray(step_arr)
-    return _finish(value, err, step_arr, nfev, full_output, single)
+    return _finish(value, err, step_arr, nfev, full_output, single, ev.masked)

@@ -49,13 +49,22 @@ class Evaluator:
         #: relative rounding of f's values: float64's, or that of the
         #: lowest-precision floating dtype f has returned (float32, float16)
         self.eps = float(np.finfo(np.float64).eps)
+        #: f returned a masked array (its masked values were made NaN)
+        self.masked = False
 
     def __call__(self, P):
         """Values at the rows of P: (M,) or (M, m)."""
         if self.vectorized:
-            out = np.asarray(self.f(P, *self.args, **self.kwargs))
+            out = self.f(P, *self.args, **self.kwargs)
         else:
-            out = np.asarray([np.asarray(self.f(p, *self.args, **self.kwargs)) for p in P])
+            out = [self.f(p, *self.args, **self.kwargs) for p in P]
+            if any(np.ma.isMaskedArray(o) or o is np.ma.masked for o in out):
+                out = np.ma.array([np.ma.asarray(o) for o in out])
+        if np.ma.isMaskedArray(out) or out is np.ma.masked:
+            self.masked = True
+            out = np.ma.asarray(out)
+            out = out.astype(np.result_type(out.dtype, np.float64)).filled(np.nan)
+        out = np.asarray(out)
         self.m = V.f_output(out, P.shape[0], self.complex_ok, self.m)
         if out.dtype.kind in "fc" and out.dtype.itemsize < (8 if out.dtype.kind == "f" else 16):
             self.eps = max(self.eps, float(np.finfo(out.dtype).eps))
