@@ -12,7 +12,7 @@ from ._common import _is_int
 __all__ = ["real_number", "coefficient_array", "coefficient_product", "coefficient_on_grid",
            "bad_operand", "bad_factor", "divisor", "inner_coefficient", "power",
            "derivative_factor", "multi_index", "plan_dtype", "plan_input", "beta_needs_out",
-           "no_out", "field_ndim", "field_stack", "dimension_name",
+           "no_out", "masked_beta", "field_ndim", "field_stack", "dimension_name",
            "not_component_dimension", "matrix_operator", "kernel_limit", "stencil_offsets",
            "COMPLEX_COEFFICIENT"]
 
@@ -166,6 +166,13 @@ def no_out(out, kind, beta=0.0):
         raise ValueError("out is not supported for DataArrays")
     elif beta != 0.0:
         raise ValueError(f"beta={beta} needs out=, which DataArrays do not support")
+
+
+def masked_beta(beta):
+    """plan(masked array) computes new values only (beta = 0)."""
+    if beta != 0.0:
+        raise ValueError(f"beta={beta} is not supported for masked arrays: the result's "
+                         f"mask is that of A(u) (compute beta*out separately)")
 
 
 def field_ndim(ndim, name):
