@@ -143,7 +143,8 @@ def _partials(X, method, acc, step, adaptive, bounds, mm, ev, full_output):
     eye = np.eye(n)
     return _first(ev, X, method, acc, adaptive, bounds, mm, full_output, n, 1,
                   lambda a, b: default_step(X[a:b], _c(ev, method, 1, acc, adaptive),
-                                            None if user is None else user[a:b]),
+                                            None if user is None else user[a:b],
+                                            exact=method != "complex"),
                   lambda a, b: np.broadcast_to(eye, (b - a, n, n)))
 
 
@@ -349,7 +350,8 @@ def derivative(f: Function, x: ArrayLike, order: int = 1, *, args: Any = (),
     value, err, st, nfev = _first(
         ev, X, method, acc, adaptive, bounds, mm, full_output, 1, order,
         lambda a, b: default_step(X[a:b], _c(ev, method, order, acc, adaptive),
-                                  None if user is None else user[a:b]),
+                                  None if user is None else user[a:b],
+                                  exact=method != "complex"),
         lambda a, b: np.broadcast_to(one, (b - a, 1, 1)))
     V.f_scalar(ev.m, "derivative")
     value, err, st = (None if a is None else a[:, 0].reshape(shape) for a in (value, err, st))
@@ -385,8 +387,10 @@ def _second(ev, X, method, acc, mm, step, adaptive, bounds, full_output, what):
             err = SAFETY * (err + rounding * f0 / hmin ** 2)
         return value, err, step_arr, nfev
 
-    return by_blocks(ev, N, lambda m: second_point_bytes(n, L, acc, fast, mixed, m), mm, run,
-                     3 if full_output else 1)
+    def point_bytes(m):     # (one level is evaluated at h and h/2)
+        return second_point_bytes(n, max(L, 2), acc, fast, mixed, m)
+
+    return by_blocks(ev, N, point_bytes, mm, run, 3 if full_output else 1)
 
 
 @mask_aware

@@ -2,8 +2,9 @@
 
 A call runs block by block of input points (`by_blocks`), each block's
 steps, stencil tables, levels and Richardson tableau sized to fit
-``max_memory`` beside its stencil points.  Within a block, every stencil point of every input point in a chunk is laid out in one
-buffer (reused for all the chunks of a call), f is called once per chunk,
+``max_memory`` beside its stencil points.  Within a block, every stencil
+point of every input point in a chunk is laid out in one buffer (reused for
+all the chunks of a call), f is called once per chunk,
 and the values are combined with the stencil weights.  The layout and
 combination of first-derivative stencils run in Cython/OpenMP kernels
 (``_kernels/_points.pyx``).
@@ -72,6 +73,8 @@ def first_point_bytes(method, n, k, nlevels, acc, order, m):
     if method == "complex":
         return 16 * k * (n + m) + 8 * _TEMPS_PER_LEVEL * k * m
     K = acc + order - 1                 # nonzero offsets of the widest (one-sided) stencil
+    if nlevels == 1:
+        K += 2                          # the acc + 2 stencil of the truncation estimate
     rows = 1 + nlevels * k * K
     return 8 * (rows * (n + m) + 2 * k * K + _TEMPS_PER_LEVEL * nlevels * k * m)
 
@@ -111,6 +114,15 @@ def _variants(method, order, acc):
     return [base, fwd, bwd]
 
 
+def _aligned(lo, hi):
+    """The weights of stencil variant ``lo`` at the offsets of ``hi`` (a
+    superset of lo's nonzero offsets), and its weight of f(x)."""
+    w = np.zeros(len(hi[0]))
+    for o, wt in zip(*lo[:2]):
+        w[np.flatnonzero(hi[0] == o)[0]] = wt
+    return hi[0], w, lo[2]
+
+
 def _stencil_tables(variants, kinds):
     """Offsets, weights and weight of f(x) per (point, direction) for its
     stencil kind."""
@@ -137,14 +149,23 @@ def first_derivatives(ev, X, dirs, method, acc, h, nlevels, bounds, max_memory, 
     N, k, n = dirs.shape
     if method == "complex":
         return _complex_step(ev, X, dirs, h, max_memory)
-    variants = _variants(method, order, acc)
+    L = nlevels
+    # one level (adaptive=False): the stencil of acc + 2 too, on a superset of
+    # the points; its difference with the acc stencil estimates the
+    # truncation error (two more evaluations per direction)
+    wide = acc + 2 if L == 1 else acc
+    variants = _variants(method, order, wide)
     kinds = np.zeros((N, k), dtype=np.int8)
     if bounds is not None:
-        kinds, h = fit_bounds(X, dirs, h, bounds, variants[0][0], acc + order - 1)
+        kinds, h = fit_bounds(X, dirs, h, bounds, variants[0][0], wide + order - 1)
     OFF, W, W0 = _stencil_tables(variants, kinds)
-    L = nlevels
+    if wide != acc:
+        Whi, W0hi = W, W0
+        _, W, W0 = _stencil_tables([_aligned(lo, hi) for lo, hi in
+                                    zip(_variants(method, order, acc), variants)], kinds)
     hl = np.ascontiguousarray(h[None] / (2.0 ** np.arange(L))[:, None, None])  # (L, N, k)
-    rows = 1 + L * k * OFF.shape[2]
+    K = OFF.shape[2]
+    rows = 1 + L * k * K
     axes = k == n and np.array_equal(dirs[0], np.eye(n)) and dirs.strides[0] == 0
     D3 = np.zeros((0, 0, 0)) if axes else np.ascontiguousarray(dirs)
     out = {}
@@ -157,34 +178,44 @@ def first_derivatives(ev, X, dirs, method, acc, h, nlevels, bounds, max_memory, 
         tail = F.shape[2:]
         Fm = np.ascontiguousarray(F.reshape(b - a, rows, -1), dtype=np.float64)
         D = np.empty((L, b - a, k, Fm.shape[2]))
+        hla = np.ascontiguousarray(hl[:, a:b])
         with np.errstate(invalid="ignore", over="ignore"):
-            _kernels.combine(Fm, W[a:b], W0[a:b], np.ascontiguousarray(hl[:, a:b]),
-                                   order, D, ev.nthreads)
+            _kernels.combine(Fm, W[a:b], W0[a:b], hla, order, D, ev.nthreads)
         if not out:
             out["vals"] = np.empty((L, N, k) + tail)
-            out["f0"] = np.empty((N,) + tail)
+            out["fmax"] = np.empty((N, k) + tail)
+            out["trunc"] = np.zeros((N, k) + tail) if wide != acc else None
         out["vals"][:, a:b] = D.reshape((L, b - a, k) + tail)
-        out["f0"][a:b] = Fm[:, 0].reshape((b - a,) + tail)
+        if wide != acc:
+            Dhi = np.empty_like(D)
+            with np.errstate(invalid="ignore", over="ignore"):
+                _kernels.combine(Fm, Whi[a:b], W0hi[a:b], hla, order, Dhi, ev.nthreads)
+                out["trunc"][a:b] = np.abs(Dhi - D)[0].reshape((b - a, k) + tail)
+        # the magnitude of f over the finest level's stencil (and at x): the
+        # scale of its rounding error (|f(x)| alone is 0 where f crosses 0)
+        fine = np.abs(Fm[:, 1 + (L - 1) * k * K:].reshape(b - a, k, K, -1)).max(axis=2)
+        out["fmax"][a:b] = np.maximum(fine, np.abs(Fm[:, None, 0])).reshape((b - a, k) + tail)
 
     chunk_loop(ev, N, rows, n, max_memory, layout, consume)
-    value, err, step = _extrapolate(out["vals"], out["f0"], W, W0, h, kinds, acc, order,
-                                    method != "central", ev.eps)
+    value, err, step = _extrapolate(out["vals"], out["fmax"], W, W0, h, kinds, acc, order,
+                                    method != "central", ev.eps, out["trunc"])
     return value, err, step, rows
 
 
-def _extrapolate(vals, f0_all, W, W0, h, kinds, acc, order, one_sided, eps):
+def _extrapolate(vals, fmax, W, W0, h, kinds, acc, order, one_sided, eps, trunc=None):
     """Richardson over the levels of each stencil kind, plus the rounding
-    error (relative ``eps`` of f's values) of the smallest step:
-    (value, error, step)."""
+    error (relative ``eps`` of f's values, of magnitude ``fmax`` (N, k[, m])
+    over the stencil) of the smallest step: (value, error, step).  One
+    level: ``trunc`` is the truncation estimate."""
     L, N, k = vals.shape[:3]
     ex = (1,) * (vals.ndim - 3)
     wsum = (np.sum(np.abs(W), axis=2) + np.abs(W0)).reshape((N, k) + ex)
-    f0s = np.abs(f0_all).reshape((N, 1) + f0_all.shape[1:])
+    f0s = fmax
     hh = h.reshape((N, k) + ex)
     with np.errstate(invalid="ignore", over="ignore", divide="ignore"):
         if L == 1:
             value = vals[0]
-            err = SAFETY * eps * wsum * f0s / hh ** order
+            err = SAFETY * (eps * wsum * f0s / hh ** order + trunc)
             return value, err, np.broadcast_to(hh, value.shape).copy()
         value = np.empty(vals.shape[1:])
         err = np.empty(vals.shape[1:])

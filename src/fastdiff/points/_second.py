@@ -157,7 +157,9 @@ def _planned_levels(ev, X, h, types, acc, L, mixed, mm):
         if not out:
             out["H"] = np.empty((L, N, n, n) + tail)
             out["f0"] = np.empty((N,) + tail)
-        out["f0"][a:b] = F[:, 0]
+        # |f| over the finest level's stencil and at x: the rounding scale
+        out["f0"][a:b] = np.maximum(np.abs(F[:, 0]),
+                                    np.abs(F[:, 1 + (L - 1) * R:]).max(axis=1))
         wt = WT.reshape(WT.shape + (1,) * len(tail))
         for lev in range(L):
             Fl = np.concatenate([F[:, :1], F[:, 1 + lev * R:1 + (lev + 1) * R]], axis=1)
@@ -200,7 +202,11 @@ def _levels(ev, X, h, types, acc, L, mm, mixed, diagonal_only):
                     H[:, :, I, J] = H[:, :, J, I] = (
                         Fm[:, :, :, 0] - Fm[:, :, :, 1] - Fm[:, :, :, 2] + Fm[:, :, :, 3]) / (
                         4 * (hl[:, :, I] * hl[:, :, J]).reshape((L, len(fi), len(pairs)) + ex))
-        groups.append((fi, H, f0, False))
+        # |f| over the finest level's stencil and at x: the rounding scale
+        fmax = np.maximum(np.abs(f0), np.abs(Fd[-1]).max(axis=(1, 2)))
+        if pairs:
+            fmax = np.maximum(fmax, np.abs(Fm[-1]).max(axis=(1, 2)))
+        groups.append((fi, H, fmax, False))
         nfev = rows
     rest = np.flatnonzero(~fast)
     if len(rest):
@@ -215,15 +221,23 @@ def _levels(ev, X, h, types, acc, L, mm, mixed, diagonal_only):
     return groups, nfev
 
 
-def _extrapolate(groups, N, shape, h, acc):
-    """Richardson per group: (value (N, *shape[, m]), raw error, step, f(x))."""
+def _extrapolate(groups, N, shape, h, acc, single=False):
+    """Richardson per group: (value (N, *shape[, m]), raw error, step, |f|
+    over the finest stencil).  ``single``: the value of the first level (step
+    h), its truncation error estimated from the second (h/2)."""
     tail = groups[0][2].shape[1:]
     value = np.empty((N,) + shape + tail)
     err = np.empty_like(value)
     lev = np.zeros(value.shape, dtype=np.int64)
     f0 = np.empty((N,) + tail)
     for gi, Hg, f0g, one_sided in groups:
-        value[gi], err[gi], lev[gi] = richardson(Hg, acc, one_sided)
+        if single:
+            # D(h) - D(h/2) = (1 - 2^-acc) (D(h) - D) to leading order
+            value[gi] = Hg[0]
+            with np.errstate(invalid="ignore"):
+                err[gi] = np.abs(Hg[0] - Hg[1]) / (1.0 - 2.0 ** -acc)
+        else:
+            value[gi], err[gi], lev[gi] = richardson(Hg, acc, one_sided)
         f0[gi] = f0g
     hmin = np.min(h, axis=1).reshape((N,) + (1,) * (len(shape) + len(tail)))
     step = np.broadcast_to(hmin, value.shape) / 2.0 ** lev
@@ -232,16 +246,18 @@ def _extrapolate(groups, N, shape, h, acc):
 
 def hessian_levels(ev, X, h, types, acc, L, mm):
     """Hessians at every point, extrapolated: (value (N, n, n[, m]), raw error,
-    step, evaluations per point, f(x))."""
+    step, evaluations per point, |f| over the finest stencil).  One level
+    (adaptive=False) is evaluated at h and h/2 for its error estimate."""
     n = X.shape[1]
-    groups, nfev = _levels(ev, X, h, types, acc, L, mm, True, False)
-    value, err, step, f0 = _extrapolate(groups, X.shape[0], (n, n), h, acc)
+    groups, nfev = _levels(ev, X, h, types, acc, max(L, 2), mm, True, False)
+    value, err, step, f0 = _extrapolate(groups, X.shape[0], (n, n), h, acc, L == 1)
     return value, err, step, nfev, f0
 
 
 def laplacian_levels(ev, X, h, types, acc, L, mm):
     """Laplacians at every point, the diagonal of each level summed, then
-    extrapolated: (value (N[, m]), raw error, step, evaluations, f(x))."""
-    groups, nfev = _levels(ev, X, h, types, acc, L, mm, False, True)
-    value, err, step, f0 = _extrapolate(groups, X.shape[0], (), h, acc)
+    extrapolated: (value (N[, m]), raw error, step, evaluations, |f| over
+    the finest stencil).  One level: as in `hessian_levels`."""
+    groups, nfev = _levels(ev, X, h, types, acc, max(L, 2), mm, False, True)
+    value, err, step, f0 = _extrapolate(groups, X.shape[0], (), h, acc, L == 1)
     return value, err, step, nfev, f0

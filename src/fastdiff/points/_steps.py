@@ -34,10 +34,15 @@ def base_c(order, acc, nlevels, one_sided, eps=EPS):
     return eps ** (1.0 / (p_final + order))
 
 
-def default_step(X, c, step):
-    """``c * max(|x|, 1)``, or the user's steps."""
-    s = np.maximum(np.abs(X), 1.0)
-    return c * s if step is None else step
+def default_step(X, c, step, exact=False):
+    """``c * max(|x|, 1)``, or the user's steps.  ``exact``: the automatic
+    step made exactly representable next to x, ``(x + h) - x``, so that the
+    stencil points x + k h are where the weights assume (x + h rounded
+    otherwise moves them by up to eps |x|, an error of eps |x f'| / h)."""
+    if step is not None:
+        return step
+    h = c * np.maximum(np.abs(X), 1.0)
+    return (X + h) - X if exact else h
 
 
 def fit_bounds(X, dirs, h, bounds, base_offs, span):
@@ -67,7 +72,7 @@ def second_steps(X, method, acc, nlevels, step, bounds, eps=EPS):
     """Steps (N, n) and stencil types (N, n: 0 central, 1 forward, 2 backward)
     of second derivatives (``eps``: the relative rounding of f's values)."""
     c = base_c(2, acc, nlevels, method != "central", eps)
-    h = default_step(X, c, step)
+    h = default_step(X, c, step, exact=True)
     base = {"central": 0, "forward": 1, "backward": 2}[method]
     types = np.full(X.shape, base, dtype=np.int8)
     if bounds is not None:

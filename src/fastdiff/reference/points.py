@@ -110,9 +110,19 @@ def _along(fn, x, d, h, kind, order, acc, L, method, f0):
         levels.append((np.tensordot(w[keep], F, axes=(0, 0)) + w0 * f0) / hk ** order)
     one_sided = kind != 0
     value, err, lev = _tableau(levels, acc, one_sided)
-    rounding = fn.eps * wsum * np.abs(f0) / (h / 2.0 ** (L - 1)) ** order
+    # rounding scales with |f| over the finest stencil (and at x)
+    fmax = np.maximum(np.abs(f0), np.abs(F).max(axis=0)) if len(F) else np.abs(f0)
     if L == 1:
-        return value, 4 * rounding, np.full(np.shape(value), h)
+        # truncation: the difference with the acc + 2 stencil (its points)
+        o2, w2 = _weights(kind, order, acc + 2)
+        k2 = (o2 != 0) & (w2 != 0)
+        F2 = fn(x[None] + (o2[k2] * h)[:, None] * d[None])
+        hi = (np.tensordot(w2[k2], F2, axes=(0, 0))
+              + float(np.sum(w2[o2 == 0])) * f0) / h ** order
+        fmax = np.maximum(np.abs(f0), np.abs(F2).max(axis=0))
+        rounding = fn.eps * wsum * fmax / h ** order
+        return value, 4 * (rounding + np.abs(hi - value)), np.full(np.shape(value), h)
+    rounding = fn.eps * wsum * fmax / (h / 2.0 ** (L - 1)) ** order
     return value, 4 * (err + rounding), h / 2.0 ** lev
 
 
@@ -132,9 +142,10 @@ def _fit_box(x, d, h, kind, order, acc, bounds):
     return (1 if up >= dn else 2), min(h, room / (acc + order - 1))
 
 
-def _first(f, x, method, acc, step, adaptive, bounds, order, dirs, scale):
+def _first(f, x, method, acc, step, adaptive, bounds, order, dirs, scale, axes=False):
     """Derivatives along the rows of ``dirs`` at every point: value
-    (N, k[, m]), error, step."""
+    (N, k[, m]), error, step.  ``axes``: the directions are the coordinate
+    axes, and automatic steps are made exact next to x ((x + h) - x)."""
     fn = f
     L = 1 if method == "complex" or not adaptive else 3
     s = 1 if method in ("forward", "backward") else 2
@@ -146,8 +157,11 @@ def _first(f, x, method, acc, step, adaptive, bounds, order, dirs, scale):
         vrow, erow, srow = [], [], []
         for j, d in enumerate(dirs[i]):
             h = step[i, j] if step is not None else c * scale[i, j]
-            kind, h = (base, h) if method == "complex" else _fit_box(xi, d, h, base, order,
-                                                                     acc, bounds)
+            if step is None and axes and method != "complex":
+                h = (xi[j] + h) - xi[j]
+            # (one level: the box must hold the acc + 2 stencil of the estimate)
+            kind, h = (base, h) if method == "complex" else _fit_box(
+                xi, d, h, base, order, acc + 2 if L == 1 else acc, bounds)
             v, e, st = _along(fn, xi, d, h, kind, order, acc, L, method, f0)
             vrow.append(v)
             erow.append(e)
@@ -183,7 +197,8 @@ def _partials(f, x, args, kwargs, vectorized, bounds, method, acc, step, adaptiv
     N, n = X.shape
     dirs = np.broadcast_to(np.eye(n), (N, n, n))
     hs = _V.points_step(step, X)
-    v, e, s = _first(fn, X, method, acc, hs, adaptive, bnd, 1, dirs, np.maximum(np.abs(X), 1))
+    v, e, s = _first(fn, X, method, acc, hs, adaptive, bnd, 1, dirs, np.maximum(np.abs(X), 1),
+                     axes=True)
     return v, e, s, single
 
 
@@ -244,15 +259,24 @@ def derivative(f, x, order=1, *, args=(), kwargs=None, method="central", acc=2, 
     fn = _Fn(g, (), None, True)
     fn.precision(X)
     v, e, s = _first(fn, X, method, acc, hs, adaptive, bnd, order, np.ones((len(X), 1, 1)),
-                     np.maximum(np.abs(X), 1))
+                     np.maximum(np.abs(X), 1), axes=True)
     res = [a[:, 0].reshape(xa.shape) for a in (v, e, s)]
     return _finish(*res, full_output, False)
 
 
 def _second(fn, xi, h, types, acc, L, mixed):
-    """Levels of the Hessian (mixed) or of its diagonal at one point."""
+    """Levels of the Hessian (mixed) or of its diagonal at one point, and |f|
+    over the finest level's stencil."""
     n = len(xi)
     f0 = fn(xi[None])[0].astype(float)
+    fmax = np.abs(f0)       # |f| over the finest level's stencil (and at x)
+
+    def at(p, last):
+        nonlocal fmax
+        v = fn(p[None])[0]
+        if last:
+            fmax = np.maximum(fmax, np.abs(v))
+        return v
     levels = []
     for k in range(L):
         hk = h / 2.0 ** k
@@ -263,7 +287,7 @@ def _second(fn, xi, h, types, acc, L, mixed):
                 if wj != 0:
                     p = xi.copy()
                     p[i] += oj * hk[i]
-                    H[i, i] += wj * (f0 if oj == 0 else fn(p[None])[0])
+                    H[i, i] += wj * (f0 if oj == 0 else at(p, k == L - 1))
             H[i, i] /= hk[i] ** 2
         for i in range(n) if mixed else ():
             for j in range(i + 1, n):
@@ -276,16 +300,17 @@ def _second(fn, xi, h, types, acc, L, mixed):
                             p[i] += a * hk[i]
                             p[j] += b * hk[j]
                             acc_ij = acc_ij + wa * wb * (f0 if a == 0 and b == 0
-                                                         else fn(p[None])[0])
+                                                         else at(p, k == L - 1))
                 H[i, j] = H[j, i] = acc_ij / (hk[i] * hk[j])
         levels.append(H if mixed else np.trace(H, axis1=0, axis2=1))
-    return levels, f0
+    return levels, fmax
 
 
 def _second_steps(X, method, acc, L, step, bounds, eps):
     s = 1 if method != "central" else 2
     c = eps ** (1.0 / (acc + s * (L - 1) + 2))
-    h = c * np.maximum(np.abs(X), 1.0) if step is None else np.array(step, dtype=float)
+    h = c * np.maximum(np.abs(X), 1.0)
+    h = (X + h) - X if step is None else np.array(step, dtype=float)   # exact steps
     base = {"central": 0, "forward": 1, "backward": 2}[method]
     types = np.full(X.shape, base)
     if bounds is not None:
@@ -313,8 +338,12 @@ def _second_all(f, x, args, kwargs, vectorized, method, acc, step, adaptive, bou
     vals, errs, steps = [], [], []
     n = X.shape[1]
     for i, xi in enumerate(X):
-        levels, f0 = _second(fn, xi, h[i], types[i], acc, L, mixed)
-        value, err, lev = _tableau(levels, acc, bool(np.any(types[i] != 0)))
+        levels, f0 = _second(fn, xi, h[i], types[i], acc, max(L, 2), mixed)
+        if L == 1:      # the first level; its error from the second (h/2)
+            value, lev = levels[0], np.zeros(np.shape(levels[0]), dtype=int)
+            err = np.abs(levels[0] - levels[1]) / (1.0 - 2.0 ** -acc)
+        else:
+            value, err, lev = _tableau(levels, acc, bool(np.any(types[i] != 0)))
         hmin = np.min(h[i]) / 2.0 ** (L - 1)
         rounding = (4 if mixed else 4 * n) * fn.eps * np.abs(f0) / hmin ** 2
         vals.append(value)
