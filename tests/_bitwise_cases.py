@@ -1,6 +1,8 @@
 """Deterministic grid calls whose results are pinned bitwise (tests/data/grid_hashes.json).
 
 The hashes were computed by fastdiff before plans existed (commit de59783);
+the three non-uniform ones again when interior rows on non-uniform grids
+became centred and odd-width (issue "Accuracy", SPEC);
 ``python tests/_bitwise_cases.py > tests/data/grid_hashes.json`` rewrites them.
 """
 import hashlib

@@ -28,7 +28,7 @@ import numpy as np
 
 from .. import _validation as V
 from . import _execute
-from ._tables import axis_table
+from ._tables import axis_table, nonuniform_width
 
 __all__ = ["AxisOp", "TableOp", "Term", "Plan"]
 
@@ -354,7 +354,7 @@ def _check_limits(shape, ops, outputs):
             if k not in widths:
                 op = ops[k]
                 if op.spacing[0] == "coords" and op.order:   # (not built twice)
-                    widths[k] = op.acc + op.order
+                    widths[k] = nonuniform_width(op.order, op.acc)
                 else:
                     t = op.table(shape[op.axis], 0.0)
                     widths[k] = max(len(t.co), t.tidx.shape[1])

@@ -138,14 +138,40 @@ def _uniform_table(n, order, acc, mode, h, cval, scale):
     return _finish(co, cw, i0, i1, n, rows, tidx, twt, tcst)
 
 
+def nonuniform_width(order, acc):
+    """Points of an interior row on a non-uniform grid: acc + order, plus one
+    for even orders, an odd count centred on the row (SPEC; findiff's choice:
+    an even count sits off-centre, 10-40x less accurate for second
+    derivatives on random grids)."""
+    return acc + order + (1 - order % 2)
+
+
 def _nonuniform_table(x, order, acc, scale):
     n = len(x)
-    p = acc + order
+    p = acc + order                    # rows near the edges: p points, one-sided
+    q = nonuniform_width(order, acc)   # interior rows: q points, centred
     i = np.arange(n)
-    start = np.clip(i - (p - 1) // 2, 0, n - p)
-    tidx = start[:, None] + np.arange(p)[None, :]
+    half = (q - 1) // 2
+    centred = (i >= half) & (i + half <= n - 1) & (n >= q)
+    start = np.where(centred, i - half, np.clip(i - (p - 1) // 2, 0, n - p))
+    tidx = start[:, None] + np.arange(q)[None, :]
+    tidx[~centred, p:] = start[~centred, None]     # padding: weight 0 below
+    tidx = np.minimum(tidx, n - 1)
     z = x[tidx] - x[:, None]
-    twt = fornberg_rows(z, order) * scale
+    twt = np.zeros(tidx.shape)
+    if centred.any():
+        twt[centred] = fornberg_rows(z[centred], order)
+    if (~centred).any():
+        twt[~centred, :p] = fornberg_rows(z[~centred, :p], order)
+    # the row's own weight as minus the sum of the others: a derivative of a
+    # constant is then 0 to rounding of the sum, not of the weights (their
+    # rounding, relative to weights of 1/h^order on close points, cost a
+    # factor 2-3 in accuracy against findiff)
+    own = tidx == i[:, None]
+    own &= np.cumsum(own, axis=1) == 1
+    twt[own] = 0.0
+    twt[own] = -twt.sum(axis=1)
+    twt *= scale
     empty_i = np.zeros(0, dtype=np.int64)
     empty_w = np.zeros(0, dtype=np.float64)
     return _finish(empty_i, empty_w, 0, 0, n, i.astype(np.int64), tidx, twt, np.zeros(n))

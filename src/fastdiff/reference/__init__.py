@@ -22,9 +22,11 @@ Semantics, per differentiated axis of length ``n`` (``p = acc + order``):
   ``scipy.ndimage`` does (with :func:`numpy.pad`) and the central stencil is
   applied to every row. Any ``n >= 1``.
 * a coordinate array ``x``: evenly spaced to 1e-12 relative means a uniform
-  step ``(x[-1] - x[0]) / (n - 1)``; otherwise every row ``i`` uses the ``p``
-  points starting at ``clip(i - (p-1)//2, 0, n-p)`` with Fornberg weights on
-  the real offsets ``x[window] - x[i]`` (``"one-sided"`` only).
+  step ``(x[-1] - x[0]) / (n - 1)``; otherwise interior rows use ``p`` points
+  (plus one for even orders) centred on the row, and rows near the edges the
+  ``p`` points starting at ``clip(i - (p-1)//2, 0, n-p)``, with Fornberg
+  weights on the real offsets ``x[window] - x[i]``, the row's own weight
+  minus the sum of the others (``"one-sided"`` only; see `nonuniform_row`).
 
 The operators (``laplacian``, ``hessian``, ``divergence``, ``curl``,
 ``jacobian``, ``directional``) are sums and products of these per-axis
@@ -107,16 +109,46 @@ def _uniform(a, order, acc, h, mode, cval):
     return res / h**order
 
 
+def _nonuniform_table(x, order, acc):
+    """(indices (n, W), weights (n, W)) of every row on coordinates ``x``: the
+    q = acc + order (+1 for even orders) points centred on the row where they
+    fit, else the p = acc + order points from ``clip(i - (p-1)//2, 0, n-p)``
+    (padding: weight 0); Fornberg weights on the real offsets, the row's own
+    weight set to minus the sum of the others (exact for constants)."""
+    n = len(x)
+    p = acc + order
+    q = p + (1 - order % 2)
+    half = (q - 1) // 2
+    i = np.arange(n)
+    centred = (i >= half) & (i <= n - 1 - half) & (n >= q)
+    width = q if n >= q else p
+    start = np.where(centred, i - half, np.clip(i - (p - 1) // 2, 0, n - p))
+    count = np.where(centred, q, p)
+    valid = np.arange(width)[None, :] < count[:, None]
+    idx = np.where(valid, start[:, None] + np.arange(width)[None, :], i[:, None])
+    weights = np.zeros((n, width))
+    for rows, c in ((centred, q), (~centred, p)):
+        if rows.any():
+            weights[rows, :c] = fornberg_rows(x[idx[rows, :c]] - x[rows, None], order)
+    own = valid & (idx == i[:, None])
+    weights[own] = 0.0
+    weights[own] = -weights.sum(axis=1)
+    return idx, weights
+
+
+def nonuniform_row(x, i, order, acc):
+    """(indices, weights) of row ``i`` of `_nonuniform_table`."""
+    idx, weights = _nonuniform_table(x, order, acc)
+    keep = (weights[i] != 0) | (idx[i] == i)
+    return idx[i][keep], weights[i][keep]
+
+
 def _nonuniform(a, order, acc, x):
     n = a.shape[0]
-    p = acc + order
-    rows = np.arange(n)
-    start = np.clip(rows - (p - 1) // 2, 0, n - p)
-    idx = start[:, None] + np.arange(p)
-    weights = fornberg_rows(x[idx] - x[:, None], order)  # (n, p)
+    idx, weights = _nonuniform_table(x, order, acc)
     bshape = (n,) + (1,) * (a.ndim - 1)
     res = None
-    for j in range(p):
+    for j in range(idx.shape[1]):      # a loop over the taps
         term = weights[:, j].reshape(bshape) * a[idx[:, j]]
         res = term if res is None else res + term
     return res

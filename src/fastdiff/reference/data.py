@@ -35,6 +35,7 @@ import numpy as np
 
 from .. import _validation as _V
 from .._stencil import fornberg_rows, stencil
+from . import nonuniform_row
 
 __all__ = ["fit"]
 
@@ -53,9 +54,7 @@ def _node_stencil(x, uniform_h, i, k, acc):
         start = 0 if i < m else n - p
         offs = np.arange(start, start + p) - i
         return offs + i, stencil(k, offsets=list(offs)).weights / uniform_h**k
-    start = min(max(i - (p - 1) // 2, 0), n - p)
-    idx = np.arange(start, start + p)
-    return idx, fornberg_rows((x[idx] - x[i])[None, :], k)[0]
+    return nonuniform_row(x, i, k, acc)
 
 
 def _window(x, t, G):
