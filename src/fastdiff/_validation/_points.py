@@ -9,7 +9,7 @@ import numpy as np
 from ._common import _real_array
 
 __all__ = ["points_f", "points_x", "points_method", "points_max_memory", "points_bounds",
-           "points_step", "points_direction", "points_derivative_x", "f_output",
+           "points_step", "derivative_step", "points_direction", "points_derivative_x", "f_output",
            "f_complex_output", "f_scalar", "METHODS"]
 
 METHODS = ("central", "forward", "backward", "complex")
@@ -84,6 +84,19 @@ def points_step(step, X):
     if np.any(~np.isfinite(h)) or np.any(h <= 0):
         raise ValueError("step must be positive and finite")
     return h
+
+
+def derivative_step(step, shape):
+    """fd.points.derivative's step: a scalar or an array broadcasting to x's
+    shape, as one column per element (None stays None)."""
+    if step is None or np.ndim(step) == 0:
+        return step
+    h = np.asarray(step, dtype=np.float64)
+    try:
+        return np.broadcast_to(h, shape).reshape(-1, 1)
+    except ValueError:
+        raise ValueError(f"step must be a scalar or broadcast to x's shape {shape}, "
+                         f"got shape {h.shape}") from None
 
 
 def points_direction(v, N, n):

@@ -114,7 +114,7 @@ def _c(ev, method, order, acc, adaptive):
     """The relative base step for f's precision (known after its first call)."""
     if method == "complex":
         return 1e-20
-    return base_c(order, acc, levels(method, adaptive), method != "central", ev.eps)
+    return base_c(order, acc, levels(method, adaptive, order), method != "central", ev.eps)
 
 
 def _first(ev, X, method, acc, adaptive, bounds, mm, full_output, k, order, steps, dirs):
@@ -124,7 +124,7 @@ def _first(ev, X, method, acc, adaptive, bounds, mm, full_output, k, order, step
     Returns (value (N, k[, m]), error, step, nfev); error and step are None
     unless ``full_output``."""
     N, n = X.shape
-    L = levels(method, adaptive)
+    L = levels(method, adaptive, order)
     bnd = V.points_bounds(bounds, X)
 
     def run(a, b):
@@ -345,7 +345,7 @@ def derivative(f: Function, x: ArrayLike, order: int = 1, *, args: Any = (),
         z = np.empty(shape)
         return Result(z, z.copy(), z.copy(), 0, np.empty(shape, dtype=bool)) \
             if full_output else z
-    user = V.points_step(step, X)
+    user = V.points_step(V.derivative_step(step, shape), X)
     one = np.ones((1, 1, 1))
     value, err, st, nfev = _first(
         ev, X, method, acc, adaptive, bounds, mm, full_output, 1, order,

