@@ -93,3 +93,55 @@ def test_high_order_derivatives(name, order, digits):
     truth = dk(x, order)
     assert np.max(np.abs(r.value - truth) / np.abs(truth)) < 10.0 ** -digits
     assert np.all(np.abs(r.value - truth) <= r.error)
+
+
+def test_tolerance_refines_until_met_or_maxiter():
+    # rtol refines the points whose estimates miss it with smaller steps:
+    # the estimates stay honest, the log stencil that left the domain at
+    # x = 0.5 (NaN) gets finite, and success says where the tolerance was met
+    x = np.array([0.5, 0.9, 1.3])
+    truth = 24 * x ** -5.0
+    plain = fd.points.derivative(np.log, x, order=5, full_output=True)
+    tight = fd.points.derivative(np.log, x, order=5, full_output=True, rtol=1e-5)
+    assert not plain.success.all() or np.max(plain.error / truth) > 1e-5
+    assert np.all(np.abs(tight.value - truth) <= tight.error)
+    assert np.all(tight.error <= plain.error)
+    assert tight.nfev > plain.nfev
+    np.testing.assert_array_equal(tight.success,
+                                  tight.error <= 1e-5 * np.abs(tight.value))
+    with np.errstate(invalid="ignore"):
+        plain7 = fd.points.derivative(np.log, x, order=7, full_output=True)
+        tight7 = fd.points.derivative(np.log, x, order=7, full_output=True, rtol=1e-3)
+    assert np.isnan(plain7.value[0]) and not plain7.success[0]
+    assert np.isfinite(tight7.value).all()
+    assert np.all(np.abs(tight7.value - 720 * x ** -7.0) <= tight7.error)
+    # met already: no extra evaluation
+    calls = []
+
+    def f(p):
+        calls.append(len(p))
+        return np.sum(np.sin(p), axis=1)
+    fd.points.gradient(f, np.ones((5, 3)), rtol=1e-6)
+    assert len(calls) == 1
+
+
+@pytest.mark.parametrize("name", ["gradient", "hessian", "laplacian"])
+def test_tolerance_on_every_function(name):
+    X = np.random.default_rng(3).uniform(0.5, 1.5, (50, 2))
+
+    def f(p):
+        return np.exp(5 * p[:, 0]) * np.sin(6 * p[:, 1])
+    r = getattr(fd.points, name)(f, X, full_output=True, rtol=1e-9, maxiter=2)
+    assert r.success.dtype == bool and r.nfev >= getattr(fd.points, name)(
+        f, X, full_output=True).nfev
+
+
+@pytest.mark.parametrize("kw, exc, msg", [
+    ({"rtol": -1.0}, ValueError, "rtol must be None or a number >= 0"),
+    ({"atol": "x"}, TypeError, "atol must be None or a number >= 0"),
+    ({"rtol": 1e-6, "maxiter": 9}, ValueError, "maxiter must be between 0 and 8"),
+    ({"rtol": 1e-6, "maxiter": 1.5}, TypeError, "maxiter must be an integer"),
+])
+def test_tolerance_arguments(kw, exc, msg):
+    with pytest.raises(exc, match=msg):
+        fd.points.gradient(lambda p: p[:, 0], [1.0, 2.0], **kw)

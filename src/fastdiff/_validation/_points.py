@@ -9,7 +9,7 @@ import numpy as np
 from ._common import _real_array
 
 __all__ = ["points_f", "points_x", "points_method", "points_max_memory", "points_bounds",
-           "points_step", "derivative_step", "points_direction", "points_derivative_x", "f_output",
+           "points_step", "points_tolerance", "derivative_step", "points_direction", "points_derivative_x", "f_output",
            "f_complex_output", "f_scalar", "METHODS"]
 
 METHODS = ("central", "forward", "backward", "complex")
@@ -84,6 +84,25 @@ def points_step(step, X):
     if np.any(~np.isfinite(h)) or np.any(h <= 0):
         raise ValueError("step must be positive and finite")
     return h
+
+
+def points_tolerance(rtol, atol, maxiter):
+    """(rtol, atol, maxiter) of the refinement, or None when neither rtol nor
+    atol is given."""
+    for name, v in (("rtol", rtol), ("atol", atol)):
+        if v is None:
+            continue
+        if isinstance(v, (bool, np.bool_)) or not isinstance(v, numbers.Real):
+            raise TypeError(f"{name} must be None or a number >= 0, got {v!r}")
+        if not v >= 0:
+            raise ValueError(f"{name} must be None or a number >= 0, got {v!r}")
+    if isinstance(maxiter, (bool, np.bool_)) or not isinstance(maxiter, numbers.Integral):
+        raise TypeError(f"maxiter must be an integer >= 0, got {maxiter!r}")
+    if not 0 <= maxiter <= 8:
+        raise ValueError(f"maxiter must be between 0 and 8, got {maxiter}")
+    if rtol is None and atol is None:
+        return None
+    return (float(rtol or 0.0), float(atol or 0.0), int(maxiter))
 
 
 def derivative_step(step, shape):

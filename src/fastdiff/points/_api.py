@@ -8,11 +8,11 @@ import numpy as np
 
 from .._typing import ArrayLike, Function, Threads
 from .. import _validation as V
-from ._engine import CHUNK_BYTES, by_blocks, first_derivatives, first_point_bytes
+from ._drive import base_step, first, meets, partials, second
+from ._engine import CHUNK_BYTES
 from ._evaluate import Evaluator, Result
 from ._masks import mask_aware, mask_nonfinite
-from ._second import hessian_levels, laplacian_levels, second_point_bytes
-from ._steps import SAFETY, base_c, default_step, levels, second_steps
+from ._steps import default_step
 
 __all__ = ["derivative", "gradient", "jacobian", "hessian", "laplacian", "directional"]
 
@@ -38,6 +38,14 @@ _PARAMS = """
         stencils that would leave it become one-sided, with smaller steps.
     full_output : bool, optional
         Return a `Result` (value, error, step, nfev, success).
+    rtol, atol : float, optional
+        With ``adaptive=True``: the points whose estimated error exceeds
+        ``atol + rtol * |value|`` somewhere are evaluated again with steps
+        scaled by 1/4, 1/16, 1/64, ... (``maxiter`` rounds at most), each
+        element keeping its best estimate; ``success`` then says where the
+        tolerance was met.  Default: no refinement.
+    maxiter : int, optional
+        Refinement rounds at most (default 4).
     max_memory : int, optional
         Bytes of working memory beyond the input and the output (default
         8 MiB): the stencil points handed to f at once and every temporary.
@@ -93,16 +101,18 @@ def _empty(ev, n, kind, full_output):
     return Result(z, z.copy(), z.copy(), 0, np.empty(shape, dtype=bool)) if full_output else z
 
 
-def _finish(value, err, step, nfev, full_output, single=False, masked=False):
+def _finish(value, err, step, nfev, full_output, single=False, masked=False, tol=None):
     """The user's result: the value, or a `Result`; the point axis dropped
-    for a single point; masked arrays when f returned masked values."""
+    for a single point; masked arrays when f returned masked values;
+    ``success`` says where the tolerance ``tol`` was met, if one was given."""
     if masked:
         value, err, step = mask_nonfinite(value, err, step, full_output)
     if full_output:
         success = np.isfinite(value)
         rows = max(1, (1 << 20) // max(1, success[:1].size))   # bool temporaries <= 1 MiB
         for a in range(0, len(success), rows):
-            success[a:a + rows] &= np.isfinite(err[a:a + rows])
+            success[a:a + rows] &= (np.isfinite(err[a:a + rows]) if tol is None
+                                    else meets(value[a:a + rows], err[a:a + rows], tol))
         res = Result(value, err, step, nfev, success)
         if single:
             return Result(value[0], err[0], step[0], nfev, success[0])
@@ -110,50 +120,13 @@ def _finish(value, err, step, nfev, full_output, single=False, masked=False):
     return value[0] if single else value
 
 
-def _c(ev, method, order, acc, adaptive):
-    """The relative base step for f's precision (known after its first call)."""
-    if method == "complex":
-        return 1e-20
-    return base_c(order, acc, levels(method, adaptive, order), method != "central", ev.eps)
-
-
-def _first(ev, X, method, acc, adaptive, bounds, mm, full_output, k, order, steps, dirs):
-    """First derivatives (or of ``order``) along k directions at the N > 0
-    points X, block by block: ``steps(a, b)`` gives the base steps (b - a, k)
-    and ``dirs(a, b)`` the directions (b - a, k, n) of points [a, b).
-    Returns (value (N, k[, m]), error, step, nfev); error and step are None
-    unless ``full_output``."""
-    N, n = X.shape
-    L = levels(method, adaptive, order)
-    bnd = V.points_bounds(bounds, X)
-
-    def run(a, b):
-        return first_derivatives(ev, X[a:b], dirs(a, b), method, acc, steps(a, b), L, bnd,
-                                 mm, order=order)
-
-    return by_blocks(ev, N, lambda m: first_point_bytes(method, n, k, L, acc, order, m), mm,
-                     run, 3 if full_output else 1)
-
-
-def _partials(X, method, acc, step, adaptive, bounds, mm, ev, full_output):
-    """First partial derivatives along every coordinate at the N > 0 points X:
-    (value (N, n[, m]), error, step, nfev)."""
-    n = X.shape[1]
-    user = V.points_step(step, X)
-    eye = np.eye(n)
-    return _first(ev, X, method, acc, adaptive, bounds, mm, full_output, n, 1,
-                  lambda a, b: default_step(X[a:b], _c(ev, method, 1, acc, adaptive),
-                                            None if user is None else user[a:b],
-                                            exact=method != "complex"),
-                  lambda a, b: np.broadcast_to(eye, (b - a, n, n)))
-
-
 @mask_aware
 @_doc
 def gradient(f: Function, x: ArrayLike, *, args: Any = (), kwargs: dict[str, Any] | None = None,
              method: str = "central", acc: int = 2, step: ArrayLike | None = None,
              adaptive: bool = True, bounds: tuple[ArrayLike, ArrayLike] | None = None,
-             full_output: bool = False, max_memory: float | None = None, vectorized: bool = True,
+             full_output: bool = False, rtol: float | None = None, atol: float | None = None,
+             maxiter: int = 4, max_memory: float | None = None, vectorized: bool = True,
              num_threads: Threads = None) -> Any:
     """Gradient of a scalar function at one point (n,) or at N points (N, n).
 
@@ -181,10 +154,11 @@ def gradient(f: Function, x: ArrayLike, *, args: Any = (), kwargs: dict[str, Any
                                             args, kwargs, vectorized)
     if X.shape[0] == 0:
         return _empty(ev, X.shape[1], "gradient", full_output)
-    value, err, st, nfev = _partials(X, method, acc, step, adaptive, bounds, mm, ev,
-                                     full_output)
+    tol = V.points_tolerance(rtol, atol, maxiter)
+    value, err, st, nfev = partials(X, method, acc, step, adaptive, bounds, mm, ev,
+                                    full_output, tol)
     V.f_scalar(ev.m, "gradient")
-    return _finish(value, err, st, nfev, full_output, single, ev.masked)
+    return _finish(value, err, st, nfev, full_output, single, ev.masked, tol)
 
 
 @mask_aware
@@ -192,7 +166,8 @@ def gradient(f: Function, x: ArrayLike, *, args: Any = (), kwargs: dict[str, Any
 def jacobian(f: Function, x: ArrayLike, *, args: Any = (), kwargs: dict[str, Any] | None = None,
              method: str = "central", acc: int = 2, step: ArrayLike | None = None,
              adaptive: bool = True, bounds: tuple[ArrayLike, ArrayLike] | None = None,
-             full_output: bool = False, max_memory: float | None = None, vectorized: bool = True,
+             full_output: bool = False, rtol: float | None = None, atol: float | None = None,
+             maxiter: int = 4, max_memory: float | None = None, vectorized: bool = True,
              num_threads: Threads = None) -> Any:
     """Jacobian J[i, j] = df_i/dx_j of a vector function: (N, m, n) (or (m, n)).
 
@@ -222,14 +197,15 @@ def jacobian(f: Function, x: ArrayLike, *, args: Any = (), kwargs: dict[str, Any
                                             args, kwargs, vectorized)
     if X.shape[0] == 0:
         return _empty(ev, X.shape[1], "jacobian", full_output)
-    value, err, st, nfev = _partials(X, method, acc, step, adaptive, bounds, mm, ev,
-                                     full_output)
+    tol = V.points_tolerance(rtol, atol, maxiter)
+    value, err, st, nfev = partials(X, method, acc, step, adaptive, bounds, mm, ev,
+                                    full_output, tol)
     if value.ndim == 2:          # scalar f: one row
         value, err, st = (None if a is None else a[:, None] for a in (value, err, st))
     else:                        # (N, n, m) -> (N, m, n)
         value, err, st = (None if a is None else np.swapaxes(a, 1, 2)
                           for a in (value, err, st))
-    return _finish(value, err, st, nfev, full_output, single, ev.masked)
+    return _finish(value, err, st, nfev, full_output, single, ev.masked, tol)
 
 
 @mask_aware
@@ -238,6 +214,7 @@ def directional(f: Function, x: ArrayLike, v: ArrayLike, *, normalize: bool = Tr
                 kwargs: dict[str, Any] | None = None, method: str = "central", acc: int = 2,
                 step: ArrayLike | None = None, adaptive: bool = True,
                 bounds: tuple[ArrayLike, ArrayLike] | None = None, full_output: bool = False,
+                rtol: float | None = None, atol: float | None = None, maxiter: int = 4,
                 max_memory: float | None = None, vectorized: bool = True,
                 num_threads: Threads = None) -> Any:
     """Directional derivative along v, unit-normalised by default.
@@ -276,19 +253,20 @@ def directional(f: Function, x: ArrayLike, v: ArrayLike, *, normalize: bool = Tr
     if step is not None:
         hs = float(V.points_step(np.asarray(step).max(), X[:1, :1])[0, 0])
 
-        def steps(a, b):
-            return np.full((b - a, 1), hs)
+        def steps(sel):
+            return np.full((X[sel].shape[0], 1), hs)
     else:
-        def steps(a, b):
-            return (_c(ev, method, 1, acc, adaptive)
-                    * np.maximum(np.max(np.abs(X[a:b]), axis=1), 1.0)[:, None])
-    def dirs(a, b):
+        def steps(sel):
+            return (base_step(ev, method, 1, acc, adaptive)
+                    * np.maximum(np.max(np.abs(X[sel]), axis=1), 1.0)[:, None])
+    def dirs(sel):
         if len(d) == 1:
-            return np.broadcast_to(d / norm[:, None], (b - a, 1, n))
-        return (d[a:b] / norm[a:b, None])[:, None, :]
+            return np.broadcast_to(d / norm[:, None], (X[sel].shape[0], 1, n))
+        return (d[sel] / norm[sel, None])[:, None, :]
 
-    value, err, st, nfev = _first(ev, X, method, acc, adaptive, bounds, mm, full_output, 1, 1,
-                                  steps, dirs)
+    tol = V.points_tolerance(rtol, atol, maxiter)
+    value, err, st, nfev = first(ev, X, method, acc, adaptive, bounds, mm, full_output, 1, 1,
+                                 steps, dirs, tol)
     value = value[:, 0]
     err, st = (None if a is None else a[:, 0] for a in (err, st))
     if not normalize:
@@ -296,7 +274,7 @@ def directional(f: Function, x: ArrayLike, v: ArrayLike, *, normalize: bool = Tr
         value *= fac
         if err is not None:
             err *= fac
-    return _finish(value, err, st, nfev, full_output, single, ev.masked)
+    return _finish(value, err, st, nfev, full_output, single, ev.masked, tol)
 
 
 @mask_aware
@@ -305,6 +283,7 @@ def derivative(f: Function, x: ArrayLike, order: int = 1, *, args: Any = (),
                kwargs: dict[str, Any] | None = None, method: str = "central", acc: int = 2,
                step: ArrayLike | None = None, adaptive: bool = True,
                bounds: tuple[ArrayLike, ArrayLike] | None = None, full_output: bool = False,
+               rtol: float | None = None, atol: float | None = None, maxiter: int = 4,
                max_memory: float | None = None, vectorized: bool = True,
                num_threads: Threads = None) -> Any:
     """Derivative of ``order`` of a univariate function, elementwise.
@@ -347,50 +326,19 @@ def derivative(f: Function, x: ArrayLike, order: int = 1, *, args: Any = (),
             if full_output else z
     user = V.points_step(V.derivative_step(step, shape), X)
     one = np.ones((1, 1, 1))
-    value, err, st, nfev = _first(
+    tol = V.points_tolerance(rtol, atol, maxiter)
+    value, err, st, nfev = first(
         ev, X, method, acc, adaptive, bounds, mm, full_output, 1, order,
-        lambda a, b: default_step(X[a:b], _c(ev, method, order, acc, adaptive),
-                                  None if user is None else user[a:b],
-                                  exact=method != "complex"),
-        lambda a, b: np.broadcast_to(one, (b - a, 1, 1)))
+        lambda sel: default_step(X[sel], base_step(ev, method, order, acc, adaptive),
+                                 None if user is None else user[sel],
+                                 exact=method != "complex"),
+        lambda sel: np.broadcast_to(one, (X[sel].shape[0], 1, 1)), tol)
     V.f_scalar(ev.m, "derivative")
     value, err, st = (None if a is None else a[:, 0].reshape(shape) for a in (value, err, st))
-    return _finish(value, err, st, nfev, full_output, False, ev.masked)
+    return _finish(value, err, st, nfev, full_output, False, ev.masked, tol)
 
 
 _SECOND_METHODS = ("central", "forward", "backward")
-
-
-def _second(ev, X, method, acc, mm, step, adaptive, bounds, full_output, what):
-    """Hessians (``what="hessian"``) or Laplacians at the N > 0 points X,
-    block by block: (value (N, n, n[, m]) or (N[, m]), error, step, nfev);
-    error and step are None unless ``full_output``."""
-    N, n = X.shape
-    bnd = V.points_bounds(bounds, X)
-    L = (2 if what == "hessian" else 3) if adaptive else 1
-    user = V.points_step(step, X)
-    mixed = what == "hessian"
-    fast = acc == 2 and method == "central" and bnd is None
-    levels_fn = hessian_levels if mixed else laplacian_levels
-
-    def run(a, b):
-        Xb = X[a:b]
-        h, types = second_steps(Xb, method, acc, L, None if user is None else user[a:b], bnd,
-                                ev.eps)
-        value, err, step_arr, nfev, f0 = levels_fn(ev, Xb, h, types, acc, L, mm)
-        rounding = (4 if mixed else 4 * n) * ev.eps
-        ex = (1,) * (value.ndim - f0.ndim)
-        with np.errstate(invalid="ignore", over="ignore", divide="ignore"):
-            hmin = (np.min(h, axis=1) / 2.0 ** (L - 1)).reshape((b - a,) + ex
-                                                                + (1,) * (f0.ndim - 1))
-            f0 = np.abs(f0).reshape((b - a,) + ex + f0.shape[1:])
-            err = SAFETY * (err + rounding * f0 / hmin ** 2)
-        return value, err, step_arr, nfev
-
-    def point_bytes(m):     # (one level is evaluated at h and h/2)
-        return second_point_bytes(n, max(L, 2), acc, fast, mixed, m)
-
-    return by_blocks(ev, N, point_bytes, mm, run, 3 if full_output else 1)
 
 
 @mask_aware
@@ -398,7 +346,8 @@ def _second(ev, X, method, acc, mm, step, adaptive, bounds, full_output, what):
 def hessian(f: Function, x: ArrayLike, *, args: Any = (), kwargs: dict[str, Any] | None = None,
             method: str = "central", acc: int = 2, step: ArrayLike | None = None,
             adaptive: bool = True, bounds: tuple[ArrayLike, ArrayLike] | None = None,
-            full_output: bool = False, max_memory: float | None = None, vectorized: bool = True,
+            full_output: bool = False, rtol: float | None = None, atol: float | None = None,
+            maxiter: int = 4, max_memory: float | None = None, vectorized: bool = True,
             num_threads: Threads = None) -> Any:
     """Hessian of f at one point or N points: (N, n, n), or (N, m, n, n) for vector f.
 
@@ -427,14 +376,15 @@ def hessian(f: Function, x: ArrayLike, *, args: Any = (), kwargs: dict[str, Any]
                                             args, kwargs, vectorized, allowed=_SECOND_METHODS)
     if X.shape[0] == 0:
         return _empty(ev, X.shape[1], "hessian", full_output)
-    value, err, step_arr, nfev = _second(ev, X, method, acc, mm, step, adaptive, bounds,
-                                         full_output, "hessian")
+    tol = V.points_tolerance(rtol, atol, maxiter)
+    value, err, step_arr, nfev = second(ev, X, method, acc, mm, step, adaptive, bounds,
+                                        full_output, "hessian", tol)
     if value.ndim == 4:  # (N, n, n, m) -> (N, m, n, n)
         value, err, step_arr = (None if a is None else np.moveaxis(a, -1, 1)
                                 for a in (value, err, step_arr))
     if step_arr is not None:
         step_arr = np.ascontiguousarray(step_arr)
-    return _finish(value, err, step_arr, nfev, full_output, single, ev.masked)
+    return _finish(value, err, step_arr, nfev, full_output, single, ev.masked, tol)
 
 
 @mask_aware
@@ -442,7 +392,8 @@ def hessian(f: Function, x: ArrayLike, *, args: Any = (), kwargs: dict[str, Any]
 def laplacian(f: Function, x: ArrayLike, *, args: Any = (), kwargs: dict[str, Any] | None = None,
               method: str = "central", acc: int = 2, step: ArrayLike | None = None,
               adaptive: bool = True, bounds: tuple[ArrayLike, ArrayLike] | None = None,
-              full_output: bool = False, max_memory: float | None = None, vectorized: bool = True,
+              full_output: bool = False, rtol: float | None = None, atol: float | None = None,
+              maxiter: int = 4, max_memory: float | None = None, vectorized: bool = True,
               num_threads: Threads = None) -> Any:
     """Laplacian (trace of the Hessian) with 2n + 1 evaluations per level.
 
@@ -466,8 +417,9 @@ def laplacian(f: Function, x: ArrayLike, *, args: Any = (), kwargs: dict[str, An
                                             args, kwargs, vectorized, allowed=_SECOND_METHODS)
     if X.shape[0] == 0:
         return _empty(ev, X.shape[1], "laplacian", full_output)
-    value, err, step_arr, nfev = _second(ev, X, method, acc, mm, step, adaptive, bounds,
-                                         full_output, "laplacian")
+    tol = V.points_tolerance(rtol, atol, maxiter)
+    value, err, step_arr, nfev = second(ev, X, method, acc, mm, step, adaptive, bounds,
+                                        full_output, "laplacian", tol)
     if step_arr is not None:
         step_arr = np.ascontiguousarray(step_arr)
-    return _finish(value, err, step_arr, nfev, full_output, single, ev.masked)
+    return _finish(value, err, step_arr, nfev, full_output, single, ev.masked, tol)

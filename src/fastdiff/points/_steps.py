@@ -70,11 +70,12 @@ def fit_bounds(X, dirs, h, bounds, base_offs, span):
     return kinds, h
 
 
-def second_steps(X, method, acc, nlevels, step, bounds, eps=EPS):
+def second_steps(X, method, acc, nlevels, step, bounds, eps=EPS, factor=1.0):
     """Steps (N, n) and stencil types (N, n: 0 central, 1 forward, 2 backward)
-    of second derivatives (``eps``: the relative rounding of f's values)."""
-    c = base_c(2, acc, nlevels, method != "central", eps)
-    h = default_step(X, c, step, exact=True)
+    of second derivatives (``eps``: the relative rounding of f's values;
+    ``factor`` scales the steps before they are fitted into ``bounds``)."""
+    c = base_c(2, acc, nlevels, method != "central", eps) * factor
+    h = default_step(X, c, None if step is None else step * factor, exact=True)
     base = {"central": 0, "forward": 1, "backward": 2}[method]
     types = np.full(X.shape, base, dtype=np.int8)
     if bounds is not None:
