@@ -334,7 +334,7 @@ def _second_all(f, x, args, kwargs, vectorized, method, acc, step, adaptive, bou
     if method not in ("central", "forward", "backward"):
         _V.points_method(method, ("central", "forward", "backward"))
     fn, X, single, bnd = _prepare(f, x, args, kwargs, vectorized, bounds, method, acc)
-    L = (2 if mixed else 3) if adaptive else 1
+    L = (3 if not mixed else 2 if method == "central" else 4) if adaptive else 1
     h, types = _second_steps(X, method, acc, L, _V.points_step(step, X), bnd, fn.eps)
     vals, errs, steps = [], [], []
     n = X.shape[1]
