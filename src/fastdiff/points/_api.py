@@ -109,10 +109,12 @@ def _finish(value, err, step, nfev, full_output, single=False, masked=False, tol
         value, err, step = mask_nonfinite(value, err, step, full_output)
     if full_output:
         success = np.isfinite(value)
-        rows = max(1, (1 << 20) // max(1, success[:1].size))   # bool temporaries <= 1 MiB
-        for a in range(0, len(success), rows):
-            success[a:a + rows] &= (np.isfinite(err[a:a + rows]) if tol is None
-                                    else meets(value[a:a + rows], err[a:a + rows], tol))
+        flat_v, flat_e, flat_s = (np.reshape(a, (len(a) if np.ndim(a) else 1, -1))
+                                  for a in (value, err, success))
+        rows = max(1, (1 << 20) // max(1, flat_s.shape[1]))   # bool temporaries <= 1 MiB
+        for a in range(0, len(flat_s), rows):
+            flat_s[a:a + rows] &= (np.isfinite(flat_e[a:a + rows]) if tol is None
+                                   else meets(flat_v[a:a + rows], flat_e[a:a + rows], tol))
         res = Result(value, err, step, nfev, success)
         if single:
             return Result(value[0], err[0], step[0], nfev, success[0])
