@@ -9,7 +9,10 @@ import numpy as np
 from ._common import _real_array
 
 __all__ = ["points_f", "points_x", "points_method", "points_max_memory", "points_bounds",
-           "points_step", "points_tolerance", "derivative_step", "points_direction", "points_derivative_x", "f_output",
+           "points_step", "points_tolerance", "points_sparsity_array",
+           "points_sparsity_shape", "points_sparsity_rows", "points_colors",
+           "points_sparse_args",
+           "derivative_step", "points_direction", "points_derivative_x", "f_output",
            "f_complex_output", "f_scalar", "METHODS"]
 
 METHODS = ("central", "forward", "backward", "complex")
@@ -103,6 +106,54 @@ def points_tolerance(rtol, atol, maxiter):
     if rtol is None and atol is None:
         return None
     return (float(rtol or 0.0), float(atol or 0.0), int(maxiter))
+
+
+def points_sparsity_array(sparsity, name="sparsity"):
+    """A dense sparsity pattern as a 2-D bool array."""
+    arr = np.asarray(sparsity)
+    if arr.ndim != 2 or arr.dtype.kind not in "biuf":
+        raise TypeError(f"{name} must be a scipy.sparse matrix or a 2-D boolean array "
+                        f"(m, n), got {type(sparsity).__name__} of shape {arr.shape}")
+    return arr != 0
+
+
+def points_sparsity_shape(shape, n, name="sparsity"):
+    if n is not None and shape[1] != n:
+        raise ValueError(f"{name} has shape {shape}, but x has {n} coordinates: it needs "
+                         f"shape (m, {n})")
+
+
+def points_sparsity_rows(m, rows, name="sparsity"):
+    if m != rows:
+        raise ValueError(f"f returned {m} values per point, but {name} has {rows} rows")
+
+
+def points_sparse_args(sparsity, colors, step, method):
+    if sparsity is None:
+        raise ValueError("colors needs sparsity= (the pattern they colour)")
+    if step is not None:
+        raise ValueError("step is not used with sparsity= (each colour group's step "
+                         "follows its largest coordinate); leave step=None")
+    if method == "complex":
+        raise ValueError("method='complex' is not supported with sparsity=")
+
+
+def points_colors(colors, S, name="colors"):
+    """Column colours for pattern S: ints >= 0, one per column, no two columns
+    of one row alike."""
+    c = np.asarray(colors)
+    if c.ndim != 1 or c.dtype.kind not in "iu":
+        raise TypeError(f"{name} must be a 1-D integer array (one colour per column), "
+                        f"got {c.dtype} of shape {c.shape}")
+    if c.shape[0] != S.shape[1] or (len(c) and c.min() < 0):
+        raise ValueError(f"{name} needs {S.shape[1]} colours >= 0 (one per column), got "
+                         f"{c.shape[0]}")
+    rows = np.repeat(np.arange(S.shape[0]), np.diff(S.indptr))
+    key = rows * (int(c.max()) + 1 if len(c) else 1) + c[S.indices]
+    if len(key) and np.bincount(key).max() > 1:
+        raise ValueError(f"{name}: two columns that share a row of sparsity have the same "
+                         f"colour (use fd.points.color_columns)")
+    return c.astype(np.int64)
 
 
 def derivative_step(step, shape):

@@ -9,12 +9,15 @@ next chunk: f must not keep it after returning).  With ``adaptive=True``
 (h, h/2, h/4 for first derivatives) and Richardson-extrapolated; per element
 the estimate with the smallest estimated error is kept.
 
-Layout: ``_api`` (the public functions), ``_engine`` (the chunk loop, first
-derivatives), ``_second`` (Hessians, Laplacians), ``_steps`` (step rules),
-``_richardson``, ``_evaluate`` (calling f, `Result`).
+Layout: ``_api`` (the public functions), ``_drive`` (steps per block, the
+blocks, ``rtol`` refinement), ``_engine`` (blocks, the chunk loop, first
+derivatives), ``_second`` (Hessians, Laplacians), ``_sparse`` (sparse
+Jacobians by column colouring), ``_steps`` (step rules), ``_richardson``,
+``_masks`` (masked arrays), ``_evaluate`` (calling f, `Result`).
 """
-from ._api import derivative, directional, gradient, hessian, jacobian, laplacian
+from ._api import (color_columns, derivative, directional, gradient, hessian, jacobian,
+                   laplacian)
 from ._evaluate import Result
 
 __all__ = ["Result", "derivative", "gradient", "jacobian", "hessian", "laplacian",
-           "directional"]
+           "directional", "color_columns"]

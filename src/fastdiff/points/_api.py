@@ -12,9 +12,11 @@ from ._drive import base_step, first, meets, partials, second
 from ._engine import CHUNK_BYTES
 from ._evaluate import Evaluator, Result
 from ._masks import mask_aware, mask_nonfinite
+from ._sparse import color_columns, jacobian_sparse
 from ._steps import default_step
 
-__all__ = ["derivative", "gradient", "jacobian", "hessian", "laplacian", "directional"]
+__all__ = ["derivative", "gradient", "jacobian", "hessian", "laplacian", "directional",
+           "color_columns"]
 
 _PARAMS = """
     args, kwargs : tuple, dict, optional
@@ -170,7 +172,8 @@ def jacobian(f: Function, x: ArrayLike, *, args: Any = (), kwargs: dict[str, Any
              adaptive: bool = True, bounds: tuple[ArrayLike, ArrayLike] | None = None,
              full_output: bool = False, rtol: float | None = None, atol: float | None = None,
              maxiter: int = 4, max_memory: float | None = None, vectorized: bool = True,
-             num_threads: Threads = None) -> Any:
+             num_threads: Threads = None, sparsity: Any = None,
+             colors: ArrayLike | None = None) -> Any:
     """Jacobian J[i, j] = df_i/dx_j of a vector function: (N, m, n) (or (m, n)).
 
     Parameters
@@ -181,11 +184,22 @@ def jacobian(f: Function, x: ArrayLike, *, args: Any = (), kwargs: dict[str, Any
     x : array_like
         One point (n,) or N points (N, n).
     {params}
+    sparsity : scipy.sparse matrix or array_like of bool, optional
+        The Jacobian's pattern (m, n) (needs scipy).  Columns sharing no row
+        are evaluated together (one directional derivative per colour
+        group: `color_columns`); the result is CSR with this pattern (a
+        list of them for N points).  Entries outside the pattern are not
+        detected: they leak into entries of their row and colour group.
+        ``step`` is not used with it (steps follow each group's largest
+        coordinate).
+    colors : array_like of int, optional
+        A colouring of the pattern's columns computed before
+        (`color_columns`), to skip that step.
 
     Returns
     -------
-    ndarray or Result
-        Shape (m, n) or (N, m, n).
+    ndarray, scipy.sparse.csr_matrix, list or Result
+        Shape (m, n) or (N, m, n); CSR matrices with ``sparsity``.
 
     Examples
     --------
@@ -200,6 +214,10 @@ def jacobian(f: Function, x: ArrayLike, *, args: Any = (), kwargs: dict[str, Any
     if X.shape[0] == 0:
         return _empty(ev, X.shape[1], "jacobian", full_output)
     tol = V.points_tolerance(rtol, atol, maxiter)
+    if sparsity is not None or colors is not None:
+        V.points_sparse_args(sparsity, colors, step, method)
+        return jacobian_sparse(ev, X, single, sparsity, colors, method, acc, adaptive, bounds,
+                               mm, full_output, tol, first, base_step, Result)
     value, err, st, nfev = partials(X, method, acc, step, adaptive, bounds, mm, ev,
                                     full_output, tol)
     if value.ndim == 2:          # scalar f: one row

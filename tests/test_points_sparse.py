@@ -1,0 +1,101 @@
+"""Sparse Jacobians by column colouring (issue "Callables at scale")."""
+import numpy as np
+import pytest
+import scipy.sparse as sp
+
+import fastdiff as fd
+
+
+def _tridiag(n):
+    return sp.diags([np.ones(n - 1), np.ones(n), np.ones(n - 1)], [-1, 0, 1], format="csr")
+
+
+def _F(P):
+    out = -2 * P + P ** 3
+    out[:, 1:] += P[:, :-1]
+    out[:, :-1] += P[:, 1:]
+    return out
+
+
+def _J(x):
+    n = len(x)
+    return sp.diags([np.ones(n - 1), -2 + 3 * x ** 2, np.ones(n - 1)], [-1, 0, 1]).toarray()
+
+
+@pytest.mark.parametrize("n", [3, 7, 50])
+def test_banded_patterns_get_their_optimal_colouring(n):
+    S = _tridiag(n)
+    c = fd.points.color_columns(S)
+    assert c.max() + 1 == 3
+    for band in (2, 3):                     # pentadiagonal: 5 colours, heptadiagonal: 7
+        B = sp.diags([np.ones(n - abs(k)) for k in range(-band, band + 1)],
+                     list(range(-band, band + 1)), format="csr") if n > band else None
+        if B is not None:
+            assert fd.points.color_columns(B).max() + 1 == min(n, 2 * band + 1)
+    dense = S.toarray().astype(bool)
+    for j in range(n):                      # no two columns of a row alike
+        for i in np.flatnonzero(dense[:, j]):
+            row = np.flatnonzero(dense[i])
+            assert len(set(c[row])) == len(row)
+
+
+@pytest.mark.parametrize("kw", [{}, {"adaptive": False}, {"method": "forward"},
+                                {"acc": 4}])
+def test_tridiagonal_jacobian_matches_the_truth(kw):
+    x = np.random.default_rng(0).uniform(-1, 1, 40)
+    S = _tridiag(40)
+    J = fd.points.jacobian(_F, x, sparsity=S, **kw)
+    assert sp.isspmatrix_csr(J) and J.nnz == S.nnz
+    np.testing.assert_allclose(J.toarray(), _J(x), atol=1e-6 if kw.get("method") else 1e-9)
+    dense = fd.points.jacobian(_F, x, **kw)
+    np.testing.assert_allclose(J.toarray(), dense, atol=1e-6 if kw.get("method") else 1e-9)
+
+
+def test_full_output_batches_and_reused_colours():
+    rng = np.random.default_rng(1)
+    X = rng.uniform(-1, 1, (3, 30))
+    S = _tridiag(30)
+    c = fd.points.color_columns(S)
+    calls = []
+
+    def F(P):
+        calls.append(len(P))
+        return _F(P)
+    r = fd.points.jacobian(F, X, sparsity=S, colors=c, full_output=True)
+    assert isinstance(r.value, list) and len(r.value) == 3
+    for i in range(3):
+        err = np.abs(r.value[i].toarray() - _J(X[i]))
+        assert np.all(err <= r.error[i].toarray() + 1e-15)
+        assert r.success[i].toarray()[S.toarray() != 0].all()
+    assert len(calls) == 1                  # the three points in one call of F
+    assert r.nfev == 1 + 3 * 3 * 2          # 3 colour groups x 3 levels x 2 points
+
+
+def test_a_grid_operator_matrix_is_a_pattern():
+    # the residual of a discretised PDE built with fd.grid: its plan's matrix
+    # is the Jacobian's pattern, no hand-written one
+    n = 25
+    plan = (fd.grid.D(0) ** 2).plan((n,), spacing=0.1)
+    L = plan.matrix()
+
+    def residual(P):
+        return np.stack([plan(p) for p in P]) + P ** 3
+    x = np.random.default_rng(2).uniform(0, 1, n)
+    J = fd.points.jacobian(residual, x, sparsity=L)
+    np.testing.assert_allclose(J.toarray(), L.toarray() + np.diag(3 * x ** 2), atol=1e-7)
+
+
+@pytest.mark.parametrize("kw, exc, msg", [
+    ({"sparsity": np.ones((5, 4), bool)}, ValueError, r"sparsity has shape \(5, 4\)"),
+    ({"sparsity": "x"}, TypeError, "sparsity must be a scipy.sparse matrix"),
+    ({"colors": np.zeros(6, int)}, ValueError, "colors needs sparsity="),
+    ({"sparsity": _tridiag(6), "colors": np.zeros(6, int)}, ValueError,
+     "two columns that share a row"),
+    ({"sparsity": _tridiag(6), "colors": np.zeros(5, int)}, ValueError, "needs 6 colours"),
+    ({"sparsity": _tridiag(6), "step": 0.1}, ValueError, "step is not used with sparsity"),
+    ({"sparsity": _tridiag(6), "method": "complex"}, ValueError, "not supported with sparsity"),
+    ({"sparsity": sp.eye(5, 6, format="csr")}, ValueError, "f returned 6 values per point"),
+])
+def test_sparsity_errors(kw, exc, msg):
+    with pytest.raises(exc, match=msg):
+        fd.points.jacobian(_F, np.zeros(6), **kw)
