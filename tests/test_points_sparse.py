@@ -99,3 +99,32 @@ def test_a_grid_operator_matrix_is_a_pattern():
 def test_sparsity_errors(kw, exc, msg):
     with pytest.raises(exc, match=msg):
         fd.points.jacobian(_F, np.zeros(6), **kw)
+
+
+def test_jacobian_and_hessian_vector_products():
+    rng = np.random.default_rng(0)
+    n = 8
+    A = rng.standard_normal((n, n))
+    A = A + A.T
+
+    def f(P):
+        return np.einsum("ij,jk,ik->i", P, A, P) / 2 + np.sum(np.sin(P), axis=1)
+    X = rng.uniform(-1, 1, (5, n))
+    v = rng.standard_normal(n)
+    truth = np.stack([(A - np.diag(np.sin(x))) @ v for x in X])
+    hv = fd.points.hvp(f, X, v, full_output=True)
+    assert np.max(np.abs(hv.value - truth)) < 1e-7 * np.max(np.abs(truth))
+    np.testing.assert_allclose(fd.points.hvp(f, X[0], v), truth[0], rtol=1e-7, atol=1e-7)
+    # jvp of the gradient map = hvp; of a linear map = the matrix product
+    M = rng.standard_normal((3, n))
+    jv = fd.points.jvp(lambda P: P @ M.T, X, v)
+    np.testing.assert_allclose(jv, np.tile(M @ v, (5, 1)), rtol=1e-9)
+    calls = []
+
+    def g(P):
+        calls.append(len(P))
+        return P @ M.T
+    r = fd.points.jvp(g, X[0], v, full_output=True)
+    assert r.nfev == sum(calls) == 7     # x and 3 levels x 2 points, whatever n
+    with pytest.raises(ValueError, match="v has shape"):
+        fd.points.jvp(g, X, np.ones(n + 1))
