@@ -11,7 +11,8 @@ from ._common import _real_array
 __all__ = ["points_f", "points_x", "points_method", "points_max_memory", "points_bounds",
            "points_step", "points_tolerance", "points_sparsity_array",
            "points_sparsity_shape", "points_sparsity_rows", "points_colors",
-           "points_sparse_args",
+           "points_sparse_args", "points_workers",
+           "unpicklable_f",
            "derivative_step", "points_direction", "points_derivative_x", "f_output",
            "f_complex_output", "f_scalar", "METHODS"]
 
@@ -126,6 +127,29 @@ def points_sparsity_shape(shape, n, name="sparsity"):
 def points_sparsity_rows(m, rows, name="sparsity"):
     if m != rows:
         raise ValueError(f"f returned {m} values per point, but {name} has {rows} rows")
+
+
+def points_workers(workers, vectorized):
+    """None, an int >= 1 (a process pool) or a map-like callable."""
+    if workers is None:
+        return None
+    if isinstance(workers, (bool, np.bool_)) or not (
+            isinstance(workers, numbers.Integral) or callable(workers)):
+        raise TypeError(f"workers must be None, an int >= 1 or a map-like callable "
+                        f"(e.g. Pool.map, an executor's map), got {workers!r}")
+    if not callable(workers) and workers < 1:
+        raise ValueError(f"workers must be None, an int >= 1 or a map-like callable, "
+                         f"got {workers}")
+    if vectorized:
+        raise ValueError("workers needs vectorized=False: a vectorized f is called once per "
+                         "batch and parallelises itself")
+    return workers if callable(workers) else int(workers)
+
+
+def unpicklable_f(exc):
+    return TypeError(f"f cannot be pickled for a process pool ({exc}); define it at "
+                     f"module level, or pass workers= a map-like callable, e.g. "
+                     f"concurrent.futures.ThreadPoolExecutor().map")
 
 
 def points_sparse_args(sparsity, colors, step, method):

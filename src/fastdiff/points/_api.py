@@ -59,7 +59,13 @@ _PARAMS = """
         it once per (n,) point.
     num_threads : int, optional
         OpenMP threads for laying out and combining the stencils
-        (see `fastdiff.grid.derivative`)."""
+        (see `fastdiff.grid.derivative`).
+    workers : int or callable, optional
+        With ``vectorized=False``: evaluate f's points in parallel, through a
+        process pool of that size (f must pickle) or any map-like callable
+        (``Pool.map``, an executor's ``map``, a dask ``distributed``
+        client's ``get_executor().map``).  Results are identical to the
+        serial call; an exception raised by f keeps its type and message."""
 
 
 _F_ANY = """
@@ -78,7 +84,7 @@ def _doc(fn):
 
 
 def _setup(f, x, method, acc, max_memory, num_threads, args, kwargs, vectorized,
-           allowed=V.POINTS_METHODS):
+           allowed=V.POINTS_METHODS, workers=None):
     V.points_f(f)
     X, single = V.points_x(x)
     method = V.points_method(method, allowed)
@@ -87,6 +93,7 @@ def _setup(f, x, method, acc, max_memory, num_threads, args, kwargs, vectorized,
     if not isinstance(args, tuple):
         args = (args,)
     ev = Evaluator(f, args, kwargs, vectorized, V.num_threads(num_threads),
+                   workers=V.points_workers(workers, vectorized),
                    complex_ok=method == "complex")
     return X, single, method, acc, mm, ev
 
@@ -131,7 +138,7 @@ def gradient(f: Function, x: ArrayLike, *, args: Any = (), kwargs: dict[str, Any
              adaptive: bool = True, bounds: tuple[ArrayLike, ArrayLike] | None = None,
              full_output: bool = False, rtol: float | None = None, atol: float | None = None,
              maxiter: int = 4, max_memory: float | None = None, vectorized: bool = True,
-             num_threads: Threads = None) -> Any:
+             num_threads: Threads = None, workers: Any = None) -> Any:
     """Gradient of a scalar function at one point (n,) or at N points (N, n).
 
     Parameters
@@ -155,7 +162,7 @@ def gradient(f: Function, x: ArrayLike, *, args: Any = (), kwargs: dict[str, Any
     array([7. , 2.5])
     """
     X, single, method, acc, mm, ev = _setup(f, x, method, acc, max_memory, num_threads,
-                                            args, kwargs, vectorized)
+                                            args, kwargs, vectorized, workers=workers)
     if X.shape[0] == 0:
         return _empty(ev, X.shape[1], "gradient", full_output)
     tol = V.points_tolerance(rtol, atol, maxiter)
@@ -172,7 +179,7 @@ def jacobian(f: Function, x: ArrayLike, *, args: Any = (), kwargs: dict[str, Any
              adaptive: bool = True, bounds: tuple[ArrayLike, ArrayLike] | None = None,
              full_output: bool = False, rtol: float | None = None, atol: float | None = None,
              maxiter: int = 4, max_memory: float | None = None, vectorized: bool = True,
-             num_threads: Threads = None, sparsity: Any = None,
+             num_threads: Threads = None, workers: Any = None, sparsity: Any = None,
              colors: ArrayLike | None = None) -> Any:
     """Jacobian J[i, j] = df_i/dx_j of a vector function: (N, m, n) (or (m, n)).
 
@@ -210,7 +217,7 @@ def jacobian(f: Function, x: ArrayLike, *, args: Any = (), kwargs: dict[str, Any
            [5., 1.]])
     """
     X, single, method, acc, mm, ev = _setup(f, x, method, acc, max_memory, num_threads,
-                                            args, kwargs, vectorized)
+                                            args, kwargs, vectorized, workers=workers)
     if X.shape[0] == 0:
         return _empty(ev, X.shape[1], "jacobian", full_output)
     tol = V.points_tolerance(rtol, atol, maxiter)
@@ -236,7 +243,7 @@ def directional(f: Function, x: ArrayLike, v: ArrayLike, *, normalize: bool = Tr
                 bounds: tuple[ArrayLike, ArrayLike] | None = None, full_output: bool = False,
                 rtol: float | None = None, atol: float | None = None, maxiter: int = 4,
                 max_memory: float | None = None, vectorized: bool = True,
-                num_threads: Threads = None) -> Any:
+                num_threads: Threads = None, workers: Any = None) -> Any:
     """Directional derivative along v, unit-normalised by default.
 
     Parameters
@@ -265,7 +272,7 @@ def directional(f: Function, x: ArrayLike, v: ArrayLike, *, normalize: bool = Tr
     4.2426406871
     """
     X, single, method, acc, mm, ev = _setup(f, x, method, acc, max_memory, num_threads,
-                                            args, kwargs, vectorized)
+                                            args, kwargs, vectorized, workers=workers)
     N, n = X.shape
     if N == 0:
         return _empty(ev, n, "directional", full_output)
@@ -305,7 +312,7 @@ def derivative(f: Function, x: ArrayLike, order: int = 1, *, args: Any = (),
                bounds: tuple[ArrayLike, ArrayLike] | None = None, full_output: bool = False,
                rtol: float | None = None, atol: float | None = None, maxiter: int = 4,
                max_memory: float | None = None, vectorized: bool = True,
-               num_threads: Threads = None) -> Any:
+               num_threads: Threads = None, workers: Any = None) -> Any:
     """Derivative of ``order`` of a univariate function, elementwise.
 
     Parameters
@@ -335,11 +342,9 @@ def derivative(f: Function, x: ArrayLike, order: int = 1, *, args: Any = (),
     xa = V.points_derivative_x(x, method, order)
     shape = xa.shape
 
-    def g(P, *a, **k):
-        return f(P[:, 0], *a, **k) if vectorized else f(P[0], *a, **k)
-
-    X, _, method, acc, mm, ev = _setup(g, xa.reshape(-1, 1), method, acc, max_memory,
-                                       num_threads, args, kwargs, vectorized)
+    X, _, method, acc, mm, ev = _setup(_Elementwise(f, vectorized), xa.reshape(-1, 1), method,
+                                       acc, max_memory, num_threads, args, kwargs, vectorized,
+                                       workers=workers)
     if X.shape[0] == 0:
         z = np.empty(shape)
         return Result(z, z.copy(), z.copy(), 0, np.empty(shape, dtype=bool)) \
@@ -361,6 +366,16 @@ def derivative(f: Function, x: ArrayLike, order: int = 1, *, args: Any = (),
 _SECOND_METHODS = ("central", "forward", "backward")
 
 
+class _Elementwise:
+    """derivative's f on (M, 1) points (picklable when f is: ``workers``)."""
+
+    def __init__(self, f, vectorized):
+        self.f, self.vectorized = f, vectorized
+
+    def __call__(self, P, *a, **k):
+        return self.f(P[:, 0], *a, **k) if self.vectorized else self.f(P[0], *a, **k)
+
+
 @mask_aware
 @_doc
 def hessian(f: Function, x: ArrayLike, *, args: Any = (), kwargs: dict[str, Any] | None = None,
@@ -368,7 +383,7 @@ def hessian(f: Function, x: ArrayLike, *, args: Any = (), kwargs: dict[str, Any]
             adaptive: bool = True, bounds: tuple[ArrayLike, ArrayLike] | None = None,
             full_output: bool = False, rtol: float | None = None, atol: float | None = None,
             maxiter: int = 4, max_memory: float | None = None, vectorized: bool = True,
-            num_threads: Threads = None) -> Any:
+            num_threads: Threads = None, workers: Any = None) -> Any:
     """Hessian of f at one point or N points: (N, n, n), or (N, m, n, n) for vector f.
 
     Central second differences (diagonal) and four-point mixed differences,
@@ -393,7 +408,8 @@ def hessian(f: Function, x: ArrayLike, *, args: Any = (), kwargs: dict[str, Any]
            [  -2., -480.]])
     """
     X, single, method, acc, mm, ev = _setup(f, x, method, acc, max_memory, num_threads,
-                                            args, kwargs, vectorized, allowed=_SECOND_METHODS)
+                                            args, kwargs, vectorized, allowed=_SECOND_METHODS,
+                                            workers=workers)
     if X.shape[0] == 0:
         return _empty(ev, X.shape[1], "hessian", full_output)
     tol = V.points_tolerance(rtol, atol, maxiter)
@@ -414,7 +430,7 @@ def laplacian(f: Function, x: ArrayLike, *, args: Any = (), kwargs: dict[str, An
               adaptive: bool = True, bounds: tuple[ArrayLike, ArrayLike] | None = None,
               full_output: bool = False, rtol: float | None = None, atol: float | None = None,
               maxiter: int = 4, max_memory: float | None = None, vectorized: bool = True,
-              num_threads: Threads = None) -> Any:
+              num_threads: Threads = None, workers: Any = None) -> Any:
     """Laplacian (trace of the Hessian) with 2n + 1 evaluations per level.
 
     Parameters
@@ -434,7 +450,8 @@ def laplacian(f: Function, x: ArrayLike, *, args: Any = (), kwargs: dict[str, An
     6.0
     """
     X, single, method, acc, mm, ev = _setup(f, x, method, acc, max_memory, num_threads,
-                                            args, kwargs, vectorized, allowed=_SECOND_METHODS)
+                                            args, kwargs, vectorized, allowed=_SECOND_METHODS,
+                                            workers=workers)
     if X.shape[0] == 0:
         return _empty(ev, X.shape[1], "laplacian", full_output)
     tol = V.points_tolerance(rtol, atol, maxiter)

@@ -4,6 +4,7 @@ from __future__ import annotations
 import numpy as np
 
 from .. import _validation as V
+from ._workers import evaluate_rows
 
 __all__ = ["Result", "Evaluator"]
 
@@ -39,8 +40,10 @@ class Result:
 class Evaluator:
     """Calls f on batches of points, checking what it returns."""
 
-    def __init__(self, f, args, kwargs, vectorized, nthreads, complex_ok=False):
+    def __init__(self, f, args, kwargs, vectorized, nthreads, complex_ok=False,
+                 workers=None):
         self.f, self.args = f, tuple(args)
+        self.workers = workers   # None, or an int / map-like callable (vectorized=False)
         self.kwargs = {} if kwargs is None else dict(kwargs)
         self.vectorized = bool(vectorized)
         self.complex_ok = complex_ok
@@ -57,7 +60,8 @@ class Evaluator:
         if self.vectorized:
             out = self.f(P, *self.args, **self.kwargs)
         else:
-            out = [self.f(p, *self.args, **self.kwargs) for p in P]
+            out = ([self.f(p, *self.args, **self.kwargs) for p in P] if self.workers is None
+                   else evaluate_rows(self.workers, self.f, self.args, self.kwargs, P))
             if any(np.ma.isMaskedArray(o) or o is np.ma.masked for o in out):
                 out = np.ma.array([np.ma.asarray(o) for o in out])
         if np.ma.isMaskedArray(out) or out is np.ma.masked:
