@@ -128,3 +128,20 @@ def test_jacobian_and_hessian_vector_products():
     assert r.nfev == sum(calls) == 7     # x and 3 levels x 2 points, whatever n
     with pytest.raises(ValueError, match="v has shape"):
         fd.points.jvp(g, X, np.ones(n + 1))
+
+
+def test_poisson_residual_on_256_squared():
+    # the 5-point pattern's optimum is 5 groups (largest-first greedy gave 9)
+    N = 256
+    plan = (fd.grid.D(0) ** 2 + fd.grid.D(1) ** 2).plan((N, N), spacing=1 / N,
+                                                       boundary="constant")
+    L = fd.grid.laplacian_matrix((N, N), spacing=1 / N, boundary="constant")
+
+    def residual(P):
+        return np.stack([plan(p.reshape(N, N)).ravel() for p in P]) + P ** 3
+    u = np.random.default_rng(0).uniform(0, 1, N * N)
+    colors = fd.points.color_columns(L)
+    assert colors.max() + 1 == 5
+    J = fd.points.jacobian(residual, u, sparsity=L, colors=colors)
+    T = L + sp.diags(3 * u ** 2)
+    assert abs(J - T).max() <= 1e-8 * abs(T).max()

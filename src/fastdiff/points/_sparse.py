@@ -6,17 +6,20 @@ their entries at once (each row of S has at most one column per group).  The
 directional derivatives run through the same engine as every first
 derivative (steps, Richardson levels, error estimates, bounds, blocks).
 
-Colouring: greedy in "largest first" order of the columns' degrees in the
-column intersection graph (columns adjacent when they share a row), each
-column taking the smallest colour its neighbours do not use.  Banded
-patterns get their optimal count (3 for tridiagonal; scipy's
-``group_columns`` gives 5).  The colouring is a plain int array: pass it
+Colouring: DSATUR on the column intersection graph (columns adjacent when
+they share a row): the next column is the uncoloured one whose neighbours
+use the most distinct colours (ties: larger degree), and it takes the
+smallest colour they do not use.  Banded patterns get their optimal count
+(3 for tridiagonal; scipy's ``group_columns`` gives 5), the 5-point
+Laplacian of a 256 x 256 grid 5 (largest-first greedy gave 9).  The colouring is a plain int array: pass it
 again as ``colors=`` to skip this step.
 
 Entries of the true Jacobian outside S are not detected: they leak into the
 entries of S that share a row and a colour group with them.
 """
 from __future__ import annotations
+
+import heapq
 
 import numpy as np
 
@@ -64,17 +67,26 @@ def color_columns(sparsity):
     G.eliminate_zeros()
     indptr, indices = G.indptr, G.indices
     degree = np.diff(indptr)
-    order = np.argsort(-degree, kind="stable")
+    # DSATUR: the uncoloured column whose neighbours use the most distinct
+    # colours next (ties: the larger degree), each column the smallest
+    # colour its neighbours do not use
     colors = np.full(n, -1, dtype=np.int64)
-    for j in order:
-        used = colors[indices[indptr[j]:indptr[j + 1]]]
+    seen = [set() for _ in range(n)]
+    heap = [(0, -int(degree[j]), j) for j in range(n)]
+    heapq.heapify(heap)
+    while heap:
+        s, _, j = heapq.heappop(heap)
+        if colors[j] >= 0 or -s != len(seen[j]):
+            continue        # coloured, or a stale entry
+        used = seen[j]
         c = 0
-        if len(used):
-            taken = np.zeros(len(used) + 1, dtype=bool)
-            ok = used[(used >= 0) & (used <= len(used))]
-            taken[ok] = True
-            c = int(np.argmin(taken))
+        while c in used:
+            c += 1
         colors[j] = c
+        for u in indices[indptr[j]:indptr[j + 1]].tolist():
+            if colors[u] < 0 and c not in seen[u]:
+                seen[u].add(c)
+                heapq.heappush(heap, (-len(seen[u]), -int(degree[u]), u))
     return colors
 
 
