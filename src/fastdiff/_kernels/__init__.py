@@ -34,11 +34,13 @@ def _libgomp_loaded():
 #: libgomp's defaults (loaded by another module before fastdiff; read once)
 wait_policy = next((f"{k}={os.environ[k]} (environment)" for k in _WAIT_ENV
                     if k in os.environ), None)
+_set_spin = False        # fastdiff puts GOMP_SPINCOUNT in the environment for the load
 if wait_policy is None:
     if _libgomp_loaded():
         wait_policy = "libgomp's defaults (libgomp was loaded before fastdiff)"
     else:
         wait_policy = f"GOMP_SPINCOUNT={SPINCOUNT} (set by fastdiff when loading libgomp)"
+        _set_spin = True
         # libgomp reads its environment once, when it is loaded by the first
         # kernel module; the variable is removed again so that nothing else
         # (child processes, other libraries) sees it
@@ -46,7 +48,7 @@ if wait_policy is None:
 try:
     from . import _grid as _baseline
 finally:
-    if wait_policy.endswith("(set by fastdiff when loading libgomp)"):
+    if _set_spin:
         os.environ.pop("GOMP_SPINCOUNT", None)
 
 __all__ = ["grid_kernels", "kernel_variant", "available_variants", "data_kernels",

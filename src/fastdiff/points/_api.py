@@ -224,7 +224,7 @@ def jacobian(f: Function, x: ArrayLike, *, args: Any = (), kwargs: dict[str, Any
     if sparsity is not None or colors is not None:
         V.points_sparse_args(sparsity, colors, step, method)
         return jacobian_sparse(ev, X, single, sparsity, colors, method, acc, adaptive, bounds,
-                               mm, full_output, tol, first, base_step, Result)
+                               mm, full_output, tol)
     value, err, st, nfev = partials(X, method, acc, step, adaptive, bounds, mm, ev,
                                     full_output, tol)
     if value.ndim == 2:          # scalar f: one row

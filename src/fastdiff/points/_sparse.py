@@ -24,6 +24,8 @@ import heapq
 import numpy as np
 
 from .. import _validation as V
+from ._drive import base_step, first, meets
+from ._evaluate import Result
 
 __all__ = ["color_columns", "pattern", "sparse_jacobian"]
 
@@ -94,8 +96,7 @@ def sparse_jacobian(S, colors, derivative, N, n):
     """The CSR Jacobians (one per point) from ``derivative(dirs) -> (value,
     error, step, nfev)``, dirs the (k, n) group directions; value (N, k, m)."""
     import scipy.sparse as sp
-    k = int(colors.max()) + 1 if n else 0
-    dirs = np.zeros((k, n))
+    dirs = np.zeros((int(colors.max()) + 1 if n else 0, n))
     dirs[colors, np.arange(n)] = 1.0
     value, err, step, nfev = derivative(dirs)
     rows = np.repeat(np.arange(S.shape[0]), np.diff(S.indptr))
@@ -109,11 +110,11 @@ def sparse_jacobian(S, colors, derivative, N, n):
     out = [[csr(value, i) for i in range(N)]]
     if err is not None and step is not None:
         out += [[csr(err, i) for i in range(N)], [csr(step, i) for i in range(N)]]
-    return out, nfev, k
+    return out, nfev
 
 
 def jacobian_sparse(ev, X, single, sparsity, colors, method, acc, adaptive, bounds, mm,
-                    full_output, tol, first, base_step, Result):
+                    full_output, tol):
     """``jacobian(f, x, sparsity=S)``: CSR Jacobians with S's pattern (one, or
     a list of N), or a `Result` of them (``success``: CSR of bool)."""
     import scipy.sparse as sp
@@ -135,15 +136,14 @@ def jacobian_sparse(ev, X, single, sparsity, colors, method, acc, adaptive, boun
                      lambda s: c * gmax[s],
                      lambda s: np.broadcast_to(dirs, (X[s].shape[0], k, n)), tol)
 
-    mats, nfev, _ = sparse_jacobian(S, cols, derivative, N, n)
+    mats, nfev = sparse_jacobian(S, cols, derivative, N, n)
     V.points_sparsity_rows(ev.m or 1, S.shape[0])
     pick = (lambda a: a[0]) if single else list
     if not full_output:
         return pick(mats[0])
     ok = []
     for v, e in zip(mats[0], mats[1]):
-        good = np.isfinite(v.data) & np.isfinite(e.data)
-        if tol is not None:
-            good &= e.data <= tol[1] + tol[0] * np.abs(v.data)
+        good = (np.isfinite(v.data) & np.isfinite(e.data) if tol is None
+                else meets(v.data, e.data, tol))
         ok.append(sp.csr_matrix((good, v.indices, v.indptr), shape=v.shape))
     return Result(pick(mats[0]), pick(mats[1]), pick(mats[2]), nfev, pick(ok))
