@@ -1,5 +1,7 @@
 """fd.points' error estimates cover the true error (issue 15, SPEC: >= 95 %
 of elements, also where f(x) = 0 and with adaptive=False)."""
+import math
+
 import numpy as np
 import pytest
 
@@ -70,51 +72,91 @@ def test_denormal_points():
     assert np.all(np.abs(r.value - np.cos(x)) <= r.error) and np.all(r.error > 0)
 
 
+def _tan_derivative(x, k):
+    """d^k tan / dx^k as a polynomial in t = tan x (P' (1 + t^2) recursion)."""
+    P = np.polynomial.Polynomial([0.0, 1.0])
+    for _ in range(k):
+        P = P.deriv() * np.polynomial.Polynomial([1.0, 0.0, 1.0])
+    return P(np.tan(x))
+
+
+def _falling(a, k):
+    return np.prod([a - i for i in range(k)])
+
+
 HIGH = {
     "sin": (np.sin, lambda x, k: np.sin(x + k * np.pi / 2)),
+    "cos": (np.cos, lambda x, k: np.cos(x + k * np.pi / 2)),
     "exp": (np.exp, lambda x, k: np.exp(x)),
-    "inv": (lambda x: 1 / x,
-            lambda x, k: (-1) ** k * np.prod(np.arange(1, k + 1)) * x ** -(k + 1.0)),
-    "log": (np.log,
-            lambda x, k: (-1) ** (k - 1) * np.prod(np.arange(1, k)) * x ** -float(k)),
+    "log": (np.log, lambda x, k: (-1) ** (k - 1) * math.factorial(k - 1) * x ** -float(k)),
+    "sqrt": (np.sqrt, lambda x, k: _falling(0.5, k) * x ** (0.5 - k)),
+    "inv": (lambda x: 1 / x, lambda x, k: (-1) ** k * math.factorial(k) * x ** -(k + 1.0)),
+    "tan": (np.tan, _tan_derivative),
+    "atan": (np.arctan, lambda x, k: ((-1) ** (k - 1) * math.factorial(k - 1)
+                                      * np.sin(k * (np.pi / 2 - np.arctan(x)))
+                                      / (1 + x * x) ** (k / 2))),
 }
+# interior points, 0.3 to 3 (tan: up to 1.3, 0.27 from its pole)
+XH = np.linspace(0.3, 3.0, 28)
 
 
-@pytest.mark.parametrize("order, digits", [(3, 6), (4, 5.5), (5, 4), (6, 3.5), (7, 3)])
+@pytest.mark.parametrize("order", range(1, 8))
 @pytest.mark.parametrize("name", sorted(HIGH))
-def test_high_order_derivatives(name, order, digits):
-    # one more Richardson level per two orders: the 7th derivative of these
-    # had 0.1 correct digits (4 are the SPEC's target, not met everywhere yet:
-    # 3.4 for 1/x and log near 0.5, where the widest stencils reach past 0
-    # unless bounds are given)
+def test_high_order_derivatives(name, order):
+    # SPEC: derivatives up to order 7 to >= 4 significant digits by default,
+    # estimates covering the true error.  With one step balanced for the
+    # finest level the 7th derivatives of tan, atan and log had 3.4-3.6
+    # digits (0.1 with three levels); orders >= 3 now search the steps
+    # (measured worst over these points: 4.2 digits, at order 7)
     f, dk = HIGH[name]
-    x = np.array([0.9, 1.3, 2.0])
-    r = fd.points.derivative(f, x, order=order, full_output=True)
+    x = XH[XH < 1.31] if name == "tan" else XH
+    with np.errstate(invalid="ignore", divide="ignore"):   # stencils past 0 (log, sqrt)
+        r = fd.points.derivative(f, x, order=order, full_output=True)
     truth = dk(x, order)
-    assert np.max(np.abs(r.value - truth) / np.abs(truth)) < 10.0 ** -digits
-    assert np.all(np.abs(r.value - truth) <= r.error)
+    big = np.abs(truth) > 1e-3 * np.max(np.abs(truth))    # not at a root of f^(k)
+    assert np.max(np.abs(r.value - truth)[big] / np.abs(truth[big])) < 1e-4
+    assert np.all(np.abs(r.value - truth) <= r.error + 1e-13 * np.abs(truth))
+    assert r.success.all()
+
+
+@pytest.mark.parametrize("name", ["sin", "exp", "log", "inv", "tan", "atan"])
+def test_high_order_tolerance_reaches_ten_digits(name):
+    # rtol=1e-10: third derivatives to 10 digits (measured 10.0-11.4 over
+    # these points); success only where the estimate meets it
+    f, dk = HIGH[name]
+    x = XH[XH < 1.31] if name == "tan" else XH
+    with np.errstate(invalid="ignore", divide="ignore"):
+        r = fd.points.derivative(f, x, order=3, full_output=True, rtol=1e-10)
+    truth = dk(x, 3)
+    big = np.abs(truth) > 1e-3 * np.max(np.abs(truth))
+    assert np.max(np.abs(r.value - truth)[big] / np.abs(truth[big])) < 1e-10
+    assert np.all(np.abs(r.value - truth) <= r.error + 1e-14 * np.abs(truth))
+    assert np.all(np.abs(r.value - truth)[r.success] <= 1e-10 * np.abs(r.value[r.success]))
 
 
 def test_tolerance_refines_until_met_or_maxiter():
-    # rtol refines the points whose estimates miss it with smaller steps:
-    # the estimates stay honest, the log stencil that left the domain at
-    # x = 0.5 (NaN) gets finite, and success says where the tolerance was met
+    # rtol refines the points whose estimates miss it: smaller steps for
+    # orders 1-2, wider stencils on the same steps for higher orders; the
+    # estimates stay honest and success says where the tolerance was met
     x = np.array([0.5, 0.9, 1.3])
-    truth = 24 * x ** -5.0
-    plain = fd.points.derivative(np.log, x, order=5, full_output=True)
-    tight = fd.points.derivative(np.log, x, order=5, full_output=True, rtol=1e-5)
-    assert not plain.success.all() or np.max(plain.error / truth) > 1e-5
-    assert np.all(np.abs(tight.value - truth) <= tight.error)
-    assert np.all(tight.error <= plain.error)
-    assert tight.nfev > plain.nfev
-    np.testing.assert_array_equal(tight.success,
-                                  tight.error <= 1e-5 * np.abs(tight.value))
-    with np.errstate(invalid="ignore"):
+    with np.errstate(invalid="ignore", divide="ignore"):
+        for order, truth, f, rtol, digits in [
+                (5, 24 * x ** -5.0, np.log, 1e-9, 8.5),
+                (4, np.exp(x), np.exp, 1e-10, 9.5),
+                (2, -x ** -2.0, np.log, 1e-12, 9.5)]:
+            plain = fd.points.derivative(f, x, order=order, full_output=True)
+            tight = fd.points.derivative(f, x, order=order, full_output=True, rtol=rtol)
+            assert np.all(np.abs(tight.value - truth) <= tight.error)
+            assert np.all(np.abs(tight.value - truth) < 10.0 ** -digits * np.abs(truth))
+            assert np.all(tight.error <= plain.error)
+            assert tight.nfev > plain.nfev
+            np.testing.assert_array_equal(tight.success,
+                                          tight.error <= rtol * np.abs(tight.value))
+        # a 7th derivative of log at 0.5: the widest stencils of the
+        # automatic steps reach past 0 (NaN), the search keeps finer ones
         plain7 = fd.points.derivative(np.log, x, order=7, full_output=True)
-        tight7 = fd.points.derivative(np.log, x, order=7, full_output=True, rtol=1e-3)
-    assert np.isnan(plain7.value[0]) and not plain7.success[0]
-    assert np.isfinite(tight7.value).all()
-    assert np.all(np.abs(tight7.value - 720 * x ** -7.0) <= tight7.error)
+    assert np.isfinite(plain7.value).all() and plain7.success.all()
+    assert np.all(np.abs(plain7.value - 720 * x ** -7.0) <= plain7.error)
     # met already: no extra evaluation
     calls = []
 

@@ -64,3 +64,16 @@ def test_directional_and_derivative_twins(X):
     x = np.linspace(-1, 1, 11).reshape(11, 1)
     np.testing.assert_allclose(fd.points.derivative(np.sin, x, 2),
                                ref.points.derivative(np.sin, x, 2), rtol=1e-9, atol=1e-12)
+
+
+@pytest.mark.parametrize("order", [3, 5, 7])
+def test_high_order_derivative_twin(order):
+    # the step search of orders >= 3 (windows of levels), written twice
+    x = np.linspace(0.3, 2.5, 23)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        for f in (np.sin, np.log, lambda t: np.arctan(3 * t)):
+            got = fd.points.derivative(f, x, order, full_output=True)
+            want = ref.points.derivative(f, x, order, full_output=True)
+            np.testing.assert_allclose(got.value, want.value, rtol=1e-9)
+            np.testing.assert_allclose(got.error, want.error, rtol=1e-6)
+            np.testing.assert_allclose(got.step, want.step, rtol=1e-12)

@@ -18,7 +18,8 @@ import numpy as np
 from .. import _validation as V
 from ._engine import by_blocks, first_derivatives, first_point_bytes
 from ._second import hessian_levels, laplacian_levels, second_point_bytes
-from ._steps import SAFETY, base_c, default_step, levels, second_steps
+from ._steps import (HIGH_C, SAFETY, base_c, default_step, high_order, levels, second_steps,
+                     stencil_acc)
 
 __all__ = ["base_step", "first", "partials", "second", "meets"]
 
@@ -30,6 +31,8 @@ def base_step(ev, method, order, acc, adaptive):
     """The relative base step for f's precision (known after its first call)."""
     if method == "complex":
         return 1e-20
+    if high_order(method, adaptive, order):
+        return HIGH_C
     return base_c(order, acc, levels(method, adaptive, order), method != "central", ev.eps)
 
 
@@ -42,17 +45,18 @@ def meets(value, err, tol):
 
 def _refine(ev, res, tol, point_bytes, mm, rerun):
     """The refinement rounds (see the module docstring) of the result ``res``
-    (value, error, step, nfev) of N points; ``rerun(rows, factor)`` runs
-    the engine on those points with steps times ``factor``."""
+    (value, error, step, nfev) of N points; ``rerun(rows, r)`` runs the
+    engine on those points for round r = 1, 2, ... and ``point_bytes(m, r)``
+    is its working memory per point."""
     value, err, step, nfev = res
     N = len(value)
     extra = 0
-    for factor in FACTORS[:tol[2]]:
+    for r in range(1, min(tol[2], len(FACTORS)) + 1):
         rows = np.flatnonzero(~meets(value, err, tol).reshape(N, -1).all(axis=1))
         if len(rows) == 0:
             break
-        v2, e2, s2, n2 = by_blocks(ev, len(rows), point_bytes, mm,
-                                   lambda a, b: rerun(rows[a:b], factor), 3)
+        v2, e2, s2, n2 = by_blocks(ev, len(rows), lambda m: point_bytes(m, r), mm,
+                                   lambda a, b: rerun(rows[a:b], r), 3)
         with np.errstate(invalid="ignore"):
             better = np.isfinite(v2) & np.isfinite(e2) & ~(e2 >= err[rows])
         value[rows] = np.where(better, v2, value[rows])
@@ -68,17 +72,27 @@ def first(ev, X, method, acc, adaptive, bounds, mm, full_output, k, order, steps
     points X, block by block: ``steps(sel)`` gives the base steps (M, k) and
     ``dirs(sel)`` the directions (M, k, n) of the points X[sel].  Returns
     (value (N, k[, m]), error, step, nfev); error and step are None unless
-    ``full_output`` or a tolerance ``tol`` (rtol, atol, maxiter) is given."""
+    ``full_output`` or a tolerance ``tol`` (rtol, atol, maxiter) is given.
+
+    Refinement rounds of high orders (`high_order`) keep the steps and widen
+    the stencils by 4 accuracy orders per round instead (smaller steps only
+    add rounding there)."""
     N, n = X.shape
     L = levels(method, adaptive, order)
+    acc = stencil_acc(method, adaptive, order, acc)
+    search = high_order(method, adaptive, order)
     bnd = V.points_bounds(bounds, X)
 
-    def run(sel, factor=1.0):
-        return first_derivatives(ev, X[sel], dirs(sel), method, acc, steps(sel) * factor, L,
-                                 bnd, mm, order=order)
+    def round_acc(r):
+        return acc + 4 * r if search else acc
 
-    def point_bytes(m):
-        return first_point_bytes(method, n, k, L, acc, order, m)
+    def run(sel, r=0):
+        factor = 1.0 if search or r == 0 else FACTORS[r - 1]
+        return first_derivatives(ev, X[sel], dirs(sel), method, round_acc(r),
+                                 steps(sel) * factor, L, bnd, mm, order=order, search=search)
+
+    def point_bytes(m, r=0):
+        return first_point_bytes(method, n, k, L, round_acc(r), order, m)
 
     res = by_blocks(ev, N, point_bytes, mm, lambda a, b: run(slice(a, b)),
                     3 if full_output or tol else 1)
@@ -115,7 +129,8 @@ def second(ev, X, method, acc, mm, step, adaptive, bounds, full_output, what, to
     fast = acc == 2 and method == "central" and bnd is None
     levels_fn = hessian_levels if mixed else laplacian_levels
 
-    def run(sel, factor=1.0):
+    def run(sel, r=0):
+        factor = 1.0 if r == 0 else FACTORS[r - 1]
         Xb = X[sel]
         M = Xb.shape[0]
         h, types = second_steps(Xb, method, acc, L, None if user is None else user[sel], bnd,
@@ -130,7 +145,7 @@ def second(ev, X, method, acc, mm, step, adaptive, bounds, full_output, what, to
             err = SAFETY * (err + rounding * f0 / hmin ** 2)
         return value, err, step_arr, nfev
 
-    def point_bytes(m):     # (one level is evaluated at h and h/2)
+    def point_bytes(m, r=0):     # (one level is evaluated at h and h/2)
         return second_point_bytes(n, max(L, 2), acc, fast, mixed, m)
 
     res = by_blocks(ev, N, point_bytes, mm, lambda a, b: run(slice(a, b)),

@@ -17,7 +17,7 @@ from .. import _validation as V
 
 from .._kernels import _points as _kernels
 from .._stencil import stencil
-from ._richardson import richardson
+from ._richardson import richardson, windows
 from ._steps import SAFETY, fit_bounds
 
 __all__ = ["by_blocks", "chunk_loop", "first_derivatives", "first_point_bytes", "CHUNK_BYTES"]
@@ -138,13 +138,16 @@ def _stencil_tables(variants, kinds):
     return OFF, W, W0
 
 
-def first_derivatives(ev, X, dirs, method, acc, h, nlevels, bounds, max_memory, order=1):
+def first_derivatives(ev, X, dirs, method, acc, h, nlevels, bounds, max_memory, order=1,
+                      search=False):
     """Derivatives of ``order`` of f along ``dirs`` at every point.
 
     X (N, n); dirs (N, k, n) directions; h (N, k) base steps along each
     direction.  f(x) is evaluated once per point and serves every offset 0;
-    each (point, direction, level) then needs K evaluations.  Returns value
-    (N, k[, m]), error, step and the evaluations per point.
+    each (point, direction, level) then needs K evaluations.  ``search``:
+    Richardson over windows of levels (`_richardson.windows`) instead of
+    the one tableau.  Returns value (N, k[, m]), error, step and the
+    evaluations per point.
     """
     N, k, n = dirs.shape
     if method == "complex":
@@ -183,7 +186,7 @@ def first_derivatives(ev, X, dirs, method, acc, h, nlevels, bounds, max_memory, 
             _kernels.combine(Fm, W[a:b], W0[a:b], hla, order, D, ev.nthreads)
         if not out:
             out["vals"] = np.empty((L, N, k) + tail)
-            out["fmax"] = np.empty((N, k) + tail)
+            out["fmax"] = np.empty((L, N, k) + tail)
             out["trunc"] = np.zeros((N, k) + tail) if wide != acc else None
         out["vals"][:, a:b] = D.reshape((L, b - a, k) + tail)
         if wide != acc:
@@ -191,27 +194,33 @@ def first_derivatives(ev, X, dirs, method, acc, h, nlevels, bounds, max_memory, 
             with np.errstate(invalid="ignore", over="ignore"):
                 _kernels.combine(Fm, Whi[a:b], W0hi[a:b], hla, order, Dhi, ev.nthreads)
                 out["trunc"][a:b] = np.abs(Dhi - D)[0].reshape((b - a, k) + tail)
-        # the magnitude of f over the finest level's stencil (and at x): the
-        # scale of its rounding error (|f(x)| alone is 0 where f crosses 0)
-        fine = np.abs(Fm[:, 1 + (L - 1) * k * K:].reshape(b - a, k, K, -1)).max(axis=2)
-        out["fmax"][a:b] = np.maximum(fine, np.abs(Fm[:, None, 0])).reshape((b - a, k) + tail)
+        # the magnitude of f over each level's stencil (and at x): the scale
+        # of its rounding error (|f(x)| alone is 0 where f crosses 0)
+        lev = np.abs(Fm[:, 1:].reshape(b - a, L, k, K, -1)).max(axis=3)
+        np.maximum(lev, np.abs(Fm[:, None, None, 0]), out=lev)
+        out["fmax"][:, a:b] = np.moveaxis(lev, 1, 0).reshape((L, b - a, k) + tail)
 
     chunk_loop(ev, N, rows, n, max_memory, layout, consume)
     value, err, step = _extrapolate(out["vals"], out["fmax"], W, W0, h, kinds, acc, order,
-                                    method != "central", ev.eps, out["trunc"])
+                                    method != "central", ev.eps, out["trunc"], search)
     return value, err, step, rows
 
 
-def _extrapolate(vals, fmax, W, W0, h, kinds, acc, order, one_sided, eps, trunc=None):
+def _extrapolate(vals, fmax, W, W0, h, kinds, acc, order, one_sided, eps, trunc=None,
+                 search=False):
     """Richardson over the levels of each stencil kind, plus the rounding
-    error (relative ``eps`` of f's values, of magnitude ``fmax`` (N, k[, m])
-    over the stencil) of the smallest step: (value, error, step).  One
-    level: ``trunc`` is the truncation estimate."""
+    error (relative ``eps`` of f's values, of magnitude ``fmax`` (L, N, k[, m])
+    over each level's stencil) of the smallest step: (value, error, step).
+    One level: ``trunc`` is the truncation estimate.  ``search``: the
+    windows of levels of `_richardson.windows` (central stencils only)."""
     L, N, k = vals.shape[:3]
     ex = (1,) * (vals.ndim - 3)
     wsum = (np.sum(np.abs(W), axis=2) + np.abs(W0)).reshape((N, k) + ex)
-    f0s = fmax
+    f0s = fmax[-1]
     hh = h.reshape((N, k) + ex)
+    if search and np.all(kinds == 0):
+        value, err, step = windows(vals, fmax, wsum, hh, acc, order, eps)
+        return value, SAFETY * err, step
     with np.errstate(invalid="ignore", over="ignore", divide="ignore"):
         if L == 1:
             value = vals[0]

@@ -12,8 +12,8 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["EPS", "SAFETY", "levels", "base_c", "default_step", "fit_bounds",
-           "second_steps"]
+__all__ = ["EPS", "SAFETY", "HIGH_C", "high_order", "levels", "stencil_acc", "base_c",
+           "default_step", "fit_bounds", "second_steps"]
 
 EPS = np.finfo(np.float64).eps
 #: multiplies the raw error estimates (measured: with 1 the estimates
@@ -21,11 +21,39 @@ EPS = np.finfo(np.float64).eps
 SAFETY = 4.0
 
 
+#: the largest relative step of high-order derivatives (see `high_order`)
+HIGH_C = 0.125
+
+
+def high_order(method, adaptive, order):
+    """Central adaptive derivatives of order >= 3 search a wide range of
+    steps: levels from ``HIGH_C * max(|x|, 1)`` down by halves, Richardson
+    over every window of up to 4 levels, the window with the smallest
+    truncation + rounding estimate kept (`_richardson.windows`).  One step
+    cannot suit them all: a 7th derivative of sin wants steps near 0.1,
+    one of tan near its pole or of log near 0 much smaller ones (with one
+    step balanced for the finest level, the 7th derivatives of tan, atan
+    and log had 3.4-3.6 correct digits; with the search, 4.2-6)."""
+    return adaptive and method == "central" and order >= 3
+
+
 def levels(method, adaptive, order=1):
-    """Step levels of a derivative of ``order`` (h, h/2, h/4 when adaptive,
-    one more per two orders above the first: the 7th derivative of sin at
-    acc=2 had 0.1 correct digits with three levels, 3.4 with six)."""
-    return 1 if method == "complex" or not adaptive else 3 + (order - 1) // 2
+    """Step levels of a derivative of ``order``: one without adaptivity;
+    h, h/2, h/4 for first and second derivatives, one more per two orders
+    for one-sided ones; 5 (orders 3, 4) or 6 for central high orders."""
+    if method == "complex" or not adaptive:
+        return 1
+    if high_order(method, adaptive, order):
+        return 5 if order < 5 else 6
+    return 3 + (order - 1) // 2
+
+
+def stencil_acc(method, adaptive, order, acc):
+    """Accuracy order of the stencil behind each level: ``acc``, widened by
+    2 per order above 5 for central high orders (a 7th derivative from
+    9-point stencils reached 3.8 correct digits at best, from 13-point
+    ones 4.7)."""
+    return acc + 2 * max(0, order - 5) if high_order(method, adaptive, order) else acc
 
 
 def base_c(order, acc, nlevels, one_sided, eps=EPS):

@@ -17,6 +17,14 @@ stencil points only, with :func:`fastdiff.stencil` weights.
   ``eps * sum|w| * |f(x)| / h_min^k`` is added, the sum times 4.
 * ``bounds``: a stencil that would leave the box becomes one-sided towards
   the side with more room, its step shrunk so that it fits.
+* Central adaptive derivatives of order k >= 3: base step
+  ``0.125 * max(|x|, 1)``, 5 levels (k < 5) or 6, stencils of accuracy
+  ``acc + 2*max(0, k - 5)``; Neville's table over every window of up to 4
+  consecutive levels, and per element the window (levels i..j) with the
+  smallest ``trunc + rounding``: trunc is the larger difference with the
+  two windows one level shorter inside it, over sqrt(2^q) (q: the order its
+  last step eliminated), rounding ``eps * sum|w| * max|f| / h_j^k`` over
+  its levels' stencils times the sum of |extrapolation weights|; times 4.
 """
 from __future__ import annotations
 
@@ -93,7 +101,30 @@ class _Fn:
                 self.eps = max(_EPS, float(np.finfo(out.dtype).eps))
 
 
-def _along(fn, x, d, h, kind, order, acc, L, method, f0):
+def _windows(levels, fmaxes, wsum, h, acc, order, eps):
+    """The high-order window search (module docstring): (value, error, step)."""
+    L = len(levels)
+    T = {(i, i): (levels[i], 1.0) for i in range(L)}
+    best = (np.full(np.shape(levels[0]), np.nan), np.full(np.shape(levels[0]), np.inf),
+            np.full(np.shape(levels[0]), h))
+    for m in range(1, min(4, L)):
+        g = 2.0 ** (acc + 2 * (m - 1))
+        for i in range(L - m):
+            j = i + m
+            (a, wa), (b, wb) = T[i + 1, j], T[i, j - 1]
+            t = a + (a - b) / (g - 1)
+            T[i, j] = (t, wa * g / (g - 1) + wb / (g - 1))
+            trunc = np.maximum(np.abs(t - b), np.abs(t - a)) / np.sqrt(g)
+            hj = h / 2.0 ** j
+            e = trunc + T[i, j][1] * eps * wsum * np.max(fmaxes[i:j + 1], axis=0) / hj ** order
+            with np.errstate(invalid="ignore"):
+                take = np.isfinite(t) & (e < best[1])
+            best = (np.where(take, t, best[0]), np.where(take, e, best[1]),
+                    np.where(take, hj, best[2]))
+    return best[0], 4 * best[1], best[2]
+
+
+def _along(fn, x, d, h, kind, order, acc, L, method, f0, search=False):
     """The derivative of ``order`` along d at x (values of f's shape):
     (value, error, step)."""
     if method == "complex":
@@ -103,11 +134,14 @@ def _along(fn, x, d, h, kind, order, acc, L, method, f0):
     keep = (o != 0) & (w != 0)
     w0 = float(np.sum(w[o == 0]))
     wsum = float(np.sum(np.abs(w[keep])) + abs(w0))
-    levels = []
+    levels, fmaxes = [], []
     for k in range(L):
         hk = h / 2.0 ** k
         F = fn(x[None] + (o[keep] * hk)[:, None] * d[None])
         levels.append((np.tensordot(w[keep], F, axes=(0, 0)) + w0 * f0) / hk ** order)
+        fmaxes.append(np.maximum(np.abs(f0), np.abs(F).max(axis=0)))
+    if search and kind == 0:
+        return _windows(levels, fmaxes, wsum, h, acc, order, fn.eps)
     one_sided = kind != 0
     value, err, lev = _tableau(levels, acc, one_sided)
     # rounding scales with |f| over the finest stencil (and at x)
@@ -151,6 +185,9 @@ def _first(f, x, method, acc, step, adaptive, bounds, order, dirs, scale, axes=F
     L = 1 if method == "complex" or not adaptive else 3 + (order - 1) // 2
     s = 1 if method in ("forward", "backward") else 2
     c = 1e-20 if method == "complex" else fn.eps ** (1.0 / (acc + s * (L - 1) + order))
+    search = adaptive and method == "central" and order >= 3
+    if search:
+        L, c, acc = (5 if order < 5 else 6), 0.125, acc + 2 * max(0, order - 5)
     base = {"central": 0, "forward": 1, "backward": 2, "complex": 0}[method]
     vals, errs, steps = [], [], []
     for i, xi in enumerate(x):
@@ -163,7 +200,7 @@ def _first(f, x, method, acc, step, adaptive, bounds, order, dirs, scale, axes=F
             # (one level: the box must hold the acc + 2 stencil of the estimate)
             kind, h = (base, h) if method == "complex" else _fit_box(
                 xi, d, h, base, order, acc + 2 if L == 1 else acc, bounds)
-            v, e, st = _along(fn, xi, d, h, kind, order, acc, L, method, f0)
+            v, e, st = _along(fn, xi, d, h, kind, order, acc, L, method, f0, search)
             vrow.append(v)
             erow.append(e)
             srow.append(np.broadcast_to(st, np.shape(v)))
