@@ -203,3 +203,15 @@ def test_one_sided_hessians_meet_numdifftools_tolerance(method):
     r = fd.points.hessian(f, X, method=method, full_output=True)
     assert np.max(np.abs(r.value - H)) < 1e-8
     assert np.mean(np.abs(r.value - H) <= r.error) >= 0.99
+
+
+@pytest.mark.parametrize("name", ["jacobian", "hessian"])
+def test_success_applies_the_tolerance_to_every_output(name):
+    # the numdifftools port found it: with f returning several values the
+    # result is not C-contiguous, and success was set on a copy (all True)
+    def f(X):
+        return np.stack([np.sum(X * X, 1), np.cos(X[:, 0])], 1)
+    r = getattr(fd.points, name)(f, [0.3, 0.5, 0.7], rtol=1e-10, full_output=True)
+    want = np.isfinite(r.value) & (r.error <= 1e-10 * np.abs(r.value))
+    np.testing.assert_array_equal(r.success, want)
+    assert not want.all()

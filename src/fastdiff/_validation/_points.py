@@ -14,7 +14,7 @@ __all__ = ["points_f", "points_x", "points_method", "points_max_memory", "points
            "points_sparse_args", "points_workers",
            "unpicklable_f",
            "derivative_step", "points_direction", "points_derivative_x", "f_output",
-           "f_complex_output", "f_scalar", "METHODS"]
+           "f_complex_output", "f_real_valued", "f_scalar", "METHODS"]
 
 METHODS = ("central", "forward", "backward", "complex")
 
@@ -238,6 +238,15 @@ def f_complex_output(F):
         raise ValueError(f"method='complex' needs f to return complex values at complex "
                          f"points, but f returned dtype {F.dtype} (f must be analytic: "
                          f"no abs, real, conj or casts to float)")
+
+
+def f_real_valued(F0):
+    """method='complex' needs an f that is real on real points (a complex
+    f's imaginary part would be taken for the derivative)."""
+    if np.iscomplexobj(F0) and np.any(np.imag(F0) != 0):
+        raise ValueError("method='complex' needs an f that is real-valued at real points, "
+                         "but f returned complex values with a nonzero imaginary part at x; "
+                         "differentiate its real and imaginary parts separately")
 
 
 def f_scalar(m, function):

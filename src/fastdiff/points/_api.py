@@ -117,7 +117,8 @@ def _finish(value, err, step, nfev, full_output, single=False, masked=False, tol
     if masked:
         value, err, step = mask_nonfinite(value, err, step, full_output)
     if full_output:
-        success = np.isfinite(value)
+        # (C order: the flat view below must be success itself, not a copy)
+        success = np.isfinite(value, out=np.empty(np.shape(value), dtype=bool))
         flat_v, flat_e, flat_s = (np.reshape(a, (len(a) if np.ndim(a) else 1, -1))
                                   for a in (value, err, success))
         rows = max(1, (1 << 20) // max(1, flat_s.shape[1]))   # bool temporaries <= 1 MiB

@@ -243,6 +243,9 @@ def _complex_step(ev, X, dirs, h, max_memory):
     (the complex points count 16 bytes per coordinate against max_memory)."""
     N, k, n = dirs.shape
     out = {}
+    # one real evaluation per call: Im f(x) must be 0, or it would be taken
+    # for the derivative (Im f(x + ih) / h = Im f(x) / h + f'(x))
+    V.f_real_valued(ev(np.ascontiguousarray(X[:1])))
 
     def layout(a, b, P):       # (in place: no complex temporaries)
         P.real[...] = X[a:b, None, :]
