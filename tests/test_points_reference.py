@@ -66,14 +66,20 @@ def test_directional_and_derivative_twins(X):
                                ref.points.derivative(np.sin, x, 2), rtol=1e-9, atol=1e-12)
 
 
-@pytest.mark.parametrize("order", [3, 5, 7])
-def test_high_order_derivative_twin(order):
-    # the step search of orders >= 3 (windows of levels), written twice
+@pytest.mark.parametrize("order, kw", [(3, {}), (5, {}), (7, {}),
+                                       (5, {"method": "forward"}),
+                                       (7, {"method": "backward"}),
+                                       (4, {"bounds": (0.3, 2.5)})])
+def test_high_order_derivative_twin(order, kw):
+    # the step search of high orders (windows of levels), written twice
     x = np.linspace(0.3, 2.5, 23)
     with np.errstate(invalid="ignore", divide="ignore"):
         for f in (np.sin, np.log, lambda t: np.arctan(3 * t)):
-            got = fd.points.derivative(f, x, order, full_output=True)
-            want = ref.points.derivative(f, x, order, full_output=True)
-            np.testing.assert_allclose(got.value, want.value, rtol=1e-9)
-            np.testing.assert_allclose(got.error, want.error, rtol=1e-6)
+            got = fd.points.derivative(f, x, order, full_output=True, **kw)
+            want = ref.points.derivative(f, x, order, full_output=True, **kw)
+            # (one-sided high-order stencils cancel ~1e4-fold: the order
+            # of the sums moves values by a small share of their estimates)
+            assert np.all(np.abs(got.value - want.value)
+                          <= 1e-9 * np.abs(want.value) + 0.05 * (got.error + want.error))
+            np.testing.assert_allclose(got.error, want.error, rtol=0.05)
             np.testing.assert_allclose(got.step, want.step, rtol=1e-12)

@@ -212,15 +212,12 @@ def _extrapolate(vals, fmax, W, W0, h, kinds, acc, order, one_sided, eps, trunc=
     error (relative ``eps`` of f's values, of magnitude ``fmax`` (L, N, k[, m])
     over each level's stencil) of the smallest step: (value, error, step).
     One level: ``trunc`` is the truncation estimate.  ``search``: the
-    windows of levels of `_richardson.windows` (central stencils only)."""
+    windows of levels of `_richardson.windows` instead of one tableau."""
     L, N, k = vals.shape[:3]
     ex = (1,) * (vals.ndim - 3)
     wsum = (np.sum(np.abs(W), axis=2) + np.abs(W0)).reshape((N, k) + ex)
     f0s = fmax[-1]
     hh = h.reshape((N, k) + ex)
-    if search and np.all(kinds == 0):
-        value, err, step = windows(vals, fmax, wsum, hh, acc, order, eps)
-        return value, SAFETY * err, step
     with np.errstate(invalid="ignore", over="ignore", divide="ignore"):
         if L == 1:
             value = vals[0]
@@ -228,14 +225,21 @@ def _extrapolate(vals, fmax, W, W0, h, kinds, acc, order, one_sided, eps, trunc=
             return value, err, np.broadcast_to(hh, value.shape).copy()
         value = np.empty(vals.shape[1:])
         err = np.empty(vals.shape[1:])
-        lev = np.zeros(vals.shape[1:], dtype=np.int64)
+        step = np.empty(vals.shape[1:])
+        hfull = np.broadcast_to(hh, value.shape)
         for t in np.unique(kinds):
             sel = kinds == t
-            v_, e_, l_ = richardson(vals[:, sel], acc, one_sided or t != 0)
-            value[sel], err[sel], lev[sel] = v_, e_, l_
-        rounding = eps * wsum * f0s / (hh / 2.0 ** (L - 1)) ** order
-        err = SAFETY * (err + rounding)
-        return value, err, hh / 2.0 ** lev
+            s = 1 if one_sided or t != 0 else 2
+            if search:
+                v_, e_, st_ = windows(vals[:, sel], fmax[:, sel], wsum[sel], hh[sel], acc,
+                                      order, eps, s=s)
+                value[sel], err[sel], step[sel] = v_, SAFETY * e_, st_
+                continue
+            v_, e_, l_ = richardson(vals[:, sel], acc, s == 1)
+            rounding = eps * wsum[sel] * f0s[sel] / (hh[sel] / 2.0 ** (L - 1)) ** order
+            value[sel], err[sel] = v_, SAFETY * (e_ + rounding)
+            step[sel] = hfull[sel] / 2.0 ** l_
+        return value, err, step
 
 
 def _complex_step(ev, X, dirs, h, max_memory):
@@ -243,9 +247,11 @@ def _complex_step(ev, X, dirs, h, max_memory):
     (the complex points count 16 bytes per coordinate against max_memory)."""
     N, k, n = dirs.shape
     out = {}
-    # one real evaluation per call: Im f(x) must be 0, or it would be taken
-    # for the derivative (Im f(x + ih) / h = Im f(x) / h + f'(x))
-    V.f_real_valued(ev(np.ascontiguousarray(X[:1])))
+    # one real evaluation per call (at its first point): Im f(x) must be 0,
+    # or it would be taken for the derivative (Im f(x + ih)/h = Im f(x)/h + f')
+    if not ev.real_checked:
+        V.f_real_valued(ev(np.ascontiguousarray(X[:1])))
+        ev.real_checked = True
 
     def layout(a, b, P):       # (in place: no complex temporaries)
         P.real[...] = X[a:b, None, :]

@@ -54,6 +54,8 @@ class Evaluator:
         self.eps = float(np.finfo(np.float64).eps)
         #: f returned a masked array (its masked values were made NaN)
         self.masked = False
+        #: method="complex": f was checked to be real at a real point
+        self.real_checked = False
 
     def __call__(self, P):
         """Values at the rows of P: (M,) or (M, m)."""

@@ -37,9 +37,10 @@ def richardson(D, order_acc, one_sided):
     return value, err, pick + 1
 
 
-def windows(D, fmax, wsum, h, acc, order, eps, width=4):
+def windows(D, fmax, wsum, h, acc, order, eps, width=4, s=2):
     """Richardson over every window of up to ``width`` consecutive levels
-    (axis 0 of D, steps h/2^k, central stencils of accuracy ``acc``), for
+    (axis 0 of D, steps h/2^k, stencils of accuracy ``acc`` whose error
+    expansion gains ``s`` orders per term: 2 central, 1 one-sided), for
     derivatives of high ``order``: per element the window whose estimated
     error is smallest.
 
@@ -58,7 +59,7 @@ def windows(D, fmax, wsum, h, acc, order, eps, width=4):
     T = {(i, i): D[i] for i in range(L)}
     A = {(i, i): 1.0 for i in range(L)}
     for m in range(1, min(width, L)):
-        f = 2.0 ** (acc + 2 * (m - 1))
+        f = 2.0 ** (acc + s * (m - 1))
         for i in range(L - m):
             j = i + m
             T[i, j] = T[i + 1, j] + (T[i + 1, j] - T[i, j - 1]) / (f - 1.0)
@@ -73,7 +74,7 @@ def windows(D, fmax, wsum, h, acc, order, eps, width=4):
             for j in range(i + 1, min(L, i + width)):
                 np.maximum(peak, fmax[j], out=peak)
                 t = T[i, j]
-                gain = 2.0 ** ((acc + 2 * (j - i - 1)) / 2)
+                gain = 2.0 ** ((acc + s * (j - i - 1)) / 2)
                 trunc = np.maximum(np.abs(t - T[i, j - 1]), np.abs(t - T[i + 1, j])) / gain
                 hj = h / 2.0 ** j
                 e = trunc + A[i, j] * eps * wsum * peak / hj ** order

@@ -26,34 +26,41 @@ HIGH_C = 0.125
 
 
 def high_order(method, adaptive, order):
-    """Central adaptive derivatives of order >= 3 search a wide range of
-    steps: levels from ``HIGH_C * max(|x|, 1)`` down by halves, Richardson
-    over every window of up to 4 levels, the window with the smallest
-    truncation + rounding estimate kept (`_richardson.windows`).  One step
-    cannot suit them all: a 7th derivative of sin wants steps near 0.1,
-    one of tan near its pole or of log near 0 much smaller ones (with one
-    step balanced for the finest level, the 7th derivatives of tan, atan
-    and log had 3.4-3.6 correct digits; with the search, 4.2-6)."""
-    return adaptive and method == "central" and order >= 3
+    """Adaptive derivatives of order >= 3 (central) or >= 5 (one-sided)
+    search a wide range of steps: levels from ``HIGH_C * max(|x|, 1)`` down
+    by halves, Richardson over every window of up to 4 levels, the window
+    with the smallest truncation + rounding estimate kept
+    (`_richardson.windows`).  One step cannot suit them all: a 7th
+    derivative of sin wants steps near 0.1, one of tan near its pole or of
+    log near 0 much smaller ones (with one step balanced for the finest
+    level, central 7th derivatives of tan, atan and log had 3.4-3.6 correct
+    digits; with the search, 4.2-6; forward ones of tan -1.3, now 1.6)."""
+    if method == "central":
+        return adaptive and order >= 3
+    return adaptive and method != "complex" and order >= 5
 
 
 def levels(method, adaptive, order=1):
     """Step levels of a derivative of ``order``: one without adaptivity;
     h, h/2, h/4 for first and second derivatives, one more per two orders
-    for one-sided ones; 5 (orders 3, 4) or 6 for central high orders."""
+    for one-sided ones; with the step search 5 (central orders 3, 4), 6
+    (central) or 7 (one-sided)."""
     if method == "complex" or not adaptive:
         return 1
     if high_order(method, adaptive, order):
-        return 5 if order < 5 else 6
+        return 7 if method != "central" else 5 if order < 5 else 6
     return 3 + (order - 1) // 2
 
 
 def stencil_acc(method, adaptive, order, acc):
-    """Accuracy order of the stencil behind each level: ``acc``, widened by
-    2 per order above 5 for central high orders (a 7th derivative from
-    9-point stencils reached 3.8 correct digits at best, from 13-point
-    ones 4.7)."""
-    return acc + 2 * max(0, order - 5) if high_order(method, adaptive, order) else acc
+    """Accuracy order of the stencil behind each level: ``acc``; with the
+    step search widened by 2 per order above 5 (central: a 7th derivative
+    from 9-point stencils reached 3.8 correct digits at best, from 13-point
+    ones 4.7), or by 2 (one-sided: forward 7th derivatives of sin, exp and
+    cos to 1.6-2.9 digits, against 1.2 with ``acc``)."""
+    if not high_order(method, adaptive, order):
+        return acc
+    return acc + 2 * max(0, order - 5) if method == "central" else acc + 2
 
 
 def base_c(order, acc, nlevels, one_sided, eps=EPS):

@@ -17,14 +17,16 @@ stencil points only, with :func:`fastdiff.stencil` weights.
   ``eps * sum|w| * |f(x)| / h_min^k`` is added, the sum times 4.
 * ``bounds``: a stencil that would leave the box becomes one-sided towards
   the side with more room, its step shrunk so that it fits.
-* Central adaptive derivatives of order k >= 3: base step
-  ``0.125 * max(|x|, 1)``, 5 levels (k < 5) or 6, stencils of accuracy
-  ``acc + 2*max(0, k - 5)``; Neville's table over every window of up to 4
-  consecutive levels, and per element the window (levels i..j) with the
-  smallest ``trunc + rounding``: trunc is the larger difference with the
-  two windows one level shorter inside it, over sqrt(2^q) (q: the order its
-  last step eliminated), rounding ``eps * sum|w| * max|f| / h_j^k`` over
-  its levels' stencils times the sum of |extrapolation weights|; times 4.
+* Adaptive derivatives of order k >= 3 (central) or k >= 5 (forward,
+  backward): base step ``0.125 * max(|x|, 1)``; 5 levels (central, k < 5),
+  6 (central) or 7 (one-sided); stencils of accuracy ``acc + 2*max(0, k -
+  5)`` (central) or ``acc + 2``; Neville's table over every window of up to
+  4 consecutive levels (each step eliminating 2 orders, 1 for one-sided
+  stencils), and per element the window (levels i..j) with the smallest
+  ``trunc + rounding``: trunc is the larger difference with the two windows
+  one level shorter inside it, over sqrt(2^q) (q: the order its last step
+  eliminated), rounding ``eps * sum|w| * max|f| / h_j^k`` over its levels'
+  stencils times the sum of |extrapolation weights|; times 4.
 """
 from __future__ import annotations
 
@@ -101,14 +103,14 @@ class _Fn:
                 self.eps = max(_EPS, float(np.finfo(out.dtype).eps))
 
 
-def _windows(levels, fmaxes, wsum, h, acc, order, eps):
+def _windows(levels, fmaxes, wsum, h, acc, order, eps, s):
     """The high-order window search (module docstring): (value, error, step)."""
     L = len(levels)
     T = {(i, i): (levels[i], 1.0) for i in range(L)}
     best = (np.full(np.shape(levels[0]), np.nan), np.full(np.shape(levels[0]), np.inf),
             np.full(np.shape(levels[0]), h))
     for m in range(1, min(4, L)):
-        g = 2.0 ** (acc + 2 * (m - 1))
+        g = 2.0 ** (acc + s * (m - 1))
         for i in range(L - m):
             j = i + m
             (a, wa), (b, wb) = T[i + 1, j], T[i, j - 1]
@@ -140,8 +142,8 @@ def _along(fn, x, d, h, kind, order, acc, L, method, f0, search=False):
         F = fn(x[None] + (o[keep] * hk)[:, None] * d[None])
         levels.append((np.tensordot(w[keep], F, axes=(0, 0)) + w0 * f0) / hk ** order)
         fmaxes.append(np.maximum(np.abs(f0), np.abs(F).max(axis=0)))
-    if search and kind == 0:
-        return _windows(levels, fmaxes, wsum, h, acc, order, fn.eps)
+    if search:
+        return _windows(levels, fmaxes, wsum, h, acc, order, fn.eps, 2 if kind == 0 else 1)
     one_sided = kind != 0
     value, err, lev = _tableau(levels, acc, one_sided)
     # rounding scales with |f| over the finest stencil (and at x)
@@ -185,9 +187,11 @@ def _first(f, x, method, acc, step, adaptive, bounds, order, dirs, scale, axes=F
     L = 1 if method == "complex" or not adaptive else 3 + (order - 1) // 2
     s = 1 if method in ("forward", "backward") else 2
     c = 1e-20 if method == "complex" else fn.eps ** (1.0 / (acc + s * (L - 1) + order))
-    search = adaptive and method == "central" and order >= 3
-    if search:
+    search = adaptive and method != "complex" and order >= (3 if method == "central" else 5)
+    if search and method == "central":
         L, c, acc = (5 if order < 5 else 6), 0.125, acc + 2 * max(0, order - 5)
+    elif search:
+        L, c, acc = 7, 0.125, acc + 2
     base = {"central": 0, "forward": 1, "backward": 2, "complex": 0}[method]
     vals, errs, steps = [], [], []
     for i, xi in enumerate(x):
