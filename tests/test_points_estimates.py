@@ -215,3 +215,21 @@ def test_success_applies_the_tolerance_to_every_output(name):
     want = np.isfinite(r.value) & (r.error <= 1e-10 * np.abs(r.value))
     np.testing.assert_array_equal(r.success, want)
     assert not want.all()
+
+
+def test_refinement_replaces_estimates_a_smaller_step_contradicts():
+    # two ions 5.6e-6 apart in a harmonic trap (numdifftools' hamiltonian
+    # test): at steps >> the separation f looks quadratic and the levels
+    # agree to 1e-7, so the smallest estimate kept a wrong Hessian (relative
+    # error 1.0) through every round; a round whose value disagrees beyond
+    # both estimates now replaces it
+    C = (4 * np.pi * 8.8541878188e-12) ** -1 * 1.602176634e-19 ** 2
+    m, w = 39.96 * 1.66e-27, 2 * np.pi * 1e6
+
+    def potential(X):
+        return 0.5 * m * w ** 2 * np.sum(X ** 2, axis=1) + C / np.abs(X[:, 0] - X[:, 1])
+    a = (C / (4 * m * w ** 2)) ** (1 / 3)
+    truth = m * w ** 2 * np.array([[2.0, -1.0], [-1.0, 2.0]])  # trap + Coulomb, at equilibrium
+    res = fd.points.hessian(potential, [-a, a], step=1e-4, rtol=1e-4, full_output=True)
+    assert np.max(np.abs(res.value - truth) / np.abs(truth)) < 1e-4
+    assert np.all(np.abs(res.value - truth) <= res.error)

@@ -44,8 +44,11 @@ _PARAMS = """
         With ``adaptive=True``: the points whose estimated error exceeds
         ``atol + rtol * |value|`` somewhere are evaluated again with steps
         scaled by 1/4, 1/16, 1/64, ... (``maxiter`` rounds at most), each
-        element keeping its best estimate; ``success`` then says where the
-        tolerance was met.  Default: no refinement.
+        element keeping the estimate with the smallest error estimate, or
+        the smaller steps' one where the two disagree beyond both estimates
+        (derivatives of high order: the same steps, stencils wider by 4
+        orders per round); ``success`` then says where the tolerance was
+        met.  Default: no refinement.
     maxiter : int, optional
         Refinement rounds at most (default 4).
     max_memory : int, optional

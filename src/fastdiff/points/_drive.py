@@ -4,7 +4,9 @@ the blocks, and the tolerance-driven refinement (``rtol``/``atol``).
 Refinement: after the default pass, the points with an element whose error
 estimate exceeds ``atol + rtol * |value|`` are evaluated again with every
 step scaled by 1/4, then 1/16, 1/64, ... (at most ``maxiter`` rounds); each
-element keeps the estimate with the smallest error estimate.  Smaller steps
+element keeps the estimate with the smallest error estimate, unless the
+smaller steps' value disagrees with it beyond both estimates (then the
+wider steps missed a narrow feature, and the refined value is kept).  Smaller steps
 resolve features narrower than the automatic step (and stencils that left
 f's domain); their error estimates stay reliable, while larger steps gave
 estimates that looked converged but were not (coverage fell to 75 % on the
@@ -43,11 +45,14 @@ def meets(value, err, tol):
         return np.isfinite(value) & (err <= atol + rtol * np.abs(value))
 
 
-def _refine(ev, res, tol, point_bytes, mm, rerun):
+def _refine(ev, res, tol, point_bytes, mm, rerun, disagree=True):
     """The refinement rounds (see the module docstring) of the result ``res``
     (value, error, step, nfev) of N points; ``rerun(rows, r)`` runs the
     engine on those points for round r = 1, 2, ... and ``point_bytes(m, r)``
-    is its working memory per point."""
+    is its working memory per point.  ``disagree``: the rounds shrink the
+    steps, and a refined estimate that disagrees with the kept one beyond
+    both error estimates replaces it (a feature narrower than the wider
+    steps, which looked converged there)."""
     value, err, step, nfev = res
     N = len(value)
     extra = 0
@@ -58,7 +63,12 @@ def _refine(ev, res, tol, point_bytes, mm, rerun):
         v2, e2, s2, n2 = by_blocks(ev, len(rows), lambda m: point_bytes(m, r), mm,
                                    lambda a, b: rerun(rows[a:b], r), 3)
         with np.errstate(invalid="ignore"):
-            better = np.isfinite(v2) & np.isfinite(e2) & ~(e2 >= err[rows])
+            # smaller estimate, or (rounds with smaller steps) disagreement
+            # beyond both estimates: the wider steps missed a feature
+            better = ~(e2 >= err[rows])
+            if disagree:
+                better |= np.abs(v2 - value[rows]) > e2 + err[rows]
+            better &= np.isfinite(v2) & np.isfinite(e2)
         value[rows] = np.where(better, v2, value[rows])
         err[rows] = np.where(better, e2, err[rows])
         step[rows] = np.where(better, s2, step[rows])
@@ -97,7 +107,7 @@ def first(ev, X, method, acc, adaptive, bounds, mm, full_output, k, order, steps
     res = by_blocks(ev, N, point_bytes, mm, lambda a, b: run(slice(a, b)),
                     3 if full_output or tol else 1)
     if tol and adaptive and method != "complex":
-        res = _refine(ev, res, tol, point_bytes, mm, run)
+        res = _refine(ev, res, tol, point_bytes, mm, run, disagree=not search)
     return res
 
 
