@@ -73,12 +73,12 @@ class TestDerivative:
         np.testing.assert_allclose(res.value, ref, rtol=RTOL)
         assert np.all(np.abs(res.value - ref) < res.error)
 
-    @pytest.mark.parametrize("case", [
-        pytest.param(c, id=c[0], marks=pytest.mark.xfail(strict=True, reason=(
-            "automatic step 0.053 (scales with |x| = 36.6) is too wide for the "
-            "peak: measured error 3.96e-6 > atol 1e-10 + rtol 5.96e-8 * 0.62 = 3.7e-8"))
-                     if c[0] == "rel_breitwigner" else ())
-        for c in stats._distr_params.distcont])
+    # (rel_breitwigner failed here until the default call refined elements
+    # whose estimate is mostly truncation and above 1e-6 of the value: its
+    # automatic step 0.053, scaled by |x| = 36.6, was too wide for the peak,
+    # error 3.96e-6 > atol 1e-10 + rtol 5.96e-8 * 0.62; now 1.9e-12)
+    @pytest.mark.parametrize("case", [pytest.param(c, id=c[0])
+                                      for c in stats._distr_params.distcont])
     def test_accuracy(self, case):
         distname, params = case
         dist = getattr(stats, distname)(*params)
@@ -87,7 +87,7 @@ class TestDerivative:
                                    atol=1e-10)
 
     def test_accuracy_rel_breitwigner_scipy_tolerance(self):
-        # the xfail above with scipy's default tolerance rtol=sqrt(eps) passed
+        # the same with scipy's default tolerance rtol=sqrt(eps)
         dist = stats.rel_breitwigner(36.545206797050334)
         x = np.array([dist.median() + 0.1])
         res = P.derivative(dist.cdf, x, rtol=EPS**0.5, full_output=True)

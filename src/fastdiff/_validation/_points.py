@@ -91,8 +91,8 @@ def points_step(step, X):
 
 
 def points_tolerance(rtol, atol, maxiter):
-    """(rtol, atol, maxiter) of the refinement, or None when neither rtol nor
-    atol is given."""
+    """(rtol, atol, maxiter, given) of the refinement; ``given``: rtol or
+    atol was given (otherwise both are None)."""
     for name, v in (("rtol", rtol), ("atol", atol)):
         if v is None:
             continue
@@ -105,8 +105,8 @@ def points_tolerance(rtol, atol, maxiter):
     if not 0 <= maxiter <= 8:
         raise ValueError(f"maxiter must be between 0 and 8, got {maxiter}")
     if rtol is None and atol is None:
-        return None
-    return (float(rtol or 0.0), float(atol or 0.0), int(maxiter))
+        return (None, None, int(maxiter), False)
+    return (float(rtol or 0.0), float(atol or 0.0), int(maxiter), True)
 
 
 def points_sparsity_array(sparsity, name="sparsity"):

@@ -48,7 +48,12 @@ _PARAMS = """
         the smaller steps' one where the two disagree beyond both estimates
         (derivatives of high order: the same steps, stencils wider by 4
         orders per round); ``success`` then says where the tolerance was
-        met.  Default: no refinement.
+        met.  Default (neither given): the elements whose estimate is
+        mostly truncation and above 1e-6 of their point's largest
+        ``|value|`` (Hessians: 1e-4) are refined the same way, so that a
+        feature narrower than the automatic step gets smaller steps (float64
+        f; not for searched high orders); ``success`` says where the
+        estimates are finite.
     maxiter : int, optional
         Refinement rounds at most (default 4).
     max_memory : int, optional
@@ -126,8 +131,9 @@ def _finish(value, err, step, nfev, full_output, single=False, masked=False, tol
                                   for a in (value, err, success))
         rows = max(1, (1 << 20) // max(1, flat_s.shape[1]))   # bool temporaries <= 1 MiB
         for a in range(0, len(flat_s), rows):
-            flat_s[a:a + rows] &= (np.isfinite(flat_e[a:a + rows]) if tol is None
-                                   else meets(flat_v[a:a + rows], flat_e[a:a + rows], tol))
+            flat_s[a:a + rows] &= (meets(flat_v[a:a + rows], flat_e[a:a + rows], tol)
+                                   if tol is not None and tol[3]
+                                   else np.isfinite(flat_e[a:a + rows]))
         res = Result(value, err, step, nfev, success)
         if single:
             return Result(value[0], err[0], step[0], nfev, success[0])

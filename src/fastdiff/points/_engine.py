@@ -41,9 +41,12 @@ def by_blocks(ev, N, point_bytes, max_memory, run, keep):
 
     ``point_bytes(m)`` estimates the working bytes per input point for f
     with m outputs (m = 0 before the first call); ``run(a, b)`` returns
-    (value, error, step, evaluations per point) for points [a, b).  The first
-    ``keep`` of value, error and step are assembled (the rest are None);
-    a single block is returned as it is.  Returns (value, error, step, nfev).
+    (value, error, step, evaluations per point[, truncation-bound]) for
+    points [a, b).  The first ``keep`` of value, error and step are
+    assembled (the rest are None), and the optional fifth array (elements
+    whose error estimate is mostly truncation, see `first_derivatives`)
+    whenever ``keep`` > 1; a single block is returned as it is.  Returns
+    (value, error, step, nfev[, truncation-bound]).
     """
     outs, nfev, a = None, 0, 0
     while a < N:
@@ -56,14 +59,16 @@ def by_blocks(ev, N, point_bytes, max_memory, run, keep):
             # rounding estimates for its precision (the later blocks use them)
             res = run(a, b)
         nfev = max(nfev, res[3])
+        extra = tuple(res[4:]) if keep > 1 else ()
         if a == 0 and b == N:
-            return tuple(res[:keep]) + (None,) * (3 - keep) + (nfev,)
+            return tuple(res[:keep]) + (None,) * (3 - keep) + (nfev,) + extra
+        arrays = tuple(res[:keep]) + extra
         if outs is None:
-            outs = [np.empty((N,) + r.shape[1:], dtype=r.dtype) for r in res[:keep]]
-        for o, r in zip(outs, res[:keep]):
+            outs = [np.empty((N,) + r.shape[1:], dtype=r.dtype) for r in arrays]
+        for o, r in zip(outs, arrays):
             o[a:b] = r
         a = b
-    return tuple(outs) + (None,) * (3 - keep) + (nfev,)
+    return tuple(outs[:keep]) + (None,) * (3 - keep) + (nfev,) + tuple(outs[keep:])
 
 
 def first_point_bytes(method, n, k, nlevels, acc, order, m):
@@ -146,8 +151,9 @@ def first_derivatives(ev, X, dirs, method, acc, h, nlevels, bounds, max_memory, 
     direction.  f(x) is evaluated once per point and serves every offset 0;
     each (point, direction, level) then needs K evaluations.  ``search``:
     Richardson over windows of levels (`_richardson.windows`) instead of
-    the one tableau.  Returns value (N, k[, m]), error, step and the
-    evaluations per point.
+    the one tableau.  Returns value (N, k[, m]), error, step, the
+    evaluations per point, and where the error estimate is mostly
+    truncation (smaller steps could lower it; bool, value's shape).
     """
     N, k, n = dirs.shape
     if method == "complex":
@@ -201,9 +207,10 @@ def first_derivatives(ev, X, dirs, method, acc, h, nlevels, bounds, max_memory, 
         out["fmax"][:, a:b] = np.moveaxis(lev, 1, 0).reshape((L, b - a, k) + tail)
 
     chunk_loop(ev, N, rows, n, max_memory, layout, consume)
-    value, err, step = _extrapolate(out["vals"], out["fmax"], W, W0, h, kinds, acc, order,
-                                    method != "central", ev.eps, out["trunc"], search)
-    return value, err, step, rows
+    value, err, step, bound = _extrapolate(out["vals"], out["fmax"], W, W0, h, kinds, acc,
+                                           order, method != "central", ev.eps, out["trunc"],
+                                           search)
+    return value, err, step, rows, bound
 
 
 def _extrapolate(vals, fmax, W, W0, h, kinds, acc, order, one_sided, eps, trunc=None,
@@ -212,7 +219,8 @@ def _extrapolate(vals, fmax, W, W0, h, kinds, acc, order, one_sided, eps, trunc=
     error (relative ``eps`` of f's values, of magnitude ``fmax`` (L, N, k[, m])
     over each level's stencil) of the smallest step: (value, error, step).
     One level: ``trunc`` is the truncation estimate.  ``search``: the
-    windows of levels of `_richardson.windows` instead of one tableau."""
+    windows of levels of `_richardson.windows` instead of one tableau.
+    Also returns where truncation exceeds rounding in the estimate."""
     L, N, k = vals.shape[:3]
     ex = (1,) * (vals.ndim - 3)
     wsum = (np.sum(np.abs(W), axis=2) + np.abs(W0)).reshape((N, k) + ex)
@@ -221,11 +229,13 @@ def _extrapolate(vals, fmax, W, W0, h, kinds, acc, order, one_sided, eps, trunc=
     with np.errstate(invalid="ignore", over="ignore", divide="ignore"):
         if L == 1:
             value = vals[0]
-            err = SAFETY * (eps * wsum * f0s / hh ** order + trunc)
-            return value, err, np.broadcast_to(hh, value.shape).copy()
+            rounding = eps * wsum * f0s / hh ** order
+            return (value, SAFETY * (rounding + trunc), np.broadcast_to(hh, value.shape).copy(),
+                    trunc > rounding)
         value = np.empty(vals.shape[1:])
         err = np.empty(vals.shape[1:])
         step = np.empty(vals.shape[1:])
+        bound = np.zeros(vals.shape[1:], dtype=bool)
         hfull = np.broadcast_to(hh, value.shape)
         for t in np.unique(kinds):
             sel = kinds == t
@@ -239,7 +249,8 @@ def _extrapolate(vals, fmax, W, W0, h, kinds, acc, order, one_sided, eps, trunc=
             rounding = eps * wsum[sel] * f0s[sel] / (hh[sel] / 2.0 ** (L - 1)) ** order
             value[sel], err[sel] = v_, SAFETY * (e_ + rounding)
             step[sel] = hfull[sel] / 2.0 ** l_
-        return value, err, step
+            bound[sel] = e_ > rounding
+        return value, err, step, bound
 
 
 def _complex_step(ev, X, dirs, h, max_memory):

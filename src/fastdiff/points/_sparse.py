@@ -143,7 +143,7 @@ def jacobian_sparse(ev, X, single, sparsity, colors, method, acc, adaptive, boun
         return pick(mats[0])
     ok = []
     for v, e in zip(mats[0], mats[1]):
-        good = (np.isfinite(v.data) & np.isfinite(e.data) if tol is None
-                else meets(v.data, e.data, tol))
+        good = (meets(v.data, e.data, tol) if tol is not None and tol[3]
+                else np.isfinite(v.data) & np.isfinite(e.data))
         ok.append(sp.csr_matrix((good, v.indices, v.indptr), shape=v.shape))
     return Result(pick(mats[0]), pick(mats[1]), pick(mats[2]), nfev, pick(ok))
