@@ -20,7 +20,7 @@ import functools
 
 import numpy as np
 
-from .._stencil import fornberg_rows, stencil
+from .._stencil import fornberg_rows, moment_rows, stencil
 
 __all__ = ["AxisTable", "axis_table", "extend_index"]
 
@@ -159,18 +159,18 @@ def _nonuniform_table(x, order, acc, scale):
     tidx = np.minimum(tidx, n - 1)
     z = x[tidx] - x[:, None]
     twt = np.zeros(tidx.shape)
+    # interior rows: weights from the moment equations (as findiff's; see
+    # `moment_rows`); edge rows: Fornberg's, the row's own weight as minus
+    # the sum of the others (a derivative of a constant is then 0 to
+    # rounding of the sum, not of the weights)
     if centred.any():
-        twt[centred] = fornberg_rows(z[centred], order)
+        twt[centred] = moment_rows(z[centred], order)
     if (~centred).any():
         twt[~centred, :p] = fornberg_rows(z[~centred, :p], order)
-    # the row's own weight as minus the sum of the others: a derivative of a
-    # constant is then 0 to rounding of the sum, not of the weights (their
-    # rounding, relative to weights of 1/h^order on close points, cost a
-    # factor 2-3 in accuracy against findiff)
-    own = tidx == i[:, None]
-    own &= np.cumsum(own, axis=1) == 1
-    twt[own] = 0.0
-    twt[own] = -twt.sum(axis=1)
+        own = (tidx == i[:, None]) & ~centred[:, None]
+        own &= np.cumsum(own, axis=1) == 1
+        twt[own] = 0.0
+        twt[own] = -twt[~centred].sum(axis=1)
     twt *= scale
     empty_i = np.zeros(0, dtype=np.int64)
     empty_w = np.zeros(0, dtype=np.float64)

@@ -47,6 +47,8 @@ written independently of the kernels' tables.
 """
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from .. import _validation as _V
@@ -113,8 +115,10 @@ def _nonuniform_table(x, order, acc):
     """(indices (n, W), weights (n, W)) of every row on coordinates ``x``: the
     q = acc + order (+1 for even orders) points centred on the row where they
     fit, else the p = acc + order points from ``clip(i - (p-1)//2, 0, n-p)``
-    (padding: weight 0); Fornberg weights on the real offsets, the row's own
-    weight set to minus the sum of the others (exact for constants)."""
+    (padding: weight 0).  Centred rows: the weights solving the moment
+    equations sum_j w_j z_j^k = order! [k == order] (k < q) on the real
+    offsets z; other rows: Fornberg weights, the row's own weight set to
+    minus the sum of the others (exact for constants)."""
     n = len(x)
     p = acc + order
     q = p + (1 - order % 2)
@@ -127,12 +131,17 @@ def _nonuniform_table(x, order, acc):
     valid = np.arange(width)[None, :] < count[:, None]
     idx = np.where(valid, start[:, None] + np.arange(width)[None, :], i[:, None])
     weights = np.zeros((n, width))
-    for rows, c in ((centred, q), (~centred, p)):
-        if rows.any():
-            weights[rows, :c] = fornberg_rows(x[idx[rows, :c]] - x[rows, None], order)
-    own = valid & (idx == i[:, None])
+    for r in np.flatnonzero(centred):
+        z = x[idx[r, :q]] - x[r]
+        moments = np.array([z ** k for k in range(q)])
+        rhs = np.zeros(q)
+        rhs[order] = math.factorial(order)
+        weights[r, :q] = np.linalg.solve(moments, rhs)
+    if (~centred).any():
+        weights[~centred, :p] = fornberg_rows(x[idx[~centred, :p]] - x[~centred, None], order)
+    own = valid & (idx == i[:, None]) & ~centred[:, None]
     weights[own] = 0.0
-    weights[own] = -weights.sum(axis=1)
+    weights[own] = -weights[own.any(axis=1)].sum(axis=1)
     return idx, weights
 
 
