@@ -107,3 +107,153 @@ def layout2(const double[:, ::1] X,       # IN  (N, n) points
                 P[i, r + 2 * npairs + q, jj] = X[i, jj] + hj
                 P[i, r + 3 * npairs + q, ii] = X[i, ii] - hi
                 P[i, r + 3 * npairs + q, jj] = X[i, jj] - hj
+
+
+cdef extern from "math.h" nogil:
+    double fabs(double)
+    double pow(double, double)
+    double ldexp(double, int)
+    bint isnan(double)
+    double INFINITY
+
+
+cdef inline double _power(double h, int order) noexcept nogil:
+    """h**order as NumPy computes it (exact for orders 1 and 2)."""
+    if order == 1:
+        return h
+    if order == 2:
+        return h * h
+    return pow(h, order)
+
+
+cdef enum:
+    _QB = 128       # elements per block of the fused kernel (its stack arrays)
+    _LMAX = 16      # levels at most
+
+
+cdef void _extrapolate_block(const double* F, Py_ssize_t m, Py_ssize_t nb, const double* W,
+                             double w0, const double* hl, Py_ssize_t hstride, int s_gain,
+                             Py_ssize_t L, Py_ssize_t k, Py_ssize_t K, Py_ssize_t j,
+                             int order, int acc, double eps, double safety,
+                             double* value, double* err, double* step,
+                             unsigned char* bound) noexcept nogil:
+    """``nb`` <= _QB consecutive elements of direction j of one point: F
+    points at their f(x) (row r at F + r*m), W at the direction's K weights,
+    hl at its step of level 0 (level l at hl[l*hstride]).  The blocks live
+    on this call's stack (each thread has its own); the loops over the
+    block vectorise."""
+    cdef double D[_LMAX][_QB]
+    cdef double row[_LMAX][_QB]
+    cdef double prev[_LMAX][_QB]
+    cdef double fm[_QB]
+    cdef double best[_QB]
+    cdef double e[_QB]
+    cdef double v[_QB]
+    cdef Py_ssize_t pick[_QB]
+    cdef Py_ssize_t l, t, mm, qq
+    cdef const double* Fr
+    cdef double hp, w, den, d, ws, rnd
+    for qq in range(nb):
+        fm[qq] = fabs(F[qq])
+    for l in range(L):
+        hp = 1.0
+        for t in range(order):
+            hp = hp * hl[l * hstride]
+        for qq in range(nb):
+            D[l][qq] = w0 * F[qq]
+        for t in range(K):
+            Fr = F + (1 + (l * k + j) * K + t) * m
+            w = W[t]
+            for qq in range(nb):
+                D[l][qq] = D[l][qq] + w * Fr[qq]
+            if l == L - 1:      # (a NaN stays: it spoils the estimate, as in NumPy)
+                for qq in range(nb):
+                    w = fabs(Fr[qq])
+                    fm[qq] = w if (w > fm[qq] or w != w) else fm[qq]
+        for qq in range(nb):
+            D[l][qq] = D[l][qq] / hp
+    # the tableau, row by row: diagonal entry l and its difference with
+    # entry l - 1 (the first difference kept even if NaN)
+    for qq in range(nb):
+        prev[0][qq] = D[0][qq]
+        best[qq] = INFINITY
+        pick[qq] = 1
+    for l in range(1, L):
+        for qq in range(nb):
+            row[0][qq] = D[l][qq]
+        for mm in range(1, l + 1):
+            den = ldexp(1.0, acc + s_gain * (mm - 1)) - 1.0
+            for qq in range(nb):
+                row[mm][qq] = row[mm - 1][qq] + (row[mm - 1][qq] - prev[mm - 1][qq]) / den
+        for qq in range(nb):
+            d = fabs(row[l][qq] - prev[l - 1][qq])
+            if l == 1:
+                v[qq] = row[l][qq]
+                e[qq] = d
+                if not isnan(d):
+                    best[qq] = d
+            elif not isnan(d) and d < best[qq]:
+                best[qq] = d
+                v[qq] = row[l][qq]
+                e[qq] = d
+                pick[qq] = l
+        for mm in range(l + 1):
+            for qq in range(nb):
+                prev[mm][qq] = row[mm][qq]
+    ws = 0.0
+    for t in range(K):
+        ws = ws + fabs(W[t])
+    ws = ws + fabs(w0)
+    hp = _power(hl[(L - 1) * hstride], order)
+    for qq in range(nb):
+        rnd = eps * ws * fm[qq] / hp
+        value[qq] = v[qq]
+        err[qq] = safety * (e[qq] + rnd)
+        step[qq] = hl[pick[qq] * hstride]
+        bound[qq] = e[qq] > rnd
+
+
+def combine_extrapolate(const double[:, :, ::1] F,    # IN  (N, 1 + L*k*K, m) values
+                        const double[:, :, ::1] W,    # IN  (N, k, K) weights
+                        const double[:, ::1] W0,      # IN  (N, k) weight of f(x)
+                        const double[:, :, ::1] hl,   # IN  (L, N, k) steps
+                        const signed char[:, ::1] S,  # IN  (N, k) orders gained per level
+                        int order, int acc, double eps, double safety,
+                        double[:, :, ::1] value,      # OUT (N, k, m)
+                        double[:, :, ::1] err,        # OUT (N, k, m)
+                        double[:, :, ::1] step,       # OUT (N, k, m)
+                        unsigned char[:, :, ::1] bound,   # OUT (N, k, m)
+                        int nthreads):
+    """The levels, their Richardson tableau and the error estimate in one
+    pass over f's values (the NumPy steps of `_engine._extrapolate` fused):
+    per element the diagonal entry whose difference with the previous one is
+    smallest (NaN counting as infinite, the first on ties); error =
+    safety * (that difference + eps * sum|w| * fmax / h_min^order), fmax the
+    largest |f| over the finest level's stencil and at x; bound: the
+    difference exceeds the rounding term.  Needs 2 <= L <= 16."""
+    cdef Py_ssize_t N = F.shape[0], R = F.shape[1], m = F.shape[2]
+    cdef Py_ssize_t k = W.shape[1], K = W.shape[2], L = hl.shape[0]
+    cdef Py_ssize_t nq, task, i, j, b, q0, o
+    if N == 0 or m == 0 or k == 0:
+        return
+    if L < 2 or L > _LMAX:
+        raise ValueError("internal: combine_extrapolate needs 2 <= L <= 16")
+    cdef const double* Fp = &F[0, 0, 0]
+    cdef const double* Wp = &W[0, 0, 0]
+    cdef const double* W0p = &W0[0, 0]
+    cdef const double* hp = &hl[0, 0, 0]
+    cdef const signed char* Sp = &S[0, 0]
+    cdef double* vp = &value[0, 0, 0]
+    cdef double* ep = &err[0, 0, 0]
+    cdef double* sp = &step[0, 0, 0]
+    cdef unsigned char* bp = &bound[0, 0, 0]
+    nq = (m + _QB - 1) // _QB
+    for task in prange(N * k * nq, nogil=True, schedule="static", num_threads=nthreads):
+        b = task % nq
+        j = (task // nq) % k
+        i = task // (nq * k)
+        q0 = b * _QB
+        o = (i * k + j) * m + q0
+        _extrapolate_block(Fp + i * R * m + q0, m, min(_QB, m - q0), Wp + (i * k + j) * K,
+                           W0p[i * k + j], hp + i * k + j, N * k, Sp[i * k + j], L, k, K, j,
+                           order, acc, eps, safety, vp + o, ep + o, sp + o, bp + o)

@@ -5,9 +5,10 @@ steps, stencil tables, levels and Richardson tableau sized to fit
 ``max_memory`` beside its stencil points.  Within a block, every stencil
 point of every input point in a chunk is laid out in one buffer (reused for
 all the chunks of a call), f is called once per chunk,
-and the values are combined with the stencil weights.  The layout and
-combination of first-derivative stencils run in Cython/OpenMP kernels
-(``_kernels/_points.pyx``).
+and the values are combined with the stencil weights.  The layout of
+first-derivative stencils and, for several step levels, the combination,
+Richardson tableau and error estimates in one pass over f's values run in
+Cython/OpenMP kernels (``_kernels/_points.pyx``).
 """
 from __future__ import annotations
 
@@ -183,11 +184,19 @@ def first_derivatives(ev, X, dirs, method, acc, h, nlevels, bounds, max_memory, 
         _kernels.layout(np.ascontiguousarray(X[a:b]), D3 if axes else D3[a:b],
                               OFF[a:b], np.ascontiguousarray(hl[:, a:b]), P, ev.nthreads)
 
+    # several levels, one tableau: the fused kernel (values, tableau and
+    # estimates in one pass over f's values, per chunk)
+    fused = L >= 2 and not search
+    if fused:
+        S = np.where((kinds != 0) | (method != "central"), 1, 2).astype(np.int8)
+
     def consume(a, b, F):
         tail = F.shape[2:]
         Fm = np.ascontiguousarray(F.reshape(b - a, rows, -1), dtype=np.float64)
-        D = np.empty((L, b - a, k, Fm.shape[2]))
         hla = np.ascontiguousarray(hl[:, a:b])
+        if fused:
+            return _fused(out, N, k, tail, Fm, a, b, W, W0, hla, S, order, acc, ev)
+        D = np.empty((L, b - a, k, Fm.shape[2]))
         with np.errstate(invalid="ignore", over="ignore"):
             _kernels.combine(Fm, W[a:b], W0[a:b], hla, order, D, ev.nthreads)
         if not out:
@@ -207,10 +216,29 @@ def first_derivatives(ev, X, dirs, method, acc, h, nlevels, bounds, max_memory, 
         out["fmax"][:, a:b] = np.moveaxis(lev, 1, 0).reshape((L, b - a, k) + tail)
 
     chunk_loop(ev, N, rows, n, max_memory, layout, consume)
+    if fused:
+        shape = (N, k) + out["tail"]
+        return (out["value"].reshape(shape), out["err"].reshape(shape),
+                out["step"].reshape(shape), rows, out["bound"].reshape(shape))
     value, err, step, bound = _extrapolate(out["vals"], out["fmax"], W, W0, h, kinds, acc,
                                            order, method != "central", ev.eps, out["trunc"],
                                            search)
     return value, err, step, rows, bound
+
+
+def _fused(out, N, k, tail, Fm, a, b, W, W0, hla, S, order, acc, ev):
+    """Values, estimates, steps and truncation-bound flags of points [a, b)
+    from f's values Fm, by the fused kernel, into ``out`` (allocated at the
+    first chunk)."""
+    if not out:
+        out.update((name, np.empty((N, k, Fm.shape[2]), dtype=t)) for name, t in
+                   (("value", float), ("err", float), ("step", float), ("bound", bool)))
+        out["tail"] = tail
+    with np.errstate(invalid="ignore", over="ignore", divide="ignore"):
+        _kernels.combine_extrapolate(Fm, W[a:b], W0[a:b], hla, S[a:b], order, acc, ev.eps,
+                                     SAFETY, out["value"][a:b], out["err"][a:b],
+                                     out["step"][a:b], out["bound"][a:b].view(np.uint8),
+                                     ev.nthreads)
 
 
 def _extrapolate(vals, fmax, W, W0, h, kinds, acc, order, one_sided, eps, trunc=None,
