@@ -14,26 +14,31 @@ def layout(const double[:, ::1] X,        # IN  (N, n) points
     """P[i, 0] = x_i; P[i, 1 + (l*k + j)*K + t] = x_i + hl[l,i,j] * OFF[i,j,t] * d_ij."""
     cdef Py_ssize_t N = X.shape[0], n = X.shape[1]
     cdef Py_ssize_t k = OFF.shape[1], K = OFF.shape[2], L = hl.shape[0]
+    cdef Py_ssize_t R = 1 + L * k * K
     cdef bint axes = dirs.shape[0] == 0
-    cdef Py_ssize_t i, l, j, t, c, r
+    cdef Py_ssize_t task, i, l, j, t, c, r
     cdef double s
     if N == 0:
         return
-    for i in prange(N, nogil=True, schedule="static", num_threads=nthreads):
-        for c in range(n):
-            P[i, 0, c] = X[i, c]
-        for l in range(L):
-            for j in range(k):
-                for t in range(K):
-                    r = 1 + (l * k + j) * K + t
-                    s = hl[l, i, j] * OFF[i, j, t]
-                    if axes:
-                        for c in range(n):
-                            P[i, r, c] = X[i, c]
-                        P[i, r, j] = X[i, j] + s
-                    else:
-                        for c in range(n):
-                            P[i, r, c] = X[i, c] + s * dirs[i, j, c]
+    # one task per stencil point (rows of few input points are many)
+    for task in prange(N * R, nogil=True, schedule="static", num_threads=nthreads):
+        i = task // R
+        r = task - i * R
+        if r == 0:
+            for c in range(n):
+                P[i, 0, c] = X[i, c]
+            continue
+        t = (r - 1) % K
+        j = ((r - 1) // K) % k
+        l = (r - 1) // (K * k)
+        s = hl[l, i, j] * OFF[i, j, t]
+        if axes:
+            for c in range(n):
+                P[i, r, c] = X[i, c]
+            P[i, r, j] = X[i, j] + s
+        else:
+            for c in range(n):
+                P[i, r, c] = X[i, c] + s * dirs[i, j, c]
 
 
 def combine(const double[:, :, ::1] F,    # IN  (N, 1 + L*k*K, m) values

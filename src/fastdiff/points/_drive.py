@@ -84,6 +84,8 @@ def _refine(ev, res, tol, point_bytes, mm, rerun, disagree=True):
     if not tol[3] and ev.eps > EPS:
         return res[:4]          # (the automatic goal is for float64 values of f)
     bound = res[4] if len(res) > 4 and not tol[3] else None
+    if bound is not None and not bound.any():
+        return res[:4]          # (all estimates mostly rounding: nothing to refine)
     N = len(value)
     extra = 0
     for r in range(1, min(tol[2], len(FACTORS)) + 1):

@@ -99,12 +99,14 @@ def sparse_jacobian(S, colors, derivative, N, n):
     dirs = np.zeros((int(colors.max()) + 1 if n else 0, n))
     dirs[colors, np.arange(n)] = 1.0
     value, err, step, nfev = derivative(dirs)
-    rows = np.repeat(np.arange(S.shape[0]), np.diff(S.indptr))
-    groups = colors[S.indices]
+    m = S.shape[0]
+    # entry (row, col) of the pattern is output ``row`` of col's group: its
+    # place in a point's flattened (k, m) values
+    flat = colors[S.indices] * m + np.repeat(np.arange(m), np.diff(S.indptr))
 
     def csr(a, i):
-        ai = np.asarray(a[i])
-        data = ai[groups] if ai.ndim == 1 else ai[groups, rows]    # (k,) for m = 1
+        data = np.take(np.asarray(a[i]).reshape(-1), flat if m > 1 or a[i].ndim > 1
+                       else colors[S.indices])
         return sp.csr_matrix((data, S.indices.copy(), S.indptr.copy()), shape=S.shape)
 
     out = [[csr(value, i) for i in range(N)]]
