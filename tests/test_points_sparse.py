@@ -145,3 +145,55 @@ def test_poisson_residual_on_256_squared():
     J = fd.points.jacobian(residual, u, sparsity=L, colors=colors)
     T = L + sp.diags(3 * u ** 2)
     assert abs(J - T).max() <= 1e-8 * abs(T).max()
+
+
+def test_colouring_of_columns_sharing_many_rows():
+    # the column intersection graph counted shared rows in int8: 256 shared
+    # rows wrapped to 0, the edge vanished and every column got colour 0
+    S = np.ones((256, 3), dtype=bool)
+    assert sorted(fd.points.color_columns(S)) == [0, 1, 2]
+    rng = np.random.default_rng(7)
+    P = sp.random(600, 300, density=0.6, random_state=8, format="csr")
+    colors = fd.points.color_columns(P)
+    B = P.toarray() != 0
+    for row in B:
+        assert len(set(colors[row])) == row.sum()     # distinct colours in every row
+    x = rng.uniform(-1, 1, 300)
+    A = P.toarray()
+    J = fd.points.jacobian(lambda X: np.sin(X) @ A.T, x, sparsity=P, colors=colors)
+    np.testing.assert_allclose(J.toarray(), A * np.cos(x)[None, :], rtol=1e-9, atol=1e-12)
+
+
+def test_colouring_kernel_matches_a_python_dsatur():
+    # the Cython DSATUR against a plain-Python one (heapq, lazy deletion),
+    # colour for colour, on stencil, random and banded patterns
+    import heapq
+
+    def dsatur_py(S):
+        S = sp.csr_matrix(S, dtype=bool)
+        G = (S.T.astype(np.int32) @ S.astype(np.int32)).tocsr()
+        G.setdiag(0)
+        G.eliminate_zeros()
+        n = G.shape[0]
+        deg = np.diff(G.indptr)
+        colors = np.full(n, -1)
+        seen = [set() for _ in range(n)]
+        heap = [(0, -int(deg[j]), j) for j in range(n)]
+        heapq.heapify(heap)
+        while heap:
+            s, _, j = heapq.heappop(heap)
+            if colors[j] >= 0 or -s != len(seen[j]):
+                continue
+            c = 0
+            while c in seen[j]:
+                c += 1
+            colors[j] = c
+            for u in G.indices[G.indptr[j]:G.indptr[j + 1]]:
+                if colors[u] < 0 and c not in seen[u]:
+                    seen[u].add(c)
+                    heapq.heappush(heap, (-len(seen[u]), -int(deg[u]), u))
+        return colors
+    for S in [fd.grid.laplacian_matrix((30, 40)), fd.grid.laplacian_matrix((12, 9), acc=4),
+              sp.random(300, 200, density=0.05, random_state=1),
+              sp.diags([np.ones(49), np.ones(50), np.ones(49)], [-1, 0, 1])]:
+        np.testing.assert_array_equal(fd.points.color_columns(S), dsatur_py(S))

@@ -4,6 +4,8 @@
 # same operations whatever the thread count.
 from cython.parallel cimport prange
 
+import numpy as np
+
 
 def layout(const double[:, ::1] X,        # IN  (N, n) points
            const double[:, :, ::1] dirs,   # IN  (N, k, n) directions, or (0, 0, 0): axes
@@ -262,3 +264,109 @@ def combine_extrapolate(const double[:, :, ::1] F,    # IN  (N, 1 + L*k*K, m) va
         _extrapolate_block(Fp + i * R * m + q0, m, min(_QB, m - q0), Wp + (i * k + j) * K,
                            W0p[i * k + j], hp + i * k + j, N * k, Sp[i * k + j], L, k, K, j,
                            order, acc, eps, safety, vp + o, ep + o, sp + o, bp + o)
+
+
+cdef inline bint _heap_less(const long long* a, const long long* b) noexcept nogil:
+    """Lexicographic (key1, key2, key3) order of two heap entries."""
+    if a[0] != b[0]:
+        return a[0] < b[0]
+    if a[1] != b[1]:
+        return a[1] < b[1]
+    return a[2] < b[2]
+
+
+cdef void _heap_push(long long* heap, Py_ssize_t* size, long long k1, long long k2,
+                     long long k3) noexcept nogil:
+    cdef Py_ssize_t i = size[0], parent
+    cdef long long tmp
+    cdef int c
+    size[0] += 1
+    heap[3 * i] = k1
+    heap[3 * i + 1] = k2
+    heap[3 * i + 2] = k3
+    while i > 0:
+        parent = (i - 1) // 2
+        if not _heap_less(&heap[3 * i], &heap[3 * parent]):
+            break
+        for c in range(3):
+            tmp = heap[3 * i + c]
+            heap[3 * i + c] = heap[3 * parent + c]
+            heap[3 * parent + c] = tmp
+        i = parent
+
+
+cdef void _heap_pop(long long* heap, Py_ssize_t* size, long long* out) noexcept nogil:
+    cdef Py_ssize_t i = 0, l, r, small, n
+    cdef long long tmp
+    cdef int c
+    for c in range(3):
+        out[c] = heap[c]
+    size[0] -= 1
+    n = size[0]
+    for c in range(3):
+        heap[c] = heap[3 * n + c]
+    while True:
+        l = 2 * i + 1
+        r = l + 1
+        small = i
+        if l < n and _heap_less(&heap[3 * l], &heap[3 * small]):
+            small = l
+        if r < n and _heap_less(&heap[3 * r], &heap[3 * small]):
+            small = r
+        if small == i:
+            break
+        for c in range(3):
+            tmp = heap[3 * i + c]
+            heap[3 * i + c] = heap[3 * small + c]
+            heap[3 * small + c] = tmp
+        i = small
+
+
+def dsatur(const long long[::1] indptr, const long long[::1] indices, long long[::1] colors):
+    """DSATUR colouring of a graph in CSR form (no self loops) into ``colors``
+    (n,): the next vertex is the uncoloured one whose neighbours use the
+    most distinct colours (ties: larger degree, then smaller index), and it
+    takes the smallest colour they do not use (the order of
+    `fastdiff.points._sparse`'s former heapq version, entry for entry)."""
+    cdef Py_ssize_t n = colors.shape[0]
+    cdef Py_ssize_t cap = n + indices.shape[0] + 1, size = 0
+    cdef Py_ssize_t j, u, w, a, b, c, cnt
+    cdef long long top[3]
+    if n == 0:
+        return
+    cdef long long[::1] heap_arr = np.empty(3 * cap, dtype=np.int64)
+    cdef long long[::1] sat_arr = np.zeros(n, dtype=np.int64)
+    cdef long long[::1] stamp_arr = np.full(n + 1, -1, dtype=np.int64)
+    cdef long long* heap = &heap_arr[0]
+    cdef long long* sat = &sat_arr[0]
+    cdef long long* stamp = &stamp_arr[0]
+    with nogil:
+        for j in range(n):
+            colors[j] = -1
+            _heap_push(heap, &size, 0, -(indptr[j + 1] - indptr[j]), j)
+        while size > 0:
+            _heap_pop(heap, &size, top)
+            j = top[2]
+            if colors[j] >= 0 or -top[0] != sat[j]:
+                continue        # coloured, or a stale entry
+            # the smallest colour no neighbour uses
+            for a in range(indptr[j], indptr[j + 1]):
+                w = indices[a]
+                if colors[w] >= 0 and colors[w] <= n:
+                    stamp[colors[w]] = j
+            c = 0
+            while stamp[c] == j:
+                c += 1
+            colors[j] = c
+            for a in range(indptr[j], indptr[j + 1]):
+                u = indices[a]
+                if colors[u] >= 0:
+                    continue
+                # is c new among u's coloured neighbours (j the only one)?
+                cnt = 0
+                for b in range(indptr[u], indptr[u + 1]):
+                    if colors[indices[b]] == c:
+                        cnt += 1
+                if cnt == 1:
+                    sat[u] += 1
+                    _heap_push(heap, &size, -sat[u], -(indptr[u + 1] - indptr[u]), u)

@@ -11,19 +11,21 @@ they share a row): the next column is the uncoloured one whose neighbours
 use the most distinct colours (ties: larger degree), and it takes the
 smallest colour they do not use.  Banded patterns get their optimal count
 (3 for tridiagonal; scipy's ``group_columns`` gives 5), the 5-point
-Laplacian of a 256 x 256 grid 5 (largest-first greedy gave 9).  The colouring is a plain int array: pass it
-again as ``colors=`` to skip this step.
+Laplacian of a 256 x 256 grid 5 (largest-first greedy gave 9).  It runs in
+a Cython kernel (``_kernels._points.dsatur``: a binary heap with lazy
+deletion; 56 ms for a tridiagonal pattern of 10^5 columns, 0.5 s in
+Python).  The colouring is a plain int array: pass it again as ``colors=``
+to skip this step.
 
 Entries of the true Jacobian outside S are not detected: they leak into the
 entries of S that share a row and a colour group with them.
 """
 from __future__ import annotations
 
-import heapq
-
 import numpy as np
 
 from .. import _validation as V
+from .._kernels import _points as _kernels
 from ._drive import base_step, first, meets
 from ._evaluate import Result
 
@@ -64,31 +66,13 @@ def color_columns(sparsity):
     """
     S = pattern(sparsity, None)
     n = S.shape[1]
-    G = (S.T.astype(np.int8) @ S.astype(np.int8)).tocsr()     # column intersection graph
+    # column intersection graph (int32 counts: int8 ones wrapped to 0 at 256
+    # shared rows, and the edge was lost)
+    G = (S.T.astype(np.int32) @ S.astype(np.int32)).tocsr()
     G.setdiag(0)
     G.eliminate_zeros()
-    indptr, indices = G.indptr, G.indices
-    degree = np.diff(indptr)
-    # DSATUR: the uncoloured column whose neighbours use the most distinct
-    # colours next (ties: the larger degree), each column the smallest
-    # colour its neighbours do not use
-    colors = np.full(n, -1, dtype=np.int64)
-    seen = [set() for _ in range(n)]
-    heap = [(0, -int(degree[j]), j) for j in range(n)]
-    heapq.heapify(heap)
-    while heap:
-        s, _, j = heapq.heappop(heap)
-        if colors[j] >= 0 or -s != len(seen[j]):
-            continue        # coloured, or a stale entry
-        used = seen[j]
-        c = 0
-        while c in used:
-            c += 1
-        colors[j] = c
-        for u in indices[indptr[j]:indptr[j + 1]].tolist():
-            if colors[u] < 0 and c not in seen[u]:
-                seen[u].add(c)
-                heapq.heappush(heap, (-len(seen[u]), -int(degree[u]), u))
+    colors = np.empty(n, dtype=np.int64)
+    _kernels.dsatur(G.indptr.astype(np.int64), G.indices.astype(np.int64), colors)
     return colors
 
 
