@@ -222,6 +222,40 @@ def _points_cases(fd, quick, threads):
                reference=lambda: ref.points.hessian(_points_f, Xh), peers=hpeers)
 
 
+def _tridiagonal_f(P):
+    """F_i = x_{i-1} - 2 x_i + x_{i+1} + x_i^3 on the rows of P (issue 16)."""
+    out = -2 * P + P * P * P
+    out[:, 1:] += P[:, :-1]
+    out[:, :-1] += P[:, 1:]
+    return out
+
+
+def _sparse_cases(fd, quick, threads):
+    """A sparse Jacobian by colouring (tridiagonal F, 3 colour groups; copy:
+    its F evaluations alone; peer: scipy's approx_derivative with its own
+    groups)."""
+    import scipy.sparse as sp
+    n = 20_000 if quick else 100_000
+    S = sp.diags([np.ones(n - 1), np.ones(n), np.ones(n - 1)], [-1, 0, 1], format="csr")
+    x = np.random.default_rng(2).uniform(-1, 1, n)
+    colors = fd.points.color_columns(S)
+    rows = fd.points.jacobian(_tridiagonal_f, x, sparsity=S, colors=colors,
+                              full_output=True).nfev
+    P = np.tile(x, (rows, 1))
+    peers = {"fastdiff.points.color_columns (once per pattern)":
+             lambda: fd.points.color_columns(S)}
+    if _have("scipy.optimize"):
+        from scipy.optimize._numdiff import approx_derivative, group_columns
+        groups = group_columns(S)
+        peers["scipy approx_derivative 3-point, its sparsity groups"] = (
+            lambda: approx_derivative(lambda v: _tridiagonal_f(v[None])[0], x,
+                                      sparsity=(S, groups), method="3-point"))
+    yield Case("points sparse jacobian", "points", f"tridiagonal n={n}", "float64", threads,
+               lambda: fd.points.jacobian(_tridiagonal_f, x, sparsity=S, colors=colors,
+                                          num_threads=threads),
+               lambda: _tridiagonal_f(P), x.nbytes + 3 * n * 8, peers=peers)
+
+
 def _data_cases(fd, quick, threads):
     """fd.data's grid engine: values and gradient at random queries in a cube
     (against scipy's RegularGridInterpolator), and smoothed derivatives at
@@ -291,4 +325,5 @@ def standard_cases(quick=False, threads=None):
     yield from _grid_cases(fd, quick, threads)
     yield from _plan_cases(fd, quick, threads)
     yield from _points_cases(fd, quick, threads)
+    yield from _sparse_cases(fd, quick, threads)
     yield from _data_cases(fd, quick, threads)
