@@ -13,8 +13,8 @@ Layout: ``_api`` (the public functions), ``_drive`` (steps per block, the
 blocks, ``rtol`` refinement), ``_engine`` (blocks, the chunk loop, first
 derivatives), ``_second`` (Hessians, Laplacians), ``_sparse`` (sparse
 Jacobians by column colouring), ``_steps`` (step rules), ``_richardson``,
-``_masks`` (masked arrays), ``_products`` (`jvp`, `hvp`), ``_evaluate``
-(calling f, `Result`).
+``_masks`` (masked arrays), ``_complexf`` (complex-valued f),
+``_products`` (`jvp`, `hvp`), ``_evaluate`` (calling f, `Result`).
 """
 from ._api import (color_columns, derivative, directional, gradient, hessian, jacobian,
                    laplacian)

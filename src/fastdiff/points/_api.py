@@ -11,6 +11,7 @@ from .. import _validation as V
 from ._drive import base_step, first, meets, partials, second
 from ._engine import CHUNK_BYTES
 from ._evaluate import Evaluator, Result
+from ._complexf import complex_aware
 from ._masks import mask_aware, mask_nonfinite
 from ._sparse import color_columns, jacobian_sparse
 from ._steps import default_step
@@ -141,6 +142,7 @@ def _finish(value, err, step, nfev, full_output, single=False, masked=False, tol
     return value[0] if single else value
 
 
+@complex_aware
 @mask_aware
 @_doc
 def gradient(f: Function, x: ArrayLike, *, args: Any = (), kwargs: dict[str, Any] | None = None,
@@ -182,6 +184,7 @@ def gradient(f: Function, x: ArrayLike, *, args: Any = (), kwargs: dict[str, Any
     return _finish(value, err, st, nfev, full_output, single, ev.masked, tol)
 
 
+@complex_aware
 @mask_aware
 @_doc
 def jacobian(f: Function, x: ArrayLike, *, args: Any = (), kwargs: dict[str, Any] | None = None,
@@ -245,6 +248,7 @@ def jacobian(f: Function, x: ArrayLike, *, args: Any = (), kwargs: dict[str, Any
     return _finish(value, err, st, nfev, full_output, single, ev.masked, tol)
 
 
+@complex_aware
 @mask_aware
 @_doc
 def directional(f: Function, x: ArrayLike, v: ArrayLike, *, normalize: bool = True, args: Any = (),
@@ -314,6 +318,7 @@ def directional(f: Function, x: ArrayLike, v: ArrayLike, *, normalize: bool = Tr
     return _finish(value, err, st, nfev, full_output, single, ev.masked, tol)
 
 
+@complex_aware
 @mask_aware
 @_doc
 def derivative(f: Function, x: ArrayLike, order: int = 1, *, args: Any = (),
@@ -393,6 +398,7 @@ class _Elementwise:
         return self.f(P[:, 0], *a, **k) if self.vectorized else self.f(P[0], *a, **k)
 
 
+@complex_aware
 @mask_aware
 @_doc
 def hessian(f: Function, x: ArrayLike, *, args: Any = (), kwargs: dict[str, Any] | None = None,
@@ -440,6 +446,7 @@ def hessian(f: Function, x: ArrayLike, *, args: Any = (), kwargs: dict[str, Any]
     return _finish(value, err, step_arr, nfev, full_output, single, ev.masked, tol)
 
 
+@complex_aware
 @mask_aware
 @_doc
 def laplacian(f: Function, x: ArrayLike, *, args: Any = (), kwargs: dict[str, Any] | None = None,

@@ -6,7 +6,7 @@ import numpy as np
 from .. import _validation as V
 from ._workers import evaluate_rows
 
-__all__ = ["Result", "Evaluator"]
+__all__ = ["Result", "Evaluator", "ComplexValues"]
 
 
 class Result:
@@ -35,6 +35,11 @@ class Result:
     def __repr__(self):
         return (f"Result(value={self.value!r}, error={self.error!r}, nfev={self.nfev}, "
                 f"success={self.success!r})")
+
+
+class ComplexValues(Exception):
+    """f returned complex values to a real-step method: `_complexf` runs the
+    call again on its real and imaginary parts."""
 
 
 class Evaluator:
@@ -71,6 +76,8 @@ class Evaluator:
             out = np.ma.asarray(out)
             out = out.astype(np.result_type(out.dtype, np.float64)).filled(np.nan)
         out = np.asarray(out)
+        if out.dtype.kind == "c" and not self.complex_ok:
+            raise ComplexValues()
         self.m = V.f_output(out, P.shape[0], self.complex_ok, self.m)
         if out.dtype.kind in "fc" and out.dtype.itemsize < (8 if out.dtype.kind == "f" else 16):
             self.eps = max(self.eps, float(np.finfo(out.dtype).eps))
