@@ -193,7 +193,7 @@ def second(ev, X, method, acc, mm, step, adaptive, bounds, full_output, what, to
         Xb = X[sel]
         M = Xb.shape[0]
         h, types = second_steps(Xb, method, acc, L, None if user is None else user[sel], bnd,
-                                ev.eps, factor)
+                                ev.eps, factor, mixed)
         value, err, step_arr, nfev, f0 = levels_fn(ev, Xb, h, types, acc, L, mm)
         rounding = (4 if mixed else 4 * n) * ev.eps
         ex = (1,) * (value.ndim - f0.ndim)

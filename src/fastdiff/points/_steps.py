@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["EPS", "SAFETY", "HIGH_C", "high_order", "levels", "stencil_acc", "base_c",
+__all__ = ["EPS", "SAFETY", "HIGH_C", "HESSIAN_C", "high_order", "levels", "stencil_acc", "base_c",
            "default_step", "fit_bounds", "second_steps"]
 
 EPS = np.finfo(np.float64).eps
@@ -105,11 +105,21 @@ def fit_bounds(X, dirs, h, bounds, base_offs, span):
     return kinds, h
 
 
-def second_steps(X, method, acc, nlevels, step, bounds, eps=EPS, factor=1.0):
+#: central adaptive Hessians (two levels) take twice the balanced step: on
+#: the benchmark function the median error fell 9.4e-11 -> 2.2e-11 (max
+#: 4.3e-9 -> 1.3e-9), on a quadratic 3.2e-10 -> 3.9e-11, same evaluations;
+#: Laplacians (three levels) got worse with it on sin(8x) e^(3y)
+HESSIAN_C = 2.0
+
+
+def second_steps(X, method, acc, nlevels, step, bounds, eps=EPS, factor=1.0, mixed=False):
     """Steps (N, n) and stencil types (N, n: 0 central, 1 forward, 2 backward)
     of second derivatives (``eps``: the relative rounding of f's values;
-    ``factor`` scales the steps before they are fitted into ``bounds``)."""
+    ``factor`` scales the steps before they are fitted into ``bounds``;
+    ``mixed``: a Hessian's, see `HESSIAN_C`)."""
     c = base_c(2, acc, nlevels, method != "central", eps) * factor
+    if mixed and method == "central" and nlevels == 2:
+        c *= HESSIAN_C
     h = default_step(X, c, None if step is None else step * factor, exact=True)
     base = {"central": 0, "forward": 1, "backward": 2}[method]
     types = np.full(X.shape, base, dtype=np.int8)

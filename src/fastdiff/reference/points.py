@@ -9,7 +9,8 @@ stencil points only, with :func:`fastdiff.stencil` weights.
   k and final accuracy order ``p = acc + s*(L - 1)`` after L Richardson
   levels (s = 2 for central stencils, 1 for one-sided ones; L = 3 for first
   derivatives and Laplacians, 2 for Hessians, 1 without ``adaptive`` or with
-  ``method="complex"``, whose step is ``1e-20 * max(|x_i|, 1)``).
+  ``method="complex"``, whose step is ``1e-20 * max(|x_i|, 1)``); central
+  adaptive Hessians take twice that c.
 * Levels h, h/2, h/4: level k's estimate is the stencil sum at h/2^k; the
   Richardson tableau gains s orders per column; per element the diagonal
   entry whose difference with the previous one is smallest is kept, that
@@ -348,9 +349,11 @@ def _second(fn, xi, h, types, acc, L, mixed):
     return levels, fmax
 
 
-def _second_steps(X, method, acc, L, step, bounds, eps):
+def _second_steps(X, method, acc, L, step, bounds, eps, mixed):
     s = 1 if method != "central" else 2
     c = eps ** (1.0 / (acc + s * (L - 1) + 2))
+    if mixed and method == "central" and L == 2:
+        c *= 2.0            # central adaptive Hessians: twice the balanced step
     h = c * np.maximum(np.abs(X), 1.0)
     h = (X + h) - X if step is None else np.array(step, dtype=float)   # exact steps
     base = {"central": 0, "forward": 1, "backward": 2}[method]
@@ -376,7 +379,7 @@ def _second_all(f, x, args, kwargs, vectorized, method, acc, step, adaptive, bou
         _V.points_method(method, ("central", "forward", "backward"))
     fn, X, single, bnd = _prepare(f, x, args, kwargs, vectorized, bounds, method, acc)
     L = (3 if not mixed else 2 if method == "central" else 4) if adaptive else 1
-    h, types = _second_steps(X, method, acc, L, _V.points_step(step, X), bnd, fn.eps)
+    h, types = _second_steps(X, method, acc, L, _V.points_step(step, X), bnd, fn.eps, mixed)
     vals, errs, steps = [], [], []
     n = X.shape[1]
     for i, xi in enumerate(X):
