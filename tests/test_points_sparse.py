@@ -90,7 +90,7 @@ def test_a_grid_operator_matrix_is_a_pattern():
     ({"sparsity": "x"}, TypeError, "sparsity must be a scipy.sparse matrix"),
     ({"colors": np.zeros(6, int)}, ValueError, "colors needs sparsity="),
     ({"sparsity": _tridiag(6), "colors": np.zeros(6, int)}, ValueError,
-     "two columns that share a row"),
+     "two columns that share row 0"),
     ({"sparsity": _tridiag(6), "colors": np.zeros(5, int)}, ValueError, "needs 6 colours"),
     ({"sparsity": _tridiag(6), "step": 0.1}, ValueError, "step is not used with sparsity"),
     ({"sparsity": _tridiag(6), "method": "complex"}, ValueError, "not supported with sparsity"),

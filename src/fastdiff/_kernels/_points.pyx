@@ -370,3 +370,23 @@ def dsatur(const long long[::1] indptr, const long long[::1] indices, long long[
                 if cnt == 1:
                     sat[u] += 1
                     _heap_push(heap, &size, -sat[u], -(indptr[u + 1] - indptr[u]), u)
+
+
+def colors_conflict(const long long[::1] indptr, const long long[::1] indices,
+                    const long long[::1] colors, Py_ssize_t ncolors):
+    """The first row of a CSR pattern in which two columns have the same
+    colour, or -1 (one pass over the pattern, a stamp per colour)."""
+    cdef Py_ssize_t m = indptr.shape[0] - 1, r, a, c, bad = -1
+    cdef long long[::1] stamp_arr = np.full(max(ncolors, 1), -1, dtype=np.int64)
+    cdef long long* stamp = &stamp_arr[0]
+    with nogil:
+        for r in range(m):
+            for a in range(indptr[r], indptr[r + 1]):
+                c = colors[indices[a]]
+                if stamp[c] == r:
+                    bad = r
+                    break
+                stamp[c] = r
+            if bad >= 0:
+                break
+    return bad

@@ -172,12 +172,14 @@ def points_colors(colors, S, name="colors"):
     if c.shape[0] != S.shape[1] or (len(c) and c.min() < 0):
         raise ValueError(f"{name} needs {S.shape[1]} colours >= 0 (one per column), got "
                          f"{c.shape[0]}")
-    rows = np.repeat(np.arange(S.shape[0]), np.diff(S.indptr))
-    key = rows * (int(c.max()) + 1 if len(c) else 1) + c[S.indices]
-    if len(key) and np.bincount(key).max() > 1:
-        raise ValueError(f"{name}: two columns that share a row of sparsity have the same "
-                         f"colour (use fd.points.color_columns)")
-    return c.astype(np.int64)
+    c = np.ascontiguousarray(c, dtype=np.int64)
+    from .._kernels._points import colors_conflict
+    row = colors_conflict(S.indptr.astype(np.int64), S.indices.astype(np.int64), c,
+                          int(c.max()) + 1 if len(c) else 1)
+    if row >= 0:
+        raise ValueError(f"{name}: two columns that share row {row} of sparsity have the "
+                         f"same colour (use fd.points.color_columns)")
+    return c
 
 
 def derivative_step(step, shape):
