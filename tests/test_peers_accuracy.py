@@ -34,3 +34,20 @@ def test_nonuniform_second_derivatives_as_accurate_as_findiff(acc):
             e_ours = np.max(np.abs(ours - d2(x))[inner])
             e_theirs = np.max(np.abs(theirs - d2(x))[inner])
             assert e_ours <= 1.5 * e_theirs + 1e-300
+
+
+@pytest.mark.parametrize("order, acc", [(2, 4), (2, 6), (4, 4)])
+def test_nonuniform_interior_rows_do_not_depend_on_units(order, acc):
+    # the review found it: moment equations solved on raw offsets lost all
+    # accuracy on coordinates in large units (4th derivative, coordinates
+    # x 1e4: relative error 1.6e3); rows beyond unit offsets now solve in
+    # units of a power of two
+    rng = np.random.default_rng(5)
+    t = np.sort(np.concatenate([[0, 1], rng.uniform(0, 1, 198)]))
+    u = np.sin(2 * np.pi * t)
+    exact = (2 * np.pi) ** order * np.sin(2 * np.pi * t + order * np.pi / 2)
+    errs = []
+    for scale in (1e-6, 1e-3, 1.0, 1e3, 1e4, 1e6):
+        d = fd.grid.derivative(u, 0, order, spacing=(t * scale,), acc=acc) * scale ** order
+        errs.append(np.max(np.abs(d - exact)[10:-10]) / np.max(np.abs(exact)))
+    assert max(errs) < 10 * min(errs), errs     # (rounding varies; unscaled: 1e6x)

@@ -233,3 +233,62 @@ def test_refinement_replaces_estimates_a_smaller_step_contradicts():
     res = fd.points.hessian(potential, [-a, a], step=1e-4, rtol=1e-4, full_output=True)
     assert np.max(np.abs(res.value - truth) / np.abs(truth)) < 1e-4
     assert np.all(np.abs(res.value - truth) <= res.error)
+
+
+def test_default_refinement_resolves_a_narrow_peak():
+    # the review found it: exp(-1e6 x^2) at 0 (width 1e-3 against steps of
+    # 1e-3-1e-2): the Laplacian was -8.2e4 with an estimate of 2.6e5 (true
+    # -2e6); a round whose value leaves the kept estimate now goes on
+    def f(p):
+        return np.exp(-1e6 * p[:, 0] ** 2)
+    for name in ("laplacian", "hessian"):
+        r = getattr(fd.points, name)(f, np.zeros((1, 1)), full_output=True)
+        assert np.all(np.abs(r.value + 2e6) <= r.error)
+        assert np.all(np.abs(r.value + 2e6) < 1e-3 * 2e6)
+
+
+def test_default_refinement_is_bounded_where_the_result_is_zero():
+    # the Hessian of x^4 + y^4 at 0 is 0: no relative goal can be met, and
+    # the automatic rounds stop after AUTO_ROUNDS (85 evaluations before)
+    r = fd.points.hessian(lambda p: p[:, 0] ** 4 + p[:, 1] ** 4, np.zeros((1, 2)),
+                          full_output=True)
+    assert r.nfev <= 3 * 17 and np.all(np.abs(r.value) <= r.error + 1e-300)
+
+
+def test_complex_f_success_uses_the_combined_estimate():
+    # the review found it: success was Re's and Im's, each against its own
+    # part: an atol met by both parts but not by hypot(err_re, err_im) gave
+    # success True, a tiny Im part gave False although the total met rtol
+    def g(p):
+        return (1 + 1j) * np.sin(p[:, 0])
+    x = np.array([[0.0]])
+    atol = float(fd.points.gradient(g, x, full_output=True).error.max()) / 1.2
+    r = fd.points.gradient(g, x, atol=atol, full_output=True)
+    np.testing.assert_array_equal(r.success, r.error <= atol)
+
+    def h(p):
+        return np.exp(p[:, 0]) + 1e-9j * np.sin(30 * p[:, 0])
+    r = fd.points.gradient(h, np.array([[0.4], [1.1]]), rtol=1e-11, full_output=True)
+    np.testing.assert_array_equal(r.success, r.error <= 1e-11 * np.abs(r.value))
+
+
+def test_complex_f_hvp_splits_once():
+    # hvp of a complex f ran the inner gradient's split in every call (9x
+    # the evaluations of a real f); now the split is hvp's own (about 3x:
+    # the first attempt, then Re f and Im f)
+    calls = []
+
+    def f(p):
+        calls.append(len(p))
+        return (1 + 2j) * np.sum(p ** 3, axis=1)
+
+    def g(p):
+        calls.append(len(p))
+        return np.sum(p ** 3, axis=1)
+    x, v = np.array([0.3, 0.5]), np.array([1.0, 0.0])
+    np.testing.assert_allclose(fd.points.hvp(f, x, v), (1 + 2j) * np.array([1.8, 0.0]),
+                               atol=1e-8)
+    complex_calls = sum(calls)
+    calls.clear()
+    fd.points.hvp(g, x, v)
+    assert complex_calls <= 3 * sum(calls)

@@ -197,3 +197,25 @@ def test_colouring_kernel_matches_a_python_dsatur():
               sp.random(300, 200, density=0.05, random_state=1),
               sp.diags([np.ones(49), np.ones(50), np.ones(49)], [-1, 0, 1])]:
         np.testing.assert_array_equal(fd.points.color_columns(S), dsatur_py(S))
+
+
+def test_duplicate_entries_in_the_pattern():
+    # the review found it: a CSR pattern listing (0, 1) twice doubled J[0, 1]
+    # and its own colouring was rejected
+    S = sp.csr_matrix((np.ones(11, bool), np.array([0, 1, 1, 0, 1, 2, 1, 2, 3, 2, 3]),
+                       np.array([0, 3, 6, 9, 11])), shape=(4, 4))
+
+    def f(p):
+        return np.stack([p[:, 0] ** 2 + p[:, 1], p[:, 0] + p[:, 1] ** 2 + p[:, 2],
+                         p[:, 1] + p[:, 2] ** 2 + p[:, 3], p[:, 2] + p[:, 3] ** 2], 1)
+    x = np.arange(1.0, 5.0)
+    want = np.diag(2 * x) + np.diag(np.ones(3), 1) + np.diag(np.ones(3), -1)
+    for colors in (None, fd.points.color_columns(S)):
+        J = fd.points.jacobian(f, x, sparsity=S, colors=colors)
+        np.testing.assert_allclose(J.toarray(), want, rtol=1e-10, atol=1e-12)
+
+
+def test_masked_points_with_a_pattern_are_refused():
+    xm = np.ma.masked_array([[0.3, 1.2], [1.0, -0.5]], mask=[[0, 0], [1, 0]])
+    with pytest.raises(ValueError, match="carry no mask"):
+        fd.points.jacobian(lambda p: p ** 2, xm, sparsity=np.ones((2, 2), bool))

@@ -241,10 +241,18 @@ def combine_extrapolate(const double[:, :, ::1] F,    # IN  (N, 1 + L*k*K, m) va
     cdef Py_ssize_t N = F.shape[0], R = F.shape[1], m = F.shape[2]
     cdef Py_ssize_t k = W.shape[1], K = W.shape[2], L = hl.shape[0]
     cdef Py_ssize_t nq, task, i, j, b, q0, o
-    if N == 0 or m == 0 or k == 0:
-        return
     if L < 2 or L > _LMAX:
         raise ValueError("internal: combine_extrapolate needs 2 <= L <= 16")
+    if (R != 1 + L * k * K or W.shape[0] != N or W0.shape[0] != N or W0.shape[1] != k
+            or hl.shape[1] != N or hl.shape[2] != k or S.shape[0] != N or S.shape[1] != k):
+        raise ValueError("internal: combine_extrapolate inputs disagree in shape")
+    if (value.shape[0] != N or value.shape[1] != k or value.shape[2] != m
+            or err.shape[0] != N or err.shape[1] != k or err.shape[2] != m
+            or step.shape[0] != N or step.shape[1] != k or step.shape[2] != m
+            or bound.shape[0] != N or bound.shape[1] != k or bound.shape[2] != m):
+        raise ValueError("internal: combine_extrapolate outputs need shape (N, k, m)")
+    if N == 0 or m == 0 or k == 0:
+        return
     cdef const double* Fp = &F[0, 0, 0]
     cdef const double* Wp = &W[0, 0, 0]
     cdef const double* W0p = &W0[0, 0]

@@ -11,7 +11,7 @@ from ._common import _real_array
 __all__ = ["points_f", "points_x", "points_method", "points_max_memory", "points_bounds",
            "points_step", "points_tolerance", "points_sparsity_array",
            "points_sparsity_shape", "points_sparsity_rows", "points_colors",
-           "points_sparse_args", "points_workers",
+           "points_sparse_args", "points_masked_sparsity", "points_workers",
            "unpicklable_f",
            "derivative_step", "points_direction", "points_derivative_x", "f_output",
            "f_complex_output", "f_real_valued", "f_scalar", "METHODS"]
@@ -160,6 +160,14 @@ def points_sparse_args(sparsity, colors, step, method):
                          "follows its largest coordinate); leave step=None")
     if method == "complex":
         raise ValueError("method='complex' is not supported with sparsity=")
+
+
+def points_masked_sparsity(x, sparsity):
+    """A masked x has no sparse result: CSR matrices carry no mask."""
+    if sparsity is not None and np.ma.isMaskedArray(x):
+        raise ValueError("x is a masked array, but sparsity= returns scipy.sparse matrices, "
+                         "which carry no mask; pass the unmasked points (x.compressed() rows "
+                         "or x[~x.mask.any(axis=-1)])")
 
 
 def points_colors(colors, S, name="colors"):

@@ -7,7 +7,10 @@ complex return), the call is run again on ``Re f`` and on ``Im f`` (twice
 the evaluations; ``nfev`` counts both) and the two results are combined:
 values ``re + 1j*im``, error estimates ``hypot(err_re, err_im)`` (a bound on
 the modulus of the error when each part's estimate bounds its part), steps
-the larger of the two, ``success`` where both parts succeeded.
+the larger of the two, ``success`` where both parts succeeded or, with
+``rtol``/``atol``, where the combined estimate meets them (each part is
+refined against them on its own).  The evaluations of f's first complex
+chunk, before the rerun, are not counted in ``nfev``.
 ``method="complex"`` needs a real-valued f and is not affected.
 """
 from __future__ import annotations
@@ -61,13 +64,29 @@ def _both(a, b):
     return np.logical_and(a, b)
 
 
-def _combine(re, im):
+def _success(value, error, rtol, atol):
+    """Where the combined estimate is finite and meets the tolerance (if given)."""
+    if hasattr(value, "tocsr") and hasattr(value, "indptr"):
+        import scipy.sparse as sp
+        return sp.csr_matrix((_success(value.data, error.data, rtol, atol), value.indices,
+                              value.indptr), shape=value.shape)
+    if isinstance(value, list):
+        return [_success(v, e, rtol, atol) for v, e in zip(value, error)]
+    ok = np.isfinite(value) & np.isfinite(error)
+    if rtol is not None or atol is not None:
+        with np.errstate(invalid="ignore"):
+            ok &= error <= (atol or 0.0) + (rtol or 0.0) * np.abs(value)
+    return np.asarray(ok) if not np.ma.isMaskedArray(ok) else ok.filled(False)
+
+
+def _combine(re, im, rtol, atol):
     if not isinstance(re, Result):
         return _merge(re, im, _value)
-    return Result(_merge(re.value, im.value, _value),
-                  _merge(re.error, im.error, np.hypot),
-                  _merge(re.step, im.step, np.maximum),
-                  re.nfev + im.nfev, _merge(re.success, im.success, _both))
+    value = _merge(re.value, im.value, _value)
+    error = _merge(re.error, im.error, np.hypot)
+    ok = _merge(re.success, im.success, _both) if rtol is None and atol is None \
+        else _success(value, error, rtol, atol)
+    return Result(value, error, _merge(re.step, im.step, np.maximum), re.nfev + im.nfev, ok)
 
 
 def complex_aware(fn: F) -> F:
@@ -77,9 +96,10 @@ def complex_aware(fn: F) -> F:
     def wrapper(f, x, *args, **kwargs):
         try:
             return fn(f, x, *args, **kwargs)
-        except ComplexValues:
-            pass
+        except ComplexValues as exc:
+            if exc.f is not f and getattr(exc.f, "f", None) is not f:
+                raise           # another function's (hvp's f inside its gradient)
         re = fn(_Part(f, False), x, *args, **kwargs)
         im = fn(_Part(f, True), x, *args, **kwargs)
-        return _combine(re, im)
+        return _combine(re, im, kwargs.get("rtol"), kwargs.get("atol"))
     return wrapper  # type: ignore[return-value]

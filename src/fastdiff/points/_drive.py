@@ -5,8 +5,8 @@ Refinement: after the default pass, the points with an element whose error
 estimate exceeds ``atol + rtol * |value|`` are evaluated again with every
 step scaled by 1/4, then 1/16, 1/64, ... (at most ``maxiter`` rounds); each
 element keeps the estimate with the smallest error estimate, unless the
-smaller steps' value disagrees with it beyond both estimates (then the
-wider steps missed a narrow feature, and the refined value is kept).  Smaller steps
+kept estimate does not cover its distance to the smaller steps' value (then
+the wider steps missed a narrow feature, and the refined value is kept).  Smaller steps
 resolve features narrower than the automatic step (and stencils that left
 f's domain); their error estimates stay reliable, while larger steps gave
 estimates that looked converged but were not (coverage fell to 75 % on the
@@ -46,6 +46,12 @@ def base_step(ev, method, order, acc, adaptive):
 AUTO_GOAL = {"first": 1e-6, "hessian": 1e-4, "laplacian": 1e-6}
 
 
+#: refinement rounds at most towards the automatic goal (a point whose
+#: result is 0 everywhere, e.g. the Hessian of x^4 at 0, never meets a
+#: relative goal and would run every round)
+AUTO_ROUNDS = 2
+
+
 def _refinement(tol, what, adaptive, method, search=False):
     """The tolerance the refinement rounds aim at: the user's, the automatic
     goal (see `AUTO_GOAL`; not for searched high orders, whose estimates
@@ -54,7 +60,7 @@ def _refinement(tol, what, adaptive, method, search=False):
         return None
     if tol[3]:
         return tol
-    return None if search else (AUTO_GOAL[what], 0.0, tol[2], False)
+    return None if search else (AUTO_GOAL[what], 0.0, min(tol[2], AUTO_ROUNDS), False)
 
 
 def meets(value, err, tol):
@@ -100,16 +106,21 @@ def _refine(ev, res, tol, point_bytes, mm, rerun, disagree=True):
         with np.errstate(invalid="ignore"):
             # smaller estimate, or (rounds with smaller steps) disagreement
             # beyond both estimates: the wider steps missed a feature
+            gap = np.abs(v2 - value[rows])
             better = ~(e2 >= err[rows])
             if disagree:
-                better |= np.abs(v2 - value[rows]) > e2 + err[rows]
+                better |= gap > e2 + err[rows]
             better &= np.isfinite(v2) & np.isfinite(e2)
         value[rows] = np.where(better, v2, value[rows])
         err[rows] = np.where(better, e2, err[rows])
         step[rows] = np.where(better, s2, step[rows])
         if bound is not None:
-            # a point goes on only while its rounds improve it
-            bound[rows] = np.where(better, b2[0], False) if b2 else False
+            # a point goes on while its rounds improve it, or while the new
+            # value lies outside the kept one's estimate (a narrow feature
+            # the smaller steps begin to resolve)
+            with np.errstate(invalid="ignore"):
+                on = better | (gap > err[rows])
+            bound[rows] = np.where(on, b2[0], False) if b2 else False
         extra += n2
     return value, err, step, nfev + extra
 

@@ -39,7 +39,12 @@ class Result:
 
 class ComplexValues(Exception):
     """f returned complex values to a real-step method: `_complexf` runs the
-    call again on its real and imaginary parts."""
+    call again on its real and imaginary parts (``f``: the function that
+    did, so that only the call that received it handles it)."""
+
+    def __init__(self, f):
+        super().__init__("f returned complex values")
+        self.f = f
 
 
 class Evaluator:
@@ -77,7 +82,7 @@ class Evaluator:
             out = out.astype(np.result_type(out.dtype, np.float64)).filled(np.nan)
         out = np.asarray(out)
         if out.dtype.kind == "c" and not self.complex_ok:
-            raise ComplexValues()
+            raise ComplexValues(self.f)
         self.m = V.f_output(out, P.shape[0], self.complex_ok, self.m)
         if out.dtype.kind in "fc" and out.dtype.itemsize < (8 if out.dtype.kind == "f" else 16):
             self.eps = max(self.eps, float(np.finfo(out.dtype).eps))

@@ -16,6 +16,8 @@ from typing import Any, Callable, TypeVar
 
 import numpy as np
 
+from .. import _validation as V
+
 __all__ = ["mask_aware", "mask_nonfinite"]
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -55,6 +57,7 @@ def mask_aware(fn: F) -> F:
     def wrapper(f, x, *args, **kwargs):
         if not np.ma.isMaskedArray(x):
             return fn(f, x, *args, **kwargs)
+        V.points_masked_sparsity(x, kwargs.get("sparsity"))
         data = np.asarray(np.ma.getdata(x))
         m = np.ma.getmaskarray(x)
         if fn.__name__ == "derivative":          # elementwise points

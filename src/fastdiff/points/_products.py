@@ -5,6 +5,7 @@ from typing import Any
 
 from .._typing import ArrayLike, Function
 from ._api import directional, gradient
+from ._complexf import complex_aware
 
 __all__ = ["jvp", "hvp"]
 
@@ -41,6 +42,7 @@ def jvp(f: Function, x: ArrayLike, v: ArrayLike, **options: Any) -> Any:
     return directional(f, x, v, normalize=False, **options)
 
 
+@complex_aware
 def hvp(f: Function, x: ArrayLike, v: ArrayLike, *, args: Any = (),
         kwargs: dict[str, Any] | None = None, **options: Any) -> Any:
     """Hessian-vector product H(x) v of a scalar function, without H.
@@ -76,6 +78,10 @@ def hvp(f: Function, x: ArrayLike, v: ArrayLike, *, args: Any = (),
     >>> np.round(fd.points.hvp(f, [1.0, 2.0], [1.0, 0.0]), 6)    # [[2y, 2x], [2x, 0]] @ [1, 0]
     array([4., 2.])
     """
+    # (the inner gradient without its complex-f handling: a complex f is
+    # split once, here, not in every call of the gradient)
+    plain_gradient = gradient.__wrapped__
+
     def grad(P):
-        return gradient(f, P, args=args, kwargs=kwargs)
+        return plain_gradient(f, P, args=args, kwargs=kwargs)
     return directional(grad, x, v, normalize=False, **options)

@@ -38,6 +38,7 @@ def pattern(sparsity, n):
     S = sp.csr_matrix(sparsity if sp.issparse(sparsity)
                       else V.points_sparsity_array(sparsity), dtype=bool)
     V.points_sparsity_shape(S.shape, n)
+    S.sum_duplicates()      # (a column listed twice in a row counted twice)
     S.eliminate_zeros()
     S.sort_indices()
     return S

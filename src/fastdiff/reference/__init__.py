@@ -117,7 +117,8 @@ def _nonuniform_table(x, order, acc):
     fit, else the p = acc + order points from ``clip(i - (p-1)//2, 0, n-p)``
     (padding: weight 0).  Centred rows: the weights solving the moment
     equations sum_j w_j z_j^k = order! [k == order] (k < q) on the real
-    offsets z; other rows: Fornberg weights, the row's own weight set to
+    offsets z (in units of the power of two s >= max|z| when that exceeds
+    1, the weights then divided by s**order); other rows: Fornberg weights, the row's own weight set to
     minus the sum of the others (exact for constants)."""
     n = len(x)
     p = acc + order
@@ -133,10 +134,12 @@ def _nonuniform_table(x, order, acc):
     weights = np.zeros((n, width))
     for r in np.flatnonzero(centred):
         z = x[idx[r, :q]] - x[r]
-        moments = np.array([z ** k for k in range(q)])
+        big = np.max(np.abs(z))     # offsets beyond 1: in units of 2**ceil(log2 max|z|)
+        s = 2.0 ** np.ceil(np.log2(big)) if big > 1.0 else 1.0
+        moments = np.array([(z / s) ** k for k in range(q)])
         rhs = np.zeros(q)
         rhs[order] = math.factorial(order)
-        weights[r, :q] = np.linalg.solve(moments, rhs)
+        weights[r, :q] = np.linalg.solve(moments, rhs) / s ** order
     if (~centred).any():
         weights[~centred, :p] = fornberg_rows(x[idx[~centred, :p]] - x[~centred, None], order)
     own = valid & (idx == i[:, None]) & ~centred[:, None]
