@@ -219,3 +219,15 @@ def test_masked_points_with_a_pattern_are_refused():
     xm = np.ma.masked_array([[0.3, 1.2], [1.0, -0.5]], mask=[[0, 0], [1, 0]])
     with pytest.raises(ValueError, match="carry no mask"):
         fd.points.jacobian(lambda p: p ** 2, xm, sparsity=np.ones((2, 2), bool))
+
+
+def test_the_users_pattern_is_not_modified():
+    # a CSR pattern with unsorted indices had them sorted in place (shared
+    # with fastdiff's bool copy), which scrambled the user's values
+    A = sp.csr_matrix((np.array([1.0, 2.0, 3.0]), np.array([2, 0, 1]), np.array([0, 3])),
+                      shape=(1, 3))
+    dense = A.toarray()
+    fd.points.color_columns(A)
+    fd.points.jacobian(lambda p: np.sum(p ** 2, axis=1, keepdims=True), np.ones(3), sparsity=A)
+    np.testing.assert_array_equal(A.toarray(), dense)
+    np.testing.assert_array_equal(A.indices, [2, 0, 1])

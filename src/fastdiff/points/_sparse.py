@@ -35,8 +35,10 @@ __all__ = ["color_columns", "pattern", "sparse_jacobian"]
 def pattern(sparsity, n):
     """S as a scipy.sparse CSR boolean matrix (m, n)."""
     import scipy.sparse as sp
+    # (a copy: the user's CSR shares its index arrays with a bool view, and
+    # sorting them in place scrambled the user's matrix)
     S = sp.csr_matrix(sparsity if sp.issparse(sparsity)
-                      else V.points_sparsity_array(sparsity), dtype=bool)
+                      else V.points_sparsity_array(sparsity), dtype=bool, copy=True)
     V.points_sparsity_shape(S.shape, n)
     S.sum_duplicates()      # (a column listed twice in a row counted twice)
     S.eliminate_zeros()
