@@ -283,11 +283,19 @@ cdef inline bint _heap_less(const long long* a, const long long* b) noexcept nog
     return a[2] < b[2]
 
 
+cdef inline void _heap_swap(long long* heap, Py_ssize_t a, Py_ssize_t b) noexcept nogil:
+    """Exchange heap entries a and b (three keys each)."""
+    cdef long long tmp
+    cdef int c
+    for c in range(3):
+        tmp = heap[3 * a + c]
+        heap[3 * a + c] = heap[3 * b + c]
+        heap[3 * b + c] = tmp
+
+
 cdef void _heap_push(long long* heap, Py_ssize_t* size, long long k1, long long k2,
                      long long k3) noexcept nogil:
     cdef Py_ssize_t i = size[0], parent
-    cdef long long tmp
-    cdef int c
     size[0] += 1
     heap[3 * i] = k1
     heap[3 * i + 1] = k2
@@ -296,16 +304,12 @@ cdef void _heap_push(long long* heap, Py_ssize_t* size, long long k1, long long 
         parent = (i - 1) // 2
         if not _heap_less(&heap[3 * i], &heap[3 * parent]):
             break
-        for c in range(3):
-            tmp = heap[3 * i + c]
-            heap[3 * i + c] = heap[3 * parent + c]
-            heap[3 * parent + c] = tmp
+        _heap_swap(heap, i, parent)
         i = parent
 
 
 cdef void _heap_pop(long long* heap, Py_ssize_t* size, long long* out) noexcept nogil:
     cdef Py_ssize_t i = 0, l, r, small, n
-    cdef long long tmp
     cdef int c
     for c in range(3):
         out[c] = heap[c]
@@ -323,10 +327,7 @@ cdef void _heap_pop(long long* heap, Py_ssize_t* size, long long* out) noexcept 
             small = r
         if small == i:
             break
-        for c in range(3):
-            tmp = heap[3 * i + c]
-            heap[3 * i + c] = heap[3 * small + c]
-            heap[3 * small + c] = tmp
+        _heap_swap(heap, i, small)
         i = small
 
 

@@ -92,8 +92,7 @@ def sparse_jacobian(S, colors, derivative, N, n):
     flat = colors[S.indices] * m + np.repeat(np.arange(m), np.diff(S.indptr))
 
     def csr(a, i):
-        data = np.take(np.asarray(a[i]).reshape(-1), flat if m > 1 or a[i].ndim > 1
-                       else colors[S.indices])
+        data = np.take(np.asarray(a[i]).reshape(-1), flat)     # (k,) or (k, m) values
         return sp.csr_matrix((data, S.indices.copy(), S.indptr.copy()), shape=S.shape)
 
     out = [[csr(value, i) for i in range(N)]]
