@@ -231,3 +231,46 @@ def test_the_users_pattern_is_not_modified():
     fd.points.jacobian(lambda p: np.sum(p ** 2, axis=1, keepdims=True), np.ones(3), sparsity=A)
     np.testing.assert_array_equal(A.toarray(), dense)
     np.testing.assert_array_equal(A.indices, [2, 0, 1])
+
+
+@pytest.mark.parametrize("form", ["int32", "int64", "explicit zero", "csc", "coo", "dense"])
+def test_every_form_of_the_pattern_gives_the_same_jacobian(form):
+    # canonical CSR patterns are used as given (no copy); the rest are
+    # converted first: each must give the same Jacobian and entries
+    n = 12
+    x = np.random.default_rng(2).uniform(-1, 1, n)
+    S = _tridiag(n)
+    want = fd.points.jacobian(_F, x, sparsity=S).toarray()
+    if form in ("int32", "int64"):
+        P = S.copy()
+        P.indices, P.indptr = S.indices.astype(form), S.indptr.astype(form)
+        assert P.indices.dtype == form and P.indptr.dtype == form
+    elif form == "explicit zero":
+        # a stored zero is not in the pattern: J[0, 1] must not be computed
+        P = S.copy()
+        P.data[1] = 0.0
+        want[0, 1] = 0.0
+    elif form == "dense":
+        P = S.toarray() != 0
+    else:
+        P = S.asformat(form)
+    J = fd.points.jacobian(_F, x, sparsity=P)
+    np.testing.assert_array_equal(J.toarray(), want)
+    assert J.nnz == (S.nnz - 1 if form == "explicit zero" else S.nnz)
+
+
+def test_a_nan_coordinate_spoils_only_its_group_step():
+    x = np.linspace(-0.5, 0.5, 9)
+    x[4] = np.nan
+    S = _tridiag(9)
+    c = fd.points.color_columns(S)
+    r = fd.points.jacobian(_F, x, sparsity=S, full_output=True)
+    st = r.step.toarray()
+    cols = np.flatnonzero(c == c[4])
+    other = np.flatnonzero(c != c[4])
+    assert np.isnan(st[:, cols][S.toarray()[:, cols] != 0]).all()
+    assert np.isfinite(st[:, other][S.toarray()[:, other] != 0]).all()
+    # rows 0-2 do not see x[4]: their entries in the other groups are right
+    J, want = r.value.toarray()[:3, other], _J(x)[:3, other]
+    np.testing.assert_allclose(J, want, rtol=1e-9, atol=1e-12)
+    assert np.count_nonzero(want) >= 3

@@ -381,11 +381,18 @@ def dsatur(const long long[::1] indptr, const long long[::1] indices, long long[
                     _heap_push(heap, &size, -sat[u], -(indptr[u + 1] - indptr[u]), u)
 
 
-def colors_conflict(const long long[::1] indptr, const long long[::1] indices,
+ctypedef fused csr_index:      # scipy.sparse index arrays: int32 or int64
+    int
+    long long
+
+
+def colors_conflict(const csr_index[::1] indptr, const csr_index[::1] indices,
                     const long long[::1] colors, Py_ssize_t ncolors):
     """The first row of a CSR pattern in which two columns have the same
     colour, or -1 (one pass over the pattern, a stamp per colour)."""
     cdef Py_ssize_t m = indptr.shape[0] - 1, r, a, c, bad = -1
+    if indices.shape[0] and (indptr[0] != 0 or indptr[m] > indices.shape[0]):
+        raise ValueError("internal: colors_conflict's CSR pattern is not consistent")
     cdef long long[::1] stamp_arr = np.full(max(ncolors, 1), -1, dtype=np.int64)
     cdef long long* stamp = &stamp_arr[0]
     with nogil:
@@ -399,3 +406,61 @@ def colors_conflict(const long long[::1] indptr, const long long[::1] indices,
             if bad >= 0:
                 break
     return bad
+
+
+def group_max(const double[:, ::1] X,          # IN  (N, n) points
+              const long long[::1] colors,     # IN  (n,) colour of each column, < k
+              double[:, ::1] out):             # IN/OUT (N, k)
+    """out[i, g] = max(out[i, g], |X[i, j]|) over the columns j of colour g
+    (the scale of a colour group's step; a NaN propagates, as in np.max)."""
+    cdef Py_ssize_t N = X.shape[0], n = X.shape[1], k = out.shape[1], i, j, g, bad = 0
+    cdef double a
+    if colors.shape[0] != n or out.shape[0] != N:
+        raise ValueError("internal: group_max inputs disagree in shape")
+    with nogil:
+        for j in range(n):
+            if colors[j] < 0 or colors[j] >= k:
+                bad = 1
+                break
+    if bad:
+        raise ValueError("internal: group_max colour out of range")
+    with nogil:
+        for i in range(N):
+            for j in range(n):
+                g = colors[j]
+                a = fabs(X[i, j])
+                if a > out[i, g] or a != a:
+                    out[i, g] = a
+
+
+def pattern_gather(const double[:, :, ::1] value,     # IN  (N, k, m) group derivatives
+                   const csr_index[::1] indptr,         # IN  (m + 1,) CSR pattern
+                   const csr_index[::1] indices,        # IN  (nnz,) its columns
+                   const long long[::1] colors,         # IN  (n,) colour of each column
+                   double[:, ::1] data,                 # OUT (N, nnz) CSR values
+                   int nthreads):
+    """data[i, a] = value[i, colors[indices[a]], r] for each entry a of row
+    r: the Jacobian entries of a pattern from its colour groups' directional
+    derivatives (one pass; parallel over points and rows)."""
+    cdef Py_ssize_t N = value.shape[0], k = value.shape[1], m = value.shape[2]
+    cdef Py_ssize_t nnz = indices.shape[0], n = colors.shape[0]
+    cdef Py_ssize_t task, i, r, a, c, bad = 0
+    if indptr.shape[0] != m + 1 or data.shape[0] != N or data.shape[1] != nnz:
+        raise ValueError("internal: pattern_gather inputs disagree in shape")
+    if N == 0 or m == 0:
+        return
+    if indptr[0] != 0 or indptr[m] != nnz:
+        raise ValueError("internal: pattern_gather's CSR pattern is not consistent")
+    with nogil:
+        for a in range(nnz):
+            if indices[a] < 0 or indices[a] >= n or colors[indices[a]] < 0 \
+                    or colors[indices[a]] >= k:
+                bad = 1
+                break
+    if bad:
+        raise ValueError("internal: pattern_gather column or colour out of range")
+    for task in prange(N * m, nogil=True, schedule="static", num_threads=nthreads):
+        i = task // m
+        r = task - i * m
+        for a in range(indptr[r], indptr[r + 1]):
+            data[i, a] = value[i, colors[indices[a]], r]

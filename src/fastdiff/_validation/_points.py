@@ -182,7 +182,7 @@ def points_colors(colors, S, name="colors"):
                          f"{c.shape[0]}")
     c = np.ascontiguousarray(c, dtype=np.int64)
     from .._kernels._points import colors_conflict
-    row = colors_conflict(S.indptr.astype(np.int64), S.indices.astype(np.int64), c,
+    row = colors_conflict(S.indptr, S.indices, c,
                           int(c.max()) + 1 if len(c) else 1)
     if row >= 0:
         raise ValueError(f"{name}: two columns that share row {row} of sparsity have the "

@@ -63,6 +63,17 @@ def _refinement(tol, what, adaptive, method, search=False):
     return None if search else (AUTO_GOAL[what], 0.0, min(tol[2], AUTO_ROUNDS), False)
 
 
+def _point_scale(value):
+    """The largest finite |value| of each point (N,) (0 if none)."""
+    N = len(value)
+    a = np.abs(value.reshape(N, -1))
+    mag = np.fmax.reduce(a, axis=1, initial=0.0)        # (NaN skipped)
+    inf = ~np.isfinite(mag)
+    if inf.any():           # (an infinite value: the largest finite one)
+        mag[inf] = np.where(np.isfinite(a[inf]), a[inf], 0.0).max(axis=1)
+    return mag
+
+
 def meets(value, err, tol):
     """Elements whose estimate is finite and meets the tolerance (the
     automatic goal: relative to the largest |value| of each point)."""
@@ -70,9 +81,8 @@ def meets(value, err, tol):
     with np.errstate(invalid="ignore", over="ignore"):
         if given or value.size == 0:
             return np.isfinite(value) & (err <= atol + rtol * np.abs(value))
-        N = len(value)
-        mag = np.abs(np.where(np.isfinite(value), value, 0.0)).reshape(N, -1).max(axis=1)
-        return np.isfinite(value) & (err <= rtol * mag.reshape((N,) + (1,) * (value.ndim - 1)))
+        mag = _point_scale(value)
+        return np.isfinite(value) & (err <= rtol * mag.reshape((-1,) + (1,) * (value.ndim - 1)))
 
 
 def _refine(ev, res, tol, point_bytes, mm, rerun, disagree=True):

@@ -33,8 +33,17 @@ __all__ = ["color_columns", "pattern", "sparse_jacobian"]
 
 
 def pattern(sparsity, n):
-    """S as a scipy.sparse CSR boolean matrix (m, n)."""
+    """S as a scipy.sparse CSR boolean matrix (m, n) in canonical form (sorted
+    indices, no duplicates, no explicit zeros; both index arrays of one
+    dtype).  A canonical CSR matrix shares its index arrays (nothing here
+    writes to them); any other is copied first."""
     import scipy.sparse as sp
+    if (sp.issparse(sparsity) and sparsity.format == "csr" and sparsity.has_canonical_format
+            and sparsity.indices.dtype == sparsity.indptr.dtype and sparsity.data.all()):
+        S = sp.csr_matrix((np.ones(sparsity.nnz, dtype=bool), sparsity.indices,
+                           sparsity.indptr), shape=sparsity.shape, copy=False)
+        V.points_sparsity_shape(S.shape, n)
+        return S
     # (a copy: the user's CSR shares its index arrays with a bool view, and
     # sorting them in place scrambled the user's matrix)
     S = sp.csr_matrix(sparsity if sp.issparse(sparsity)
@@ -43,6 +52,9 @@ def pattern(sparsity, n):
     S.sum_duplicates()      # (a column listed twice in a row counted twice)
     S.eliminate_zeros()
     S.sort_indices()
+    if S.indices.dtype != S.indptr.dtype:
+        S.indices = S.indices.astype(np.int64)
+        S.indptr = S.indptr.astype(np.int64)
     return S
 
 
@@ -79,25 +91,27 @@ def color_columns(sparsity):
     return colors
 
 
-def sparse_jacobian(S, colors, derivative, N, n):
+def sparse_jacobian(S, colors, derivative, N, nthreads):
     """The CSR Jacobians (one per point) from ``derivative(dirs) -> (value,
-    error, step, nfev)``, dirs the (k, n) group directions; value (N, k, m)."""
+    error, step, nfev)``, dirs the (k, n) group directions; value (N, k[, m])."""
     import scipy.sparse as sp
-    dirs = np.zeros((int(colors.max()) + 1 if n else 0, n))
-    dirs[colors, np.arange(n)] = 1.0
+    m, n = S.shape
+    k = int(colors.max()) + 1 if n else 0
+    dirs = (colors[None, :] == np.arange(k)[:, None]).astype(np.float64)
     value, err, step, nfev = derivative(dirs)
-    m = S.shape[0]
-    # entry (row, col) of the pattern is output ``row`` of col's group: its
-    # place in a point's flattened (k, m) values
-    flat = colors[S.indices] * m + np.repeat(np.arange(m), np.diff(S.indptr))
+    V.points_sparsity_rows(int(np.prod(value.shape[2:], dtype=np.int64)), m)
 
-    def csr(a, i):
-        data = np.take(np.asarray(a[i]).reshape(-1), flat)     # (k,) or (k, m) values
-        return sp.csr_matrix((data, S.indices.copy(), S.indptr.copy()), shape=S.shape)
+    def csr(a):
+        # entry (row, col) of the pattern is output ``row`` of col's group
+        data = np.empty((N, S.nnz))
+        _kernels.pattern_gather(np.ascontiguousarray(a, dtype=np.float64).reshape(N, k, m),
+                                S.indptr, S.indices, colors, data, nthreads)
+        return [sp.csr_matrix((data[i], S.indices.copy(), S.indptr.copy()), shape=S.shape)
+                for i in range(N)]
 
-    out = [[csr(value, i) for i in range(N)]]
+    out = [csr(value)]
     if err is not None and step is not None:
-        out += [[csr(err, i) for i in range(N)], [csr(step, i) for i in range(N)]]
+        out += [csr(err), csr(step)]
     return out, nfev
 
 
@@ -109,23 +123,18 @@ def jacobian_sparse(ev, X, single, sparsity, colors, method, acc, adaptive, boun
     N, n = X.shape
     S = pattern(sparsity, n)
     cols = color_columns(S) if colors is None else V.points_colors(colors, S)
-    scale = np.maximum(np.abs(X), 1.0)
 
     def derivative(dirs):
         k = len(dirs)
-        # a group's step follows the largest |x_j| of its columns
+        # a group's step follows the largest max(|x_j|, 1) of its columns
         gmax = np.ones((N, k))
-        for g in range(k):
-            sel = cols == g
-            if sel.any():
-                gmax[:, g] = scale[:, sel].max(axis=1)
+        _kernels.group_max(np.ascontiguousarray(X, dtype=np.float64), cols, gmax)
         c = base_step(ev, method, 1, acc, adaptive)
         return first(ev, X, method, acc, adaptive, bounds, mm, full_output, k, 1,
                      lambda s: c * gmax[s],
                      lambda s: np.broadcast_to(dirs, (X[s].shape[0], k, n)), tol)
 
-    mats, nfev = sparse_jacobian(S, cols, derivative, N, n)
-    V.points_sparsity_rows(ev.m or 1, S.shape[0])
+    mats, nfev = sparse_jacobian(S, cols, derivative, N, ev.nthreads)
     pick = (lambda a: a[0]) if single else list
     if not full_output:
         return pick(mats[0])
