@@ -127,3 +127,45 @@ def test_args_and_complex_x():
                                rtol=1e-8)
     with pytest.raises(TypeError, match="x must be real"):
         fd.points.derivative(np.sin, np.array([1.0 + 1j]))
+
+
+@pytest.mark.parametrize("L, K, order, acc, S", [(3, 2, 1, 2, 2), (2, 4, 1, 4, 2),
+                                                 (4, 2, 2, 2, 2), (3, 3, 1, 2, 1),
+                                                 (5, 4, 3, 2, 1)])
+def test_fused_kernel_equals_the_numpy_steps(L, K, order, acc, S):
+    # combine_extrapolate (levels, tableau, choice, estimate in one pass)
+    # against the NumPy steps it fuses (combine, then _extrapolate), with
+    # NaNs and infinities among f's values and blocks of every length
+    from fastdiff._kernels import _points as kern
+    rng = np.random.default_rng(L * 10 + K)
+    N, k, m = 3, 2, 300
+    rows = 1 + L * k * K
+    F = rng.normal(size=(N, rows, m)) * 10.0 ** rng.integers(-3, 3, (N, rows, m))
+    F[0, 1, 5] = np.nan
+    F[1, rows - 1, 7] = np.inf
+    F[2, 0, 9] = np.nan
+    F[2, 1:, 11] = F[2, 0, 11]            # a constant f: every difference 0
+    W = rng.normal(size=(N, k, K))
+    W0 = rng.normal(size=(N, k))
+    # a NaN at the finest level (0 * NaN spoils that level's value, but an
+    # earlier level may be chosen): the estimate is NaN
+    F[1, 1 + (L - 1) * k * K + K - 1, 20] = np.nan
+    h = rng.uniform(0.01, 0.1, (N, k))
+    hl = np.ascontiguousarray(h[None] / (2.0 ** np.arange(L))[:, None, None])
+    eps, safety = 2.2e-16, 4.0
+    out = [np.empty((N, k, m)) for _ in range(3)] + [np.empty((N, k, m), np.uint8)]
+    with np.errstate(all="ignore"):
+        kern.combine_extrapolate(F, W, W0, hl, np.full((N, k), S, np.int8), order, acc, eps,
+                                 safety, *out, 2)
+        D = np.empty((L, N, k, m))
+        kern.combine(F, W, W0, hl, order, D, 2)
+        lev = np.abs(F[:, 1:].reshape(N, L, k, K, m)).max(axis=3)
+        lev = np.maximum(lev, np.abs(F[:, None, None, 0]))
+        fmax = np.moveaxis(lev, 1, 0)
+        want = _engine._extrapolate(D, fmax, W, W0, h, np.zeros((N, k), np.int8), acc, order,
+                                    S == 1, eps)
+    for got, exp in zip(out[:3], want[:3]):
+        np.testing.assert_allclose(got, exp, rtol=1e-13, atol=0, equal_nan=True)
+    np.testing.assert_array_equal(out[3].astype(bool), want[3])
+    assert np.isnan(out[1][0, 0, 5]) and np.isinf(out[1][1, 1, 7])
+    assert np.isnan(out[1][1, 0, 20]) and (L == 2 or np.isfinite(out[0][1, 0, 20]))

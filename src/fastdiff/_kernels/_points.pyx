@@ -122,6 +122,7 @@ cdef extern from "math.h" nogil:
     double ldexp(double, int)
     bint isnan(double)
     double INFINITY
+    double NAN
 
 
 cdef inline double _power(double h, int order) noexcept nogil:
@@ -156,12 +157,18 @@ cdef void _extrapolate_block(const double* F, Py_ssize_t m, Py_ssize_t nb, const
     cdef double best[_QB]
     cdef double e[_QB]
     cdef double v[_QB]
-    cdef Py_ssize_t pick[_QB]
+    cdef double st[_QB]
+    cdef double nan[_QB]
+    cdef double dd[_QB]
+    cdef double tk[_QB]
     cdef Py_ssize_t l, t, mm, qq
     cdef const double* Fr
-    cdef double hp, w, den, d, ws, rnd
+    cdef double hp, w, den, d, ws, rnd, hlev, r, b
+    # (every loop over the block is branch-free, so that it vectorises)
     for qq in range(nb):
-        fm[qq] = fabs(F[qq])
+        d = fabs(F[qq])
+        fm[qq] = d
+        nan[qq] = 1.0 if d != d else 0.0
     for l in range(L):
         hp = 1.0
         for t in range(order):
@@ -175,16 +182,18 @@ cdef void _extrapolate_block(const double* F, Py_ssize_t m, Py_ssize_t nb, const
                 D[l][qq] = D[l][qq] + w * Fr[qq]
             if l == L - 1:      # (a NaN stays: it spoils the estimate, as in NumPy)
                 for qq in range(nb):
-                    w = fabs(Fr[qq])
-                    fm[qq] = w if (w > fm[qq] or w != w) else fm[qq]
+                    d = fabs(Fr[qq])
+                    w = fm[qq]
+                    fm[qq] = d if d > w else w
+                    r = nan[qq]
+                    nan[qq] = 1.0 if d != d else r
         for qq in range(nb):
             D[l][qq] = D[l][qq] / hp
     # the tableau, row by row: diagonal entry l and its difference with
-    # entry l - 1 (the first difference kept even if NaN)
+    # entry l - 1 (the first difference kept even if NaN); the smallest
+    # difference picks the value, its step and its estimate
     for qq in range(nb):
         prev[0][qq] = D[0][qq]
-        best[qq] = INFINITY
-        pick[qq] = 1
     for l in range(1, L):
         for qq in range(nb):
             row[0][qq] = D[l][qq]
@@ -192,18 +201,36 @@ cdef void _extrapolate_block(const double* F, Py_ssize_t m, Py_ssize_t nb, const
             den = ldexp(1.0, acc + s_gain * (mm - 1)) - 1.0
             for qq in range(nb):
                 row[mm][qq] = row[mm - 1][qq] + (row[mm - 1][qq] - prev[mm - 1][qq]) / den
-        for qq in range(nb):
-            d = fabs(row[l][qq] - prev[l - 1][qq])
-            if l == 1:
-                v[qq] = row[l][qq]
+        hlev = hl[l * hstride]
+        if l == 1:
+            for qq in range(nb):
+                d = fabs(row[1][qq] - prev[0][qq])
+                v[qq] = row[1][qq]
                 e[qq] = d
-                if not isnan(d):
-                    best[qq] = d
-            elif not isnan(d) and d < best[qq]:
-                best[qq] = d
-                v[qq] = row[l][qq]
-                e[qq] = d
-                pick[qq] = l
+                best[qq] = d if d == d else INFINITY
+                st[qq] = hl[hstride]
+        else:
+            # (GCC vectorises one select per loop, of operands loaded first)
+            for qq in range(nb):
+                d = fabs(row[l][qq] - prev[l - 1][qq])
+                b = best[qq]
+                dd[qq] = d
+                tk[qq] = 1.0 if d < b else 0.0     # (d < b: False for a NaN)
+            for qq in range(nb):
+                d = dd[qq]
+                b = best[qq]
+                best[qq] = d if tk[qq] != 0.0 else b
+            for qq in range(nb):
+                r = row[l][qq]
+                w = v[qq]
+                v[qq] = r if tk[qq] != 0.0 else w
+            for qq in range(nb):
+                d = dd[qq]
+                w = e[qq]
+                e[qq] = d if tk[qq] != 0.0 else w
+            for qq in range(nb):
+                w = st[qq]
+                st[qq] = hlev if tk[qq] != 0.0 else w
         for mm in range(l + 1):
             for qq in range(nb):
                 prev[mm][qq] = row[mm][qq]
@@ -213,11 +240,17 @@ cdef void _extrapolate_block(const double* F, Py_ssize_t m, Py_ssize_t nb, const
     ws = ws + fabs(w0)
     hp = _power(hl[(L - 1) * hstride], order)
     for qq in range(nb):
+        d = fm[qq]
+        w = nan[qq]
+        fm[qq] = NAN if w != 0.0 else d
+    for qq in range(nb):
         rnd = eps * ws * fm[qq] / hp
+        dd[qq] = rnd
         value[qq] = v[qq]
         err[qq] = safety * (e[qq] + rnd)
-        step[qq] = hl[pick[qq] * hstride]
-        bound[qq] = e[qq] > rnd
+        step[qq] = st[qq]
+    for qq in range(nb):
+        bound[qq] = e[qq] > dd[qq]
 
 
 def combine_extrapolate(const double[:, :, ::1] F,    # IN  (N, 1 + L*k*K, m) values
@@ -451,16 +484,15 @@ def pattern_gather(const double[:, :, ::1] value,     # IN  (N, k, m) group deri
         return
     if indptr[0] != 0 or indptr[m] != nnz:
         raise ValueError("internal: pattern_gather's CSR pattern is not consistent")
-    with nogil:
-        for a in range(nnz):
-            if indices[a] < 0 or indices[a] >= n or colors[indices[a]] < 0 \
-                    or colors[indices[a]] >= k:
-                bad = 1
-                break
-    if bad:
-        raise ValueError("internal: pattern_gather column or colour out of range")
+    # (the range checks ride along in the one parallel pass: a reduction)
     for task in prange(N * m, nogil=True, schedule="static", num_threads=nthreads):
         i = task // m
         r = task - i * m
         for a in range(indptr[r], indptr[r + 1]):
-            data[i, a] = value[i, colors[indices[a]], r]
+            c = indices[a]
+            if c < 0 or c >= n or colors[c] < 0 or colors[c] >= k:
+                bad += 1
+            else:
+                data[i, a] = value[i, colors[c], r]
+    if bad:
+        raise ValueError("internal: pattern_gather column or colour out of range")

@@ -91,9 +91,10 @@ def color_columns(sparsity):
     return colors
 
 
-def sparse_jacobian(S, colors, derivative, N, nthreads):
+def sparse_jacobian(S, colors, derivative, N, nthreads, full_output):
     """The CSR Jacobians (one per point) from ``derivative(dirs) -> (value,
-    error, step, nfev)``, dirs the (k, n) group directions; value (N, k[, m])."""
+    error, step, nfev)``, dirs the (k, n) group directions; value (N, k[, m]);
+    with ``full_output`` their errors and steps too."""
     import scipy.sparse as sp
     m, n = S.shape
     k = int(colors.max()) + 1 if n else 0
@@ -110,7 +111,7 @@ def sparse_jacobian(S, colors, derivative, N, nthreads):
                 for i in range(N)]
 
     out = [csr(value)]
-    if err is not None and step is not None:
+    if full_output:
         out += [csr(err), csr(step)]
     return out, nfev
 
@@ -134,7 +135,7 @@ def jacobian_sparse(ev, X, single, sparsity, colors, method, acc, adaptive, boun
                      lambda s: c * gmax[s],
                      lambda s: np.broadcast_to(dirs, (X[s].shape[0], k, n)), tol)
 
-    mats, nfev = sparse_jacobian(S, cols, derivative, N, ev.nthreads)
+    mats, nfev = sparse_jacobian(S, cols, derivative, N, ev.nthreads, full_output)
     pick = (lambda a: a[0]) if single else list
     if not full_output:
         return pick(mats[0])
