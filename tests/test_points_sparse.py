@@ -134,7 +134,7 @@ def test_poisson_residual_on_256_squared():
     # the 5-point pattern's optimum is 5 groups (largest-first greedy gave 9)
     N = 256
     plan = (fd.grid.D(0) ** 2 + fd.grid.D(1) ** 2).plan((N, N), spacing=1 / N,
-                                                       boundary="constant")
+                                                        boundary="constant")
     L = fd.grid.laplacian_matrix((N, N), spacing=1 / N, boundary="constant")
 
     def residual(P):

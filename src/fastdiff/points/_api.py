@@ -48,8 +48,10 @@ _PARAMS = """
         element keeping the estimate with the smallest error estimate, or
         the smaller steps' one where the two disagree beyond both estimates
         (derivatives of high order: the same steps, stencils wider by 4
-        orders per round); ``success`` then says where the tolerance was
-        met.  Default (neither given): the elements whose estimate is
+        orders per round; central ``order=2`` derivatives: stencils wider by 4
+        orders per round at steps up to twice as large, where smaller
+        steps would only add rounding); ``success`` then says where the
+        tolerance was met.  Default (neither given): the elements whose estimate is
         mostly truncation and above 1e-6 of their point's largest
         ``|value|`` (Hessians: 1e-4) are refined the same way, so that a
         feature narrower than the automatic step gets smaller steps (float64
@@ -300,6 +302,7 @@ def directional(f: Function, x: ArrayLike, v: ArrayLike, *, normalize: bool = Tr
         def steps(sel):
             return (base_step(ev, method, 1, acc, adaptive)
                     * np.maximum(np.max(np.abs(X[sel]), axis=1), 1.0)[:, None])
+
     def dirs(sel):
         if len(d) == 1:
             return np.broadcast_to(d / norm[:, None], (X[sel].shape[0], 1, n))

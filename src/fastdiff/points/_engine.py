@@ -84,6 +84,7 @@ def first_point_bytes(method, n, k, nlevels, acc, order, m):
     rows = 1 + nlevels * k * K
     return 8 * (rows * (n + m) + 2 * k * K + _TEMPS_PER_LEVEL * nlevels * k * m)
 
+
 def chunk_loop(ev, N, rows, n, max_memory, layout, consume, dtype=np.float64):
     """Evaluate f at ``rows`` stencil points per input point, chunk by chunk.
 
@@ -182,7 +183,7 @@ def first_derivatives(ev, X, dirs, method, acc, h, nlevels, bounds, max_memory, 
 
     def layout(a, b, P):
         _kernels.layout(np.ascontiguousarray(X[a:b]), D3 if axes else D3[a:b],
-                              OFF[a:b], np.ascontiguousarray(hl[:, a:b]), P, ev.nthreads)
+                        OFF[a:b], np.ascontiguousarray(hl[:, a:b]), P, ev.nthreads)
 
     # several levels, one tableau: the fused kernel (values, tableau and
     # estimates in one pass over f's values, per chunk)
