@@ -274,3 +274,66 @@ def test_a_nan_coordinate_spoils_only_its_group_step():
     J, want = r.value.toarray()[:3, other], _J(x)[:3, other]
     np.testing.assert_allclose(J, want, rtol=1e-9, atol=1e-12)
     assert np.count_nonzero(want) >= 3
+
+
+def _corrupt(S, attr, pos, val):
+    getattr(S, attr)[pos] = val        # (past scipy's constructor checks)
+    return S
+
+
+@pytest.mark.parametrize("make", [
+    lambda: _corrupt(_tridiag(3)[:2], "indices", 1, 7),
+    lambda: _corrupt(_tridiag(3)[:2], "indices", 1, -1),
+    lambda: _corrupt(_tridiag(3)[:2], "indptr", 1, 6),
+    lambda: _corrupt(_tridiag(3)[:2].tocsc(), "indices", 0, 5),
+    lambda: _corrupt(_tridiag(3)[:2].tocoo(), "col", 0, 3)],
+    ids=["column past n", "negative column", "indptr decreasing", "csc row past m",
+         "coo column past n"])
+def test_a_malformed_pattern_is_refused(make):
+    # found in review: a CSR pattern listing column 7 of 3 reached the
+    # colouring kernels unchecked and corrupted memory (double free)
+    S = make()
+    for colors in (None, np.array([0, 1, 2])):
+        with pytest.raises(ValueError, match="sparsity is not a valid"):
+            fd.points.jacobian(lambda P: P[:, :2] * 2.0, np.ones(3), sparsity=S, colors=colors)
+    with pytest.raises(ValueError, match="sparsity is not a valid"):
+        fd.points.color_columns(S)
+
+
+def test_pattern_fast_path_checks_the_matrix_not_its_flags():
+    F = lambda P: np.stack([3 * P[:, 1], 5 * P[:, 1]], axis=1)   # noqa: E731
+    # a stale cached canonical flag: row 0 lists column 1 twice after an
+    # in-place edit; the duplicate is summed once, as for any pattern
+    # (counted twice, J[0, 1] was 6)
+    A = sp.csr_matrix(np.array([[1.0, 1.0], [0.0, 1.0]]))
+    A.sum_duplicates()
+    A.indices[:] = [1, 1, 1]
+    J = fd.points.jacobian(F, np.zeros(2), sparsity=A)
+    assert J.nnz == 2
+    np.testing.assert_allclose(J.toarray(), [[0.0, 3.0], [0.0, 5.0]], atol=1e-9)
+    # strided index arrays (the kernels need contiguous ones): copied first
+    B = sp.csr_matrix(np.array([[1.0, 1.0], [0.0, 1.0]]))
+    B.indices = np.repeat(B.indices, 2)[::2]
+    assert not B.indices.flags.c_contiguous
+    np.testing.assert_allclose(fd.points.jacobian(F, np.zeros(2), sparsity=B).toarray(),
+                               [[0.0, 3.0], [0.0, 5.0]], atol=1e-9)
+    # a canonical int32 CSR pattern is used without copying its indices
+    from fastdiff.points._sparse import pattern
+    C = _tridiag(8)
+    assert np.shares_memory(pattern(C, 8).indices, C.indices)
+
+
+def test_gather_and_conflict_kernels_take_int64_indices():
+    # scipy downcasts most int64 index arrays, so call the kernels directly
+    from fastdiff._kernels import _points as kern
+    S = _tridiag(7)
+    colors = fd.points.color_columns(S)
+    value = np.random.default_rng(3).random((2, 3, 7))
+    for dt in (np.int32, np.int64):
+        ip, ix = S.indptr.astype(dt), S.indices.astype(dt)
+        data = np.empty((2, S.nnz))
+        kern.pattern_gather(value, ip, ix, colors, data, 2)
+        rows = np.repeat(np.arange(7), np.diff(S.indptr))
+        np.testing.assert_array_equal(data, value[:, colors[S.indices], rows])
+        assert kern.colors_conflict(ip, ix, colors, 3) == -1
+        assert kern.colors_conflict(ip, ix, np.zeros(7, np.int64), 1) == 0

@@ -10,7 +10,8 @@ from ._common import _real_array
 
 __all__ = ["points_f", "points_x", "points_method", "points_max_memory", "points_bounds",
            "points_step", "points_tolerance", "points_sparsity_array",
-           "points_sparsity_shape", "points_sparsity_rows", "points_colors",
+           "points_sparsity_shape", "points_sparsity_structure", "points_sparsity_rows",
+           "points_colors",
            "points_sparse_args", "points_masked_sparsity", "points_workers",
            "unpicklable_f",
            "derivative_step", "points_direction", "points_derivative_x", "f_output",
@@ -116,6 +117,35 @@ def points_sparsity_array(sparsity, name="sparsity"):
         raise TypeError(f"{name} must be a scipy.sparse matrix or a 2-D boolean array "
                         f"(m, n), got {type(sparsity).__name__} of shape {arr.shape}")
     return arr != 0
+
+
+def points_sparsity_structure(S, name="sparsity"):
+    """The index arrays of a scipy.sparse CSR, CSC or COO matrix S must
+    describe its shape (kernels and scipy's own routines index with them
+    unchecked: a column past the shape corrupted memory)."""
+    if len(S.shape) != 2:
+        raise ValueError(f"{name} must be 2-D (m, n), got a sparse array of shape {S.shape}")
+    m, n = S.shape
+    fmt = S.format
+    if fmt in ("csr", "csc"):
+        major, minor = (m, n) if fmt == "csr" else (n, m)
+        p, i = np.asarray(S.indptr), np.asarray(S.indices)
+        ok = p.ndim == 1 and i.ndim == 1 and len(p) == major + 1
+        if ok and major:
+            ok = p[0] == 0 and p[-1] <= len(i) and bool(np.all(p[1:] >= p[:-1]))
+        used = i[:p[-1]] if ok and major else i[:0]
+        if ok and len(used):
+            ok = used.min() >= 0 and used.max() < minor
+        what = f"its indptr and indices must describe shape {S.shape}"
+    elif fmt == "coo":
+        r, c = np.asarray(S.row), np.asarray(S.col)
+        ok = r.shape == c.shape and (len(r) == 0 or (r.min() >= 0 and r.max() < m
+                                                      and c.min() >= 0 and c.max() < n))
+        what = f"its row and col must lie within shape {S.shape}"
+    else:
+        return
+    if not ok:
+        raise ValueError(f"{name} is not a valid {fmt.upper()} matrix: {what}")
 
 
 def points_sparsity_shape(shape, n, name="sparsity"):

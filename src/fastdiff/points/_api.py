@@ -48,9 +48,10 @@ _PARAMS = """
         element keeping the estimate with the smallest error estimate, or
         the smaller steps' one where the two disagree beyond both estimates
         (derivatives of high order: the same steps, stencils wider by 4
-        orders per round; central ``order=2`` derivatives: stencils wider by 4
-        orders per round at steps up to twice as large, where smaller
-        steps would only add rounding); ``success`` then says where the
+        orders per round; central ``order=2`` derivatives whose estimates
+        are within 1e-4 of ``|value|`` after the first pass: stencils wider
+        by 4 orders per round at twice the step, as long as they improve
+        the estimate, then smaller steps); ``success`` then says where the
         tolerance was met.  Default (neither given): the elements whose estimate is
         mostly truncation and above 1e-6 of their point's largest
         ``|value|`` (Hessians: 1e-4) are refined the same way, so that a
@@ -382,7 +383,7 @@ def derivative(f: Function, x: ArrayLike, order: int = 1, *, args: Any = (),
         lambda sel: default_step(X[sel], base_step(ev, method, order, acc, adaptive),
                                  None if user is None else user[sel],
                                  exact=method != "complex"),
-        lambda sel: np.broadcast_to(one, (X[sel].shape[0], 1, 1)), tol)
+        lambda sel: np.broadcast_to(one, (X[sel].shape[0], 1, 1)), tol, user is not None)
     V.f_scalar(ev.m, "derivative")
     value, err, st = (None if a is None else a[:, 0].reshape(shape) for a in (value, err, st))
     return _finish(value, err, st, nfev, full_output, False, ev.masked, tol)

@@ -12,9 +12,11 @@ f's domain); their error estimates stay reliable, while larger steps gave
 estimates that looked converged but were not (coverage fell to 75 % on the
 classic functions).  Two exceptions, where the estimates are mostly
 rounding, which smaller steps only raise: searched high orders keep their
-steps and widen the stencils by 4 accuracy orders per round, and central
-second derivatives with a user's tolerance widen them likewise at steps up
-to twice as large (`WIDEN_CAP`).  ``success`` then says which elements met
+steps and widen the stencils by 4 accuracy orders per round; central second
+derivatives with a user's tolerance, at points resolved by the first pass
+(`WIDEN_GOAL`), widen them likewise at twice the steps (`WIDEN_FACTOR`),
+without the disagreement rule, until a round fails to improve a point,
+which then shrinks its steps.  ``success`` then says which elements met
 the tolerance, and ``nfev`` counts the evaluations of the most refined point.
 """
 from __future__ import annotations
@@ -42,11 +44,24 @@ def base_step(ev, method, order, acc, adaptive):
     return base_c(order, acc, levels(method, adaptive, order), method != "central", ev.eps)
 
 
-#: the largest step factor of the widening rounds of central second
-#: derivatives (the balanced step of an acc + 4r stencil is up to ~2.8x the
-#: acc one's): uncapped, tan at 1.3 fell to 9.5 digits (its stencils reach
-#: towards the pole at pi/2); capped at 2, every classic function keeps >= 10.4
-WIDEN_CAP = 2.0
+#: the step factor of the widening rounds of central second derivatives
+#: (`first`): the balanced step of an acc + 4 stencil is 4.5x the acc one's
+#: at float64 precision; uncapped, tan at 1.3 fell to 9.5 digits (its
+#: stencils reach towards the pole at pi/2); at 2 every classic function
+#: keeps >= 10.4.  A power of two, so that exact steps stay exact.
+WIDEN_FACTOR = 2.0
+
+#: a point widens (`first`, `_refine`) when every first estimate is finite
+#: and within this share of its largest |value| (resolved at the automatic
+#: steps; unresolved features need smaller steps)
+WIDEN_GOAL = 1e-4
+
+
+def widen_factor(order, acc, nlevels, eps):
+    """The steps' factor in widening rounds: `WIDEN_FACTOR` where the wider
+    stencil's balanced step is at least that much larger, else 1."""
+    ratio = base_c(order, acc + 4, nlevels, False, eps) / base_c(order, acc, nlevels, False, eps)
+    return WIDEN_FACTOR if ratio >= WIDEN_FACTOR else 1.0
 
 
 #: the refinement goal when no rtol/atol is given: an estimate above this
@@ -96,17 +111,20 @@ def meets(value, err, tol):
         return np.isfinite(value) & (err <= rtol * mag.reshape((-1,) + (1,) * (value.ndim - 1)))
 
 
-def _refine(ev, res, tol, point_bytes, mm, rerun, disagree=True):
+def _refine(ev, res, tol, point_bytes, mm, rerun, disagree=True, widen=False):
     """The refinement rounds (see the module docstring) of the result ``res``
     (value, error, step, nfev, truncation-bound) of N points; ``rerun(rows,
-    r)`` runs the engine on those points for round r = 1, 2, ... and
-    ``point_bytes(m, r)`` is its working memory per point.  ``disagree``:
-    the rounds shrink the steps, and a refined estimate that disagrees with
-    the kept one beyond both error estimates replaces it (a feature narrower
-    than the wider steps, which looked converged there).  The automatic goal
-    (no tolerance given) refines only elements whose estimate is mostly
-    truncation: smaller steps add rounding to the others.  Returns (value,
-    error, step, nfev)."""
+    r, wide)`` runs the engine on those points for round r = 1, 2, ... and
+    ``point_bytes(m, r, wide)`` is its working memory per point.
+    ``disagree``: the rounds shrink the steps, and a refined estimate that
+    disagrees with the kept one beyond both error estimates replaces it (a
+    feature narrower than the wider steps, which looked converged there).
+    ``widen`` (with a user's tolerance): the points whose every estimate is
+    finite and mostly rounding in ``res`` run their rounds with ``wide``
+    (wider stencils, see `first`; no disagreement rule), the others shrink
+    their steps.  The automatic goal (no tolerance given) refines only
+    elements whose estimate is mostly truncation: smaller steps add rounding
+    to the others.  Returns (value, error, step, nfev)."""
     value, err, step, nfev = res[:4]
     if not tol[3] and ev.eps > EPS:
         return res[:4]          # (the automatic goal is for float64 values of f)
@@ -114,94 +132,110 @@ def _refine(ev, res, tol, point_bytes, mm, rerun, disagree=True):
     if bound is not None and not bound.any():
         return res[:4]          # (all estimates mostly rounding: nothing to refine)
     N = len(value)
+    wide = np.zeros(N, dtype=bool)
+    if widen and tol[3]:
+        # resolved at the automatic steps (`WIDEN_GOAL`)
+        resolved = meets(value, err, (WIDEN_GOAL, 0.0, 0, False))
+        wide = resolved.reshape(N, -1).all(axis=1)
+    depth = np.zeros(N, dtype=np.int64)     # rounds run by each point in its mode
     extra = 0
-    for r in range(1, min(tol[2], len(FACTORS)) + 1):
+    for _ in range(min(tol[2], len(FACTORS))):
         miss = ~meets(value, err, tol)
         if bound is not None:
             miss &= bound
-        rows = np.flatnonzero(miss.reshape(N, -1).any(axis=1))
-        if len(rows) == 0:
+        todo = np.flatnonzero(miss.reshape(N, -1).any(axis=1))
+        if len(todo) == 0:
             break
-        v2, e2, s2, n2, *b2 = by_blocks(ev, len(rows), lambda m: point_bytes(m, r), mm,
-                                        lambda a, b: rerun(rows[a:b], r), 3)
-        with np.errstate(invalid="ignore"):
-            # smaller estimate, or (rounds with smaller steps) disagreement
-            # beyond both estimates: the wider steps missed a feature
-            gap = np.abs(v2 - value[rows])
-            better = ~(e2 >= err[rows])
-            if disagree:
-                better |= gap > e2 + err[rows]
-            better &= np.isfinite(v2) & np.isfinite(e2)
-        value[rows] = np.where(better, v2, value[rows])
-        err[rows] = np.where(better, e2, err[rows])
-        step[rows] = np.where(better, s2, step[rows])
-        if bound is not None:
-            # a point goes on while its rounds improve it, or while the new
-            # value lies outside the kept one's estimate (a narrow feature
-            # the smaller steps begin to resolve)
+        spent = 0
+        for w, d in sorted({(bool(wide[i]), int(depth[i]) + 1) for i in todo}):
+            rows = todo[(wide[todo] == w) & (depth[todo] + 1 == d)]
+            v2, e2, s2, n2, *b2 = by_blocks(ev, len(rows), lambda m: point_bytes(m, d, w), mm,
+                                            lambda a, b: rerun(rows[a:b], d, w), 3)
             with np.errstate(invalid="ignore"):
-                on = better | (gap > err[rows])
-            bound[rows] = np.where(on, b2[0], False) if b2 else False
-        extra += n2
+                # smaller estimate, or (rounds with smaller steps) disagreement
+                # beyond both estimates: the wider steps missed a feature
+                gap = np.abs(v2 - value[rows])
+                better = ~(e2 >= err[rows])
+                if disagree and not w:
+                    better |= gap > e2 + err[rows]
+                better &= np.isfinite(v2) & np.isfinite(e2)
+            value[rows] = np.where(better, v2, value[rows])
+            err[rows] = np.where(better, e2, err[rows])
+            step[rows] = np.where(better, s2, step[rows])
+            if bound is not None:
+                # a point goes on while its rounds improve it, or while the new
+                # value lies outside the kept one's estimate (a narrow feature
+                # the smaller steps begin to resolve)
+                with np.errstate(invalid="ignore"):
+                    on = better | (gap > err[rows])
+                bound[rows] = np.where(on, b2[0], False) if b2 else False
+            depth[rows] = d
+            if w:
+                # a point that wider stencils did not improve shrinks its
+                # steps from the next round on
+                stuck = rows[~better.reshape(len(rows), -1).any(axis=1)]
+                wide[stuck] = False
+                depth[stuck] = 0
+            spent = max(spent, n2)
+        extra += spent
     return value, err, step, nfev + extra
 
 
-def _blocks(ev, N, point_bytes, mm, run, full_output, tol, disagree=True):
+def _blocks(ev, N, point_bytes, mm, run, full_output, tol, disagree=True, widen=False):
     """``run`` over the N points block by block (`by_blocks`), each block
     refined towards ``tol`` (if not None) before the next, so that only the
     values (and with ``full_output`` errors and steps) of all N points are
-    held: (value, error, step, nfev)."""
+    held: (value, error, step, nfev).  ``run(sel, r, wide)`` and
+    ``point_bytes(m, r, wide)``: see `_refine`."""
     def block(a, b):
         res = run(slice(a, b))
         if tol is None:
             return res[:4]
         return _refine(ev, res, tol, point_bytes, mm,
-                       lambda rows, r: run(a + rows, r), disagree)
+                       lambda rows, r, w: run(a + rows, r, w), disagree, widen)
     return by_blocks(ev, N, point_bytes, mm, block, 3 if full_output else 1)
 
 
 def first(ev, X, method, acc, adaptive, bounds, mm, full_output, k, order, steps, dirs,
-          tol=None):
+          tol=None, user_step=False):
     """First derivatives (or of ``order``) along k directions at the N > 0
     points X, block by block: ``steps(sel)`` gives the base steps (M, k) and
-    ``dirs(sel)`` the directions (M, k, n) of the points X[sel].  Returns
-    (value (N, k[, m]), error, step, nfev); error and step are None unless
-    ``full_output`` or a tolerance ``tol`` (rtol, atol, maxiter) is given.
+    ``dirs(sel)`` the directions (M, k, n) of the points X[sel] (the user's
+    if ``user_step``).  Returns (value (N, k[, m]), error, step, nfev);
+    error and step are None unless ``full_output`` or a tolerance ``tol``
+    (rtol, atol, maxiter) is given.
 
     Refinement rounds of high orders (`high_order`) keep the steps and widen
     the stencils by 4 accuracy orders per round instead (smaller steps only
-    add rounding there); those of central second derivatives towards a
-    user's tolerance widen them too, at the wider stencils' balanced steps
-    (at most `WIDEN_CAP` times the first)."""
+    add rounding there).  Central second derivatives towards a user's
+    tolerance widen them too, at twice the automatic step (`WIDEN_FACTOR`),
+    at the points whose estimates are all mostly rounding; the other points
+    shrink their steps (see `_refine`)."""
     N, n = X.shape
     L = levels(method, adaptive, order)
     acc = stencil_acc(method, adaptive, order, acc)
     search = high_order(method, adaptive, order)
     bnd = V.points_bounds(bounds, X)
-    # central second derivatives towards a user's tolerance: their estimates
-    # are mostly rounding, which smaller steps only raise (rtol=1e-10 reached
-    # 9.4-10.4 digits on the classic functions, success nowhere); wider
-    # stencils at steps up to twice as large reach 10.4-11.3 (see WIDEN_CAP)
+    # central second derivatives towards a user's tolerance: where their
+    # estimates are mostly rounding, smaller steps only raise it (rtol=1e-10
+    # reached 9.4-10.4 digits on the classic functions, success nowhere)
     widen = (not search and method == "central" and order == 2 and adaptive
-             and tol is not None and tol[3])
+             and not user_step and tol is not None and tol[3])
+    grow = widen_factor(order, acc, L, ev.eps) if widen else 1.0
 
-    def round_acc(r):
-        return acc + 4 * r if search or widen else acc
+    def round_acc(r, wide=False):
+        return acc + 4 * r if search or wide else acc
 
-    def run(sel, r=0):
-        if widen and r:
-            factor = min(WIDEN_CAP, base_c(order, acc + 4 * r, L, False, ev.eps)
-                         / base_c(order, acc, L, False, ev.eps))
-        else:
-            factor = 1.0 if search or r == 0 else FACTORS[r - 1]
-        return first_derivatives(ev, X[sel], dirs(sel), method, round_acc(r),
+    def run(sel, r=0, wide=False):
+        factor = (1.0 if search or r == 0 else grow if wide else FACTORS[r - 1])
+        return first_derivatives(ev, X[sel], dirs(sel), method, round_acc(r, wide),
                                  steps(sel) * factor, L, bnd, mm, order=order, search=search)
 
-    def point_bytes(m, r=0):
-        return first_point_bytes(method, n, k, L, round_acc(r), order, m)
+    def point_bytes(m, r=0, wide=False):
+        return first_point_bytes(method, n, k, L, round_acc(r, wide), order, m)
 
     return _blocks(ev, N, point_bytes, mm, run, full_output,
-                   _refinement(tol, "first", adaptive, method, search), not (search or widen))
+                   _refinement(tol, "first", adaptive, method, search), not search, widen)
 
 
 def partials(X, method, acc, step, adaptive, bounds, mm, ev, full_output, tol=None):
@@ -232,7 +266,7 @@ def second(ev, X, method, acc, mm, step, adaptive, bounds, full_output, what, to
     fast = acc == 2 and method == "central" and bnd is None
     levels_fn = hessian_levels if mixed else laplacian_levels
 
-    def run(sel, r=0):
+    def run(sel, r=0, wide=False):        # (Hessians and Laplacians never widen)
         factor = 1.0 if r == 0 else FACTORS[r - 1]
         Xb = X[sel]
         M = Xb.shape[0]
@@ -250,7 +284,7 @@ def second(ev, X, method, acc, mm, step, adaptive, bounds, full_output, what, to
             err = SAFETY * (err + rounding)
         return value, err, step_arr, nfev, bound
 
-    def point_bytes(m, r=0):     # (one level is evaluated at h and h/2)
+    def point_bytes(m, r=0, wide=False):     # (one level is evaluated at h and h/2)
         return second_point_bytes(n, max(L, 2), acc, fast, mixed, m)
 
     return _blocks(ev, N, point_bytes, mm, run, full_output,

@@ -35,15 +35,24 @@ __all__ = ["color_columns", "pattern", "sparse_jacobian"]
 def pattern(sparsity, n):
     """S as a scipy.sparse CSR boolean matrix (m, n) in canonical form (sorted
     indices, no duplicates, no explicit zeros; both index arrays of one
-    dtype).  A canonical CSR matrix shares its index arrays (nothing here
-    writes to them); any other is copied first."""
+    dtype, contiguous).  A CSR matrix already in that form is wrapped
+    without copying its index arrays (nothing here writes to them; scipy
+    may still copy int64 ones that fit in int32); any other is copied
+    first."""
     import scipy.sparse as sp
-    if (sp.issparse(sparsity) and sparsity.format == "csr" and sparsity.has_canonical_format
-            and sparsity.indices.dtype == sparsity.indptr.dtype and sparsity.data.all()):
+    if sp.issparse(sparsity):
+        V.points_sparsity_structure(sparsity)
+    if (sp.issparse(sparsity) and sparsity.format == "csr"
+            and sparsity.indices.dtype == sparsity.indptr.dtype
+            and sparsity.indices.dtype in (np.int32, np.int64)
+            and sparsity.indices.flags.c_contiguous and sparsity.indptr.flags.c_contiguous
+            and np.count_nonzero(sparsity.data) == sparsity.nnz):
         S = sp.csr_matrix((np.ones(sparsity.nnz, dtype=bool), sparsity.indices,
                            sparsity.indptr), shape=sparsity.shape, copy=False)
-        V.points_sparsity_shape(S.shape, n)
-        return S
+        # (the wrapper's own check: the user's cached flag may be stale)
+        if S.has_canonical_format and S.indices.dtype == S.indptr.dtype:
+            V.points_sparsity_shape(S.shape, n)
+            return S
     # (a copy: the user's CSR shares its index arrays with a bool view, and
     # sorting them in place scrambled the user's matrix)
     S = sp.csr_matrix(sparsity if sp.issparse(sparsity)
