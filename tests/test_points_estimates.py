@@ -107,14 +107,16 @@ def test_high_order_derivatives(name, order):
     # estimates covering the true error.  With one step balanced for the
     # finest level the 7th derivatives of tan, atan and log had 3.4-3.6
     # digits (0.1 with three levels); orders >= 3 now search the steps
-    # (measured worst over these points: 4.2 digits, at order 7)
+    # (measured worst over these points: 4.2 digits, at order 7; orders 3
+    # and 4 search 6 levels since 2026-12-02: 7.6 and 7.4 digits, were 5.0)
     f, dk = HIGH[name]
     x = XH[XH < 1.31] if name == "tan" else XH
     with np.errstate(invalid="ignore", divide="ignore"):   # stencils past 0 (log, sqrt)
         r = fd.points.derivative(f, x, order=order, full_output=True)
     truth = dk(x, order)
     big = np.abs(truth) > 1e-3 * np.max(np.abs(truth))    # not at a root of f^(k)
-    assert np.max(np.abs(r.value - truth)[big] / np.abs(truth[big])) < 1e-4
+    digits = 7 if order in (3, 4) else 4
+    assert np.max(np.abs(r.value - truth)[big] / np.abs(truth[big])) < 10.0 ** -digits
     assert np.all(np.abs(r.value - truth) <= r.error + 1e-13 * np.abs(truth))
     assert r.success.all()
 

@@ -345,7 +345,7 @@ def derivative(f: Function, x: ArrayLike, order: int = 1, *, args: Any = (),
         Derivative order, >= 1 (``method="complex"``: 1).  Adaptive
         derivatives of order >= 3 (central) or >= 5 (one-sided) search the
         step: levels from ``0.125 * max(|x|, 1)`` down by halves (central:
-        5, or 6 from order 5; one-sided: 7), Richardson over every window of
+        6; one-sided: 7), Richardson over every window of
         up to 4 of them, per element the window with the smallest estimated
         truncation + rounding error; the stencils gain 2 accuracy orders
         per order above 5 (one-sided: 2), and ``rtol`` rounds widen them by

@@ -190,7 +190,7 @@ def _first(f, x, method, acc, step, adaptive, bounds, order, dirs, scale, axes=F
     c = 1e-20 if method == "complex" else fn.eps ** (1.0 / (acc + s * (L - 1) + order))
     search = adaptive and method != "complex" and order >= (3 if method == "central" else 5)
     if search and method == "central":
-        L, c, acc = (5 if order < 5 else 6), 0.125, acc + 2 * max(0, order - 5)
+        L, c, acc = 6, 0.125, acc + 2 * max(0, order - 5)
     elif search:
         L, c, acc = 7, 0.125, acc + 2
     base = {"central": 0, "forward": 1, "backward": 2, "complex": 0}[method]
