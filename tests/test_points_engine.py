@@ -164,8 +164,10 @@ def test_fused_kernel_equals_the_numpy_steps(L, K, order, acc, S):
         fmax = np.moveaxis(lev, 1, 0)
         want = _engine._extrapolate(D, fmax, W, W0, h, np.zeros((N, k), np.int8), acc, order,
                                     S == 1, eps)
+    # (the kernel multiplies by reciprocals where NumPy divides: a few ulps,
+    # amplified by the tableau's differences of these random values)
     for got, exp in zip(out[:3], want[:3]):
-        np.testing.assert_allclose(got, exp, rtol=1e-13, atol=0, equal_nan=True)
+        np.testing.assert_allclose(got, exp, rtol=1e-11, atol=0, equal_nan=True)
     np.testing.assert_array_equal(out[3].astype(bool), want[3])
     assert np.isnan(out[1][0, 0, 5]) and np.isinf(out[1][1, 1, 7])
     assert np.isnan(out[1][1, 0, 20]) and (L == 2 or np.isfinite(out[0][1, 0, 20]))

@@ -187,8 +187,9 @@ cdef void _extrapolate_block(const double* F, Py_ssize_t m, Py_ssize_t nb, const
                     fm[qq] = d if d > w else w
                     r = nan[qq]
                     nan[qq] = 1.0 if d != d else r
+        hp = 1.0 / hp       # (multiplies by reciprocals: no division per element)
         for qq in range(nb):
-            D[l][qq] = D[l][qq] / hp
+            D[l][qq] = D[l][qq] * hp
     # the tableau, row by row: diagonal entry l and its difference with
     # entry l - 1 (the first difference kept even if NaN); the smallest
     # difference picks the value, its step and its estimate
@@ -198,9 +199,9 @@ cdef void _extrapolate_block(const double* F, Py_ssize_t m, Py_ssize_t nb, const
         for qq in range(nb):
             row[0][qq] = D[l][qq]
         for mm in range(1, l + 1):
-            den = ldexp(1.0, acc + s_gain * (mm - 1)) - 1.0
+            den = 1.0 / (ldexp(1.0, acc + s_gain * (mm - 1)) - 1.0)
             for qq in range(nb):
-                row[mm][qq] = row[mm - 1][qq] + (row[mm - 1][qq] - prev[mm - 1][qq]) / den
+                row[mm][qq] = row[mm - 1][qq] + (row[mm - 1][qq] - prev[mm - 1][qq]) * den
         hlev = hl[l * hstride]
         if l == 1:
             for qq in range(nb):
@@ -238,13 +239,13 @@ cdef void _extrapolate_block(const double* F, Py_ssize_t m, Py_ssize_t nb, const
     for t in range(K):
         ws = ws + fabs(W[t])
     ws = ws + fabs(w0)
-    hp = _power(hl[(L - 1) * hstride], order)
+    hp = eps * ws / _power(hl[(L - 1) * hstride], order)
     for qq in range(nb):
         d = fm[qq]
         w = nan[qq]
         fm[qq] = NAN if w != 0.0 else d
     for qq in range(nb):
-        rnd = eps * ws * fm[qq] / hp
+        rnd = hp * fm[qq]
         dd[qq] = rnd
         value[qq] = v[qq]
         err[qq] = safety * (e[qq] + rnd)
@@ -270,7 +271,11 @@ def combine_extrapolate(const double[:, :, ::1] F,    # IN  (N, 1 + L*k*K, m) va
     smallest (NaN counting as infinite, the first on ties); error =
     safety * (that difference + eps * sum|w| * fmax / h_min^order), fmax the
     largest |f| over the finest level's stencil and at x; bound: the
-    difference exceeds the rounding term.  Needs 2 <= L <= 16."""
+    difference exceeds the rounding term.  Needs 2 <= L <= 16.  Divisions
+    by the steps' powers and the tableau's 2^q - 1 are multiplications by
+    their reciprocals (a division per element and level cost a fifth to a
+    third of the kernel): results agree with the NumPy steps to a few ulps,
+    not bitwise."""
     cdef Py_ssize_t N = F.shape[0], R = F.shape[1], m = F.shape[2]
     cdef Py_ssize_t k = W.shape[1], K = W.shape[2], L = hl.shape[0]
     cdef Py_ssize_t nq, task, i, j, b, q0, o
