@@ -171,3 +171,10 @@ def test_fused_kernel_equals_the_numpy_steps(L, K, order, acc, S):
     np.testing.assert_array_equal(out[3].astype(bool), want[3])
     assert np.isnan(out[1][0, 0, 5]) and np.isinf(out[1][1, 1, 7])
     assert np.isnan(out[1][1, 0, 20]) and (L == 2 or np.isfinite(out[0][1, 0, 20]))
+
+
+def test_tiny_user_steps_do_not_overflow_the_fused_kernel():
+    # found in review: the kernel multiplies by 1/h^order, which overflowed
+    # to inf for h = 1e-154 (the NumPy steps, dividing, gave 2)
+    for h in (1e-100, 1e-154, 1e-155):
+        assert fd.points.derivative(lambda x: x ** 2, 0.0, order=2, step=h) == 2.0

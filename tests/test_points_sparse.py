@@ -277,7 +277,16 @@ def test_a_nan_coordinate_spoils_only_its_group_step():
 
 
 def _corrupt(S, attr, pos, val):
-    getattr(S, attr)[pos] = val        # (past scipy's constructor checks)
+    if isinstance(pos, slice):
+        setattr(S, attr, val)          # (past scipy's constructor checks)
+    else:
+        getattr(S, attr)[pos] = val
+    return S
+
+
+def _lil_past(S):
+    S.rows[0].append(7)
+    S.data[0].append(1.0)
     return S
 
 
@@ -286,12 +295,17 @@ def _corrupt(S, attr, pos, val):
     lambda: _corrupt(_tridiag(3)[:2], "indices", 1, -1),
     lambda: _corrupt(_tridiag(3)[:2], "indptr", 1, 6),
     lambda: _corrupt(_tridiag(3)[:2].tocsc(), "indices", 0, 5),
-    lambda: _corrupt(_tridiag(3)[:2].tocoo(), "col", 0, 3)],
+    lambda: _corrupt(_tridiag(3)[:2].tocoo(), "col", 0, 3),
+    lambda: _corrupt(sp.bsr_matrix(_tridiag(4), blocksize=(2, 2)), "indices", 0, 5),
+    lambda: _lil_past(_tridiag(3)[:2].tolil()),
+    lambda: _corrupt(_tridiag(3)[:2].astype(float), "indptr", slice(None),
+                     np.array([0.0, 2.0, 5.0]))],
     ids=["column past n", "negative column", "indptr decreasing", "csc row past m",
-         "coo column past n"])
+         "coo column past n", "bsr block past n", "lil column past n", "float indptr"])
 def test_a_malformed_pattern_is_refused(make):
     # found in review: a CSR pattern listing column 7 of 3 reached the
-    # colouring kernels unchecked and corrupted memory (double free)
+    # colouring kernels unchecked and corrupted memory (double free); LIL
+    # and BSR ones crashed in scipy's conversion or colouring
     S = make()
     for colors in (None, np.array([0, 1, 2])):
         with pytest.raises(ValueError, match="sparsity is not a valid"):

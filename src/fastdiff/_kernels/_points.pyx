@@ -187,9 +187,15 @@ cdef void _extrapolate_block(const double* F, Py_ssize_t m, Py_ssize_t nb, const
                     fm[qq] = d if d > w else w
                     r = nan[qq]
                     nan[qq] = 1.0 if d != d else r
-        hp = 1.0 / hp       # (multiplies by reciprocals: no division per element)
-        for qq in range(nb):
-            D[l][qq] = D[l][qq] * hp
+        # (multiplies by reciprocals: no division per element; a step so
+        # small that h^order's reciprocal overflows divides instead)
+        w = 1.0 / hp
+        if w < INFINITY:
+            for qq in range(nb):
+                D[l][qq] = D[l][qq] * w
+        else:
+            for qq in range(nb):
+                D[l][qq] = D[l][qq] / hp
     # the tableau, row by row: diagonal entry l and its difference with
     # entry l - 1 (the first difference kept even if NaN); the smallest
     # difference picks the value, its step and its estimate

@@ -119,33 +119,53 @@ def points_sparsity_array(sparsity, name="sparsity"):
     return arr != 0
 
 
-def points_sparsity_structure(S, name="sparsity"):
-    """The index arrays of a scipy.sparse CSR, CSC or COO matrix S must
+def _compressed_ok(indptr, indices, major, minor):
+    """Whether CSR/CSC-like index arrays describe ``major`` rows (columns) of
+    ``minor`` entries: integers, indptr from 0 and not decreasing, every
+    index it covers in [0, minor)."""
+    p, i = np.asarray(indptr), np.asarray(indices)
+    if p.dtype.kind not in "iu" or i.dtype.kind not in "iu" or p.ndim != 1 or i.ndim != 1:
+        return False
+    if len(p) != major + 1:
+        return False
+    if major == 0:
+        return True
+    if p[0] != 0 or p[-1] > len(i) or not bool(np.all(p[1:] >= p[:-1])):
+        return False
+    used = i[:p[-1]]
+    return len(used) == 0 or bool(used.min() >= 0 and used.max() < minor)
+
+
+def points_sparsity_structure(S, name="sparsity", given=None):
+    """The index arrays of a scipy.sparse CSR, CSC, BSR or COO matrix S must
     describe its shape (kernels and scipy's own routines index with them
-    unchecked: a column past the shape corrupted memory)."""
+    unchecked: a column past the shape corrupted memory).  Other formats
+    are checked after their conversion to CSR (``given``: the format the
+    user passed, for the message)."""
     if len(S.shape) != 2:
         raise ValueError(f"{name} must be 2-D (m, n), got a sparse array of shape {S.shape}")
     m, n = S.shape
     fmt = S.format
     if fmt in ("csr", "csc"):
         major, minor = (m, n) if fmt == "csr" else (n, m)
-        p, i = np.asarray(S.indptr), np.asarray(S.indices)
-        ok = p.ndim == 1 and i.ndim == 1 and len(p) == major + 1
-        if ok and major:
-            ok = p[0] == 0 and p[-1] <= len(i) and bool(np.all(p[1:] >= p[:-1]))
-        used = i[:p[-1]] if ok and major else i[:0]
-        if ok and len(used):
-            ok = used.min() >= 0 and used.max() < minor
+        ok = _compressed_ok(S.indptr, S.indices, major, minor)
         what = f"its indptr and indices must describe shape {S.shape}"
+    elif fmt == "bsr":
+        R, C = S.blocksize
+        ok = m % R == 0 and n % C == 0 and _compressed_ok(S.indptr, S.indices, m // R, n // C)
+        what = f"its indptr and indices must describe shape {S.shape} in blocks of {(R, C)}"
     elif fmt == "coo":
         r, c = np.asarray(S.row), np.asarray(S.col)
-        ok = r.shape == c.shape and (len(r) == 0 or (r.min() >= 0 and r.max() < m
-                                                      and c.min() >= 0 and c.max() < n))
+        ok = (r.dtype.kind in "iu" and c.dtype.kind in "iu" and r.shape == c.shape
+              and (len(r) == 0 or bool(r.min() >= 0 and r.max() < m
+                                       and c.min() >= 0 and c.max() < n)))
         what = f"its row and col must lie within shape {S.shape}"
     else:
         return
     if not ok:
-        raise ValueError(f"{name} is not a valid {fmt.upper()} matrix: {what}")
+        if given not in (None, fmt):
+            what = f"its entries must lie within shape {S.shape}"
+        raise ValueError(f"{name} is not a valid {(given or fmt).upper()} matrix: {what}")
 
 
 def points_sparsity_shape(shape, n, name="sparsity"):

@@ -50,8 +50,10 @@ _PARAMS = """
         (derivatives of high order: the same steps, stencils wider by 4
         orders per round; central ``order=2`` derivatives whose estimates
         are within 1e-4 of ``|value|`` after the first pass: stencils wider
-        by 4 orders per round at twice the step, as long as they improve
-        the estimate, then smaller steps); ``success`` then says where the
+        by 4 orders per round at twice the automatic step while each round
+        cuts the estimate 3-fold, at most 3 rounds, then smaller steps --
+        f is then evaluated up to 14 automatic steps from x: ``bounds``
+        keeps it in its domain); ``success`` then says where the
         tolerance was met.  Default (neither given): the elements whose estimate is
         mostly truncation and above 1e-6 of their point's largest
         ``|value|`` (Hessians: 1e-4) are refined the same way, so that a
