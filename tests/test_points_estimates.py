@@ -327,3 +327,23 @@ def test_second_derivative_tolerance_keeps_smaller_steps_where_needed():
         return np.sqrt(p)
     r = fd.points.derivative(g, 0.01, order=2, step=0.002, rtol=1e-9, full_output=True)
     assert min(seen) > 0.0 and abs(r.value + 0.25 * 0.01 ** -1.5) <= r.error
+
+
+def test_tolerance_rounds_do_not_depend_on_the_batch():
+    # found in review: a point could run twice in one refinement round when
+    # the round's groups were re-selected as earlier groups moved points on,
+    # so its value depended on the other points of the call and on
+    # max_memory, and nfev undercounted its evaluations
+    rng = np.random.default_rng(0)
+    x = np.concatenate([[0.3, 0.005, 0.1158, 1000.3], rng.uniform(0.001, 3, 60)])
+    with np.errstate(invalid="ignore"):
+        a = fd.points.derivative(np.sqrt, x, order=2, rtol=1e-10, full_output=True)
+        b = fd.points.derivative(np.sqrt, x, order=2, rtol=1e-10, full_output=True,
+                                 max_memory=2000)
+        alone = [fd.points.derivative(np.sqrt, xi, order=2, rtol=1e-10, full_output=True)
+                 for xi in x]
+    np.testing.assert_array_equal(a.value, b.value)
+    np.testing.assert_array_equal(a.value, [r.value for r in alone])
+    np.testing.assert_array_equal(a.error, [r.error for r in alone])
+    # nfev: the evaluations of the most refined point
+    assert a.nfev == max(r.nfev for r in alone)
