@@ -347,3 +347,26 @@ def test_tolerance_rounds_do_not_depend_on_the_batch():
     np.testing.assert_array_equal(a.error, [r.error for r in alone])
     # nfev: the evaluations of the most refined point
     assert a.nfev == max(r.nfev for r in alone)
+
+
+def test_high_orders_do_not_alias_at_large_steps():
+    # found in review: the step search's levels scale with |x|; where they
+    # sample a periodic f near multiples of its period the differences
+    # vanish and every window "converged" on ~0 with a tiny estimate
+    # (sin''' at x = 100.7: -4.7e-9 +- 1e-12, success True; true -0.986)
+    k = 2 * np.pi / 1.25                 # at x = 10 the first level's step is a period
+    r = fd.points.derivative(lambda x: np.sin(k * x), 10.0, order=3, full_output=True)
+    t = -k ** 3 * np.cos(k * 10.0)
+    assert abs(r.value - t) <= r.error and abs(r.value - t) < 1e-5 * abs(t)
+    # far from 0 the levels never come down to sin's scale: a second search
+    # at the steps of |x| <= 1 (PROBE_X)
+    x = np.linspace(100.0, 2000.0, 25)
+    for order, digits in [(3, 8), (4, 7), (5, 6)]:
+        r = fd.points.derivative(np.sin, x, order=order, full_output=True)
+        t = np.sin(x + order * np.pi / 2)
+        assert np.all(np.abs(r.value - t) <= r.error)
+        assert np.all(np.abs(r.value - t) < 10.0 ** -digits)
+    # slowly varying f far from 0 keep their large steps' accuracy
+    r = fd.points.derivative(lambda x: np.exp(x / 500), x, order=3, full_output=True)
+    t = np.exp(x / 500) / 500 ** 3
+    assert np.all(np.abs(r.value - t) < 1e-8 * t) and np.all(np.abs(r.value - t) <= r.error)

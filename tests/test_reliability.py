@@ -222,7 +222,10 @@ def test_low_precision_rule_matches_the_reference_twin(name):
     a = getattr(fd.points, name)(g, X[:30], full_output=True)
     b = getattr(ref.points, name)(g, X[:30], full_output=True)
     np.testing.assert_allclose(a.value, b.value, rtol=1e-12, atol=1e-12)
-    np.testing.assert_allclose(a.error, b.error, rtol=1e-12)
+    # (estimates are differences of nearby values: the fused kernel's
+    # reciprocal multiplies move them by ~1e-11 relative against the twin's
+    # divisions)
+    np.testing.assert_allclose(a.error, b.error, rtol=1e-9)
 
 
 @pytest.mark.parametrize("shape", [(64, 64), (16, 16, 16), (300,), (40, 600)])

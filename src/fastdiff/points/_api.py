@@ -347,9 +347,12 @@ def derivative(f: Function, x: ArrayLike, order: int = 1, *, args: Any = (),
         Derivative order, >= 1 (``method="complex"``: 1).  Adaptive
         derivatives of order >= 3 (central) or >= 5 (one-sided) search the
         step: levels from ``0.125 * max(|x|, 1)`` down by halves (central:
-        6; one-sided: 7), Richardson over every window of
-        up to 4 of them, per element the window with the smallest estimated
-        truncation + rounding error; the stencils gain 2 accuracy orders
+        6; one-sided: 7; where ``|x| > 16`` also from 0.125, that search
+        kept where the two disagree or its estimate is smaller), Richardson
+        over every window of up to 4 of them, per element the window with
+        the smallest estimated truncation + rounding error (unless a window
+        of smaller steps disagrees with it far beyond both estimates: larger
+        steps can alias); the stencils gain 2 accuracy orders
         per order above 5 (one-sided: 2), and ``rtol`` rounds widen them by
         4 more on the same steps.
     {params}

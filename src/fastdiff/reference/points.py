@@ -19,15 +19,23 @@ stencil points only, with :func:`fastdiff.stencil` weights.
 * ``bounds``: a stencil that would leave the box becomes one-sided towards
   the side with more room, its step shrunk so that it fits.
 * Adaptive derivatives of order k >= 3 (central) or k >= 5 (forward,
-  backward): base step ``0.125 * max(|x|, 1)``; 5 levels (central, k < 5),
-  6 (central) or 7 (one-sided); stencils of accuracy ``acc + 2*max(0, k -
-  5)`` (central) or ``acc + 2``; Neville's table over every window of up to
-  4 consecutive levels (each step eliminating 2 orders, 1 for one-sided
-  stencils), and per element the window (levels i..j) with the smallest
-  ``trunc + rounding``: trunc is the larger difference with the two windows
-  one level shorter inside it, over sqrt(2^q) (q: the order its last step
+  backward): base step ``0.125 * max(|x|, 1)``; 6 levels (central) or 7
+  (one-sided); stencils of accuracy ``acc + 2*max(0, k - 5)`` (central) or
+  ``acc + 2``; Neville's table over every window of up to 4 consecutive
+  levels (each step eliminating 2 orders, 1 for one-sided stencils), and
+  per element the window (levels i..j) with the smallest ``trunc +
+  rounding``: trunc is the larger difference with the two windows one level
+  shorter inside it, over sqrt(2^q) (q: the order its last step
   eliminated), rounding ``eps * sum|w| * max|f| / h_j^k`` over its levels'
-  stencils times the sum of |extrapolation weights|; times 4.
+  stencils times the sum of |extrapolation weights|; times 4.  A window
+  starting at a smaller step whose value differs from the chosen one by
+  more than 8 times the sum of both (raw) estimates overrules it: only the
+  windows starting at or below the largest-step such window remain, and
+  the choice is made again.
+  Where max |x| > 16 the search runs again from the base step 0.125 (not
+  scaled by |x|), and that result is kept where it differs from the first
+  by more than 8 times the sum of their estimates, or has the smaller
+  estimate.
 """
 from __future__ import annotations
 
@@ -110,6 +118,7 @@ def _windows(levels, fmaxes, wsum, h, acc, order, eps, s):
     T = {(i, i): (levels[i], 1.0) for i in range(L)}
     best = (np.full(np.shape(levels[0]), np.nan), np.full(np.shape(levels[0]), np.inf),
             np.full(np.shape(levels[0]), h))
+    cands = []              # (value, estimate, step, first level) of every window
     for m in range(1, min(4, L)):
         g = 2.0 ** (acc + s * (m - 1))
         for i in range(L - m):
@@ -121,10 +130,26 @@ def _windows(levels, fmaxes, wsum, h, acc, order, eps, s):
             hj = h / 2.0 ** j
             e = trunc + T[i, j][1] * eps * wsum * np.max(fmaxes[i:j + 1], axis=0) / hj ** order
             with np.errstate(invalid="ignore"):
-                take = np.isfinite(t) & (e < best[1])
+                e = np.where(np.isfinite(t) & np.isfinite(e), e, np.inf)
+            cands.append((t, e, hj, i))
+    lowest = np.zeros(np.shape(levels[0]), dtype=int)     # windows allowed: i >= lowest
+    for _ in range(L):
+        best = (np.full(np.shape(levels[0]), np.nan), np.full(np.shape(levels[0]), np.inf),
+                np.full(np.shape(levels[0]), h), np.zeros(np.shape(levels[0]), dtype=int))
+        for t, e, hj, i in cands:
+            with np.errstate(invalid="ignore"):
+                take = (i >= lowest) & (e < best[1])
             best = (np.where(take, t, best[0]), np.where(take, e, best[1]),
-                    np.where(take, hj, best[2]))
-    return best[0], 4 * best[1], best[2]
+                    np.where(take, hj, best[2]), np.where(take, i, best[3]))
+        new = lowest.copy()
+        for t, e, hj, i in cands:    # (the largest-step disagreeing window wins)
+            with np.errstate(invalid="ignore"):
+                dis = (i > best[3]) & np.isfinite(e) & (np.abs(t - best[0]) > 8 * (e + best[1]))
+            new = np.where(dis & ((new == lowest) | (i < new)), i, new)
+        if np.array_equal(new, lowest):
+            break
+        lowest = new
+    return np.where(np.isfinite(best[1]), best[0], np.nan), 4 * best[1], best[2]
 
 
 def _along(fn, x, d, h, kind, order, acc, L, method, f0, search=False):
@@ -206,6 +231,17 @@ def _first(f, x, method, acc, step, adaptive, bounds, order, dirs, scale, axes=F
             kind, h = (base, h) if method == "complex" else _fit_box(
                 xi, d, h, base, order, acc + 2 if L == 1 else acc, bounds)
             v, e, st = _along(fn, xi, d, h, kind, order, acc, L, method, f0, search)
+            if search and step is None and np.max(np.abs(xi)) > 16:
+                # the second search, from the steps of |x| <= 1
+                h2 = c * scale[i, j] / max(np.max(np.abs(xi)), 1.0)
+                if axes:
+                    h2 = (xi[j] + h2) - xi[j]
+                kind2, h2 = _fit_box(xi, d, h2, base, order, acc, bounds)
+                v2, e2, st2 = _along(fn, xi, d, h2, kind2, order, acc, L, method, f0, search)
+                with np.errstate(invalid="ignore"):
+                    take = ((np.abs(v2 - v) > 8 * (e2 + e)) | (e2 < e)) & np.isfinite(v2) \
+                        & np.isfinite(e2)
+                v, e, st = np.where(take, v2, v), np.where(take, e2, e), np.where(take, st2, st)
             vrow.append(v)
             erow.append(e)
             srow.append(np.broadcast_to(st, np.shape(v)))
