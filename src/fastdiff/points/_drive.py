@@ -16,8 +16,9 @@ steps and widen the stencils by 4 accuracy orders per round; central second
 derivatives with a user's tolerance, at points resolved by the first pass
 (`WIDEN_GOAL`), widen them likewise at twice the steps (`WIDEN_FACTOR`),
 without the disagreement rule, while each round cuts a point's estimates
-by `WIDEN_GAIN` (at most `WIDEN_ROUNDS`); the point then shrinks its steps.  ``success`` then says which elements met
-the tolerance, and ``nfev`` counts the evaluations of the most refined point.
+by `WIDEN_GAIN` (at most `WIDEN_ROUNDS`); the point then shrinks its
+steps.  ``success`` then says which elements met the tolerance, and
+``nfev`` counts the evaluations of the most refined point.
 """
 from __future__ import annotations
 
