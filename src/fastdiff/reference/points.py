@@ -33,9 +33,9 @@ stencil points only, with :func:`fastdiff.stencil` weights.
   windows starting at or below the largest-step such window remain, and
   the choice is made again.
   Where max |x| > 16 the search runs again from the base step 0.125 (not
-  scaled by |x|), and that result is kept where it differs from the first
-  by more than 8 times the sum of their estimates, or has the smaller
-  estimate.
+  scaled by |x|), where 0 < max |x| < 1/16 from 0.25 max |x|, and that
+  result is kept where it differs from the first by more than 8 times the
+  sum of their estimates, or has the smaller estimate.
 """
 from __future__ import annotations
 
@@ -231,9 +231,11 @@ def _first(f, x, method, acc, step, adaptive, bounds, order, dirs, scale, axes=F
             kind, h = (base, h) if method == "complex" else _fit_box(
                 xi, d, h, base, order, acc + 2 if L == 1 else acc, bounds)
             v, e, st = _along(fn, xi, d, h, kind, order, acc, L, method, f0, search)
-            if search and step is None and np.max(np.abs(xi)) > 16:
-                # the second search, from the steps of |x| <= 1
-                h2 = c * scale[i, j] / max(np.max(np.abs(xi)), 1.0)
+            mx = float(np.max(np.abs(xi)))
+            if search and step is None and (mx > 16 or 0 < mx < 1 / 16):
+                # the second search: from the steps of |x| <= 1 far from 0,
+                # from 0.25 |x| near it
+                h2 = c * scale[i, j] * (1 / mx if mx > 1 else 2 * mx)
                 if axes:
                     h2 = (xi[j] + h2) - xi[j]
                 kind2, h2 = _fit_box(xi, d, h2, base, order, acc, bounds)
