@@ -388,3 +388,21 @@ def test_high_orders_near_a_singularity_at_zero():
             t = dk(x, order)
             assert np.all(np.abs(r.value - t) <= r.error), (f, order)
             assert np.all(np.abs(r.value - t) < 10.0 ** -digits * np.abs(t)), (f, order)
+
+
+def test_default_steps_that_leave_the_domain_are_refined():
+    # the automatic steps of first and second derivatives (0.006 and more)
+    # put stencil points below 0 for log and sqrt near 0: NaN, which the
+    # automatic refinement skipped (its estimate was not "mostly truncation")
+    x = np.geomspace(1e-3, 0.06, 15)
+    for f, dk in [(np.log, lambda x, k: (-1) ** (k - 1) * math.factorial(k - 1) * x ** -float(k)),
+                  (np.sqrt, lambda x, k: _falling(0.5, k) * x ** (0.5 - k))]:
+        for order in (1, 2):
+            with np.errstate(invalid="ignore"):
+                r = fd.points.derivative(f, x, order=order, full_output=True)
+            t = dk(x, order)
+            assert np.isfinite(r.value).all(), (f, order)
+            assert np.all(np.abs(r.value - t) <= r.error), (f, order)
+    with np.errstate(invalid="ignore"):
+        g = fd.points.gradient(lambda p: np.log(p[:, 0]) + np.sqrt(p[:, 1]), [0.002, 0.003])
+    np.testing.assert_allclose(g, [500.0, 0.5 / np.sqrt(0.003)], rtol=1e-4)

@@ -127,6 +127,23 @@ def meets(value, err, tol):
         return np.isfinite(value) & (err <= rtol * mag.reshape((-1,) + (1,) * (value.ndim - 1)))
 
 
+def _merge(value, err, step, rows, v2, e2, s2, disagree):
+    """Keep a round's results (v2, e2, s2) of the points ``rows`` where they
+    are better: a smaller estimate, or (``disagree``: rounds with smaller
+    steps) a value beyond both estimates, the wider steps having missed a
+    feature.  Returns (better, the gap between the two values)."""
+    with np.errstate(invalid="ignore"):
+        gap = np.abs(v2 - value[rows])
+        better = ~(e2 >= err[rows])
+        if disagree:
+            better |= gap > e2 + err[rows]
+        better &= np.isfinite(v2) & np.isfinite(e2)
+    value[rows] = np.where(better, v2, value[rows])
+    err[rows] = np.where(better, e2, err[rows])
+    step[rows] = np.where(better, s2, step[rows])
+    return better, gap
+
+
 def _refine(ev, res, tol, point_bytes, mm, rerun, disagree=True, widen=False):
     """The refinement rounds (see the module docstring) of the result ``res``
     (value, error, step, nfev, truncation-bound) of N points; ``rerun(rows,
@@ -147,6 +164,11 @@ def _refine(ev, res, tol, point_bytes, mm, rerun, disagree=True, widen=False):
     if not tol[3] and ev.eps > EPS:
         return res[:4]          # (the automatic goal is for float64 values of f)
     bound = res[4] if len(res) > 4 and not tol[3] else None
+    if bound is not None:
+        # (a non-finite estimate counts as truncation: a stencil that left
+        # f's domain, log'(0.001) from steps of 0.006, was NaN)
+        with np.errstate(invalid="ignore"):
+            bound = bound | ~np.isfinite(err)
     if bound is not None and not bound.any():
         return res[:4]          # (all estimates mostly rounding: nothing to refine)
     N = len(value)
@@ -172,23 +194,18 @@ def _refine(ev, res, tol, point_bytes, mm, rerun, disagree=True, widen=False):
             v2, e2, s2, n2, *b2 = by_blocks(ev, len(rows), lambda m: point_bytes(m, d, w), mm,
                                             lambda a, b: rerun(rows[a:b], d, w), 3)
             with np.errstate(invalid="ignore"):
-                # smaller estimate, or (rounds with smaller steps) disagreement
-                # beyond both estimates: the wider steps missed a feature
-                gap = np.abs(v2 - value[rows])
                 gained = e2 * WIDEN_GAIN <= err[rows]
-                better = ~(e2 >= err[rows])
-                if disagree and not w:
-                    better |= gap > e2 + err[rows]
-                better &= np.isfinite(v2) & np.isfinite(e2)
-            value[rows] = np.where(better, v2, value[rows])
-            err[rows] = np.where(better, e2, err[rows])
-            step[rows] = np.where(better, s2, step[rows])
+            better, gap = _merge(value, err, step, rows, v2, e2, s2, disagree and not w)
             if bound is not None:
-                # a point goes on while its rounds improve it, or while the new
+                # a point goes on while its rounds improve it, while the new
                 # value lies outside the kept one's estimate (a narrow feature
-                # the smaller steps begin to resolve)
+                # the smaller steps begin to resolve), or while its estimate
+                # is not finite
                 with np.errstate(invalid="ignore"):
-                    on = better | (gap > err[rows])
+                    on = better | (gap > err[rows]) | ~np.isfinite(err[rows])
+                if b2:
+                    with np.errstate(invalid="ignore"):
+                        b2[0] = b2[0] | ~np.isfinite(e2)
                 bound[rows] = np.where(on, b2[0], False) if b2 else False
             depth[rows] = d
             if w:
