@@ -67,6 +67,7 @@ def _nbytes(res):
     ("jacobian", (20000, 20), {"m": 2}),
     ("directional", (40000, 20), {}),
     ("derivative", (400000,), {}),
+    ("derivative", (100000,), {"order": 3}),        # (x < 1/16: a second search)
     ("hessian", (3000, 20), {}),
     ("hessian", (3000, 20), {"full_output": True}),
     ("hessian", (1000, 10), {"method": "forward", "acc": 4}),

@@ -264,13 +264,24 @@ def first(ev, X, method, acc, adaptive, bounds, mm, full_output, k, order, steps
     def round_acc(r, wide=False):
         return acc + 4 * r if search or wide else acc
 
+    # searched orders with a tolerance: the points whose second search
+    # (`PROBE_X`) won, whose refinement rounds start from its steps (a byte
+    # per point; without refinement rounds nothing is kept)
+    won = np.zeros(N, dtype=bool) if search and tol is not None and tol[3] else None
+
     def run(sel, r=0, wide=False):
         # (the widening factor after f's first call: ev.eps is then f's)
         factor = (1.0 if search or r == 0 else widen_factor(order, acc, L, ev.eps) if wide
                   else FACTORS[r - 1])
         h = steps(sel) * factor
+        if search and r and won is not None:
+            h = _rescaled(X[sel], h, np.where(won[sel], _probe_scale(X[sel]), 1.0))
         res = first_derivatives(ev, X[sel], dirs(sel), method, round_acc(r, wide), h, L, bnd,
                                 mm, order=order, search=search)
+        if search and r == 0 and not user_step:
+            res = _probe(X, sel, h, res, won,
+                         lambda s2, h2: first_derivatives(ev, X[s2], dirs(s2), method, acc, h2,
+                                                          L, bnd, mm, order=order, search=True))
         if wide and bnd is not None:
             # a wide stencil that had to turn one-sided at the bounds does not
             # count as an improvement (the point then shrinks its steps)
@@ -282,64 +293,85 @@ def first(ev, X, method, acc, adaptive, bounds, mm, full_output, k, order, steps
         return res
 
     def point_bytes(m, r=0, wide=False):
-        return first_point_bytes(method, n, k, L, round_acc(r, wide), order, m)
+        extra = 8 * SEARCH_TEMPS * L * k * max(m, 1) if search else 0
+        return first_point_bytes(method, n, k, L, round_acc(r, wide), order, m) + extra
 
-    far = np.zeros(0, dtype=np.intp)
-    if search and not user_step:        # (search: n = 1, X is (N, 1))
-        ax = np.max(np.abs(X), axis=1)
-        far = np.flatnonzero((ax > PROBE_X) | ((ax > 0) & (ax < 1 / PROBE_X)))
-    value, err, step, nfev = _blocks(ev, N, point_bytes, mm, run, full_output or len(far) > 0,
-                                     _refinement(tol, "first", adaptive, method, search),
-                                     not search, widen)
-    if len(far):
-        value, err, step, nfev = _probe(ev, X, far, value, err, step, nfev, steps, dirs,
-                                        lambda sel, h: first_derivatives(
-                                            ev, X[sel], dirs(sel), method, acc, h, L, bnd, mm,
-                                            order=order, search=True),
-                                        lambda m: point_bytes(m), mm)
-    if not full_output and tol is None:
-        err = step = None
-    return value, err, step, nfev
+    return _blocks(ev, N, point_bytes, mm, run, full_output,
+                   _refinement(tol, "first", adaptive, method, search), not search, widen)
 
 
 #: searched high-order derivatives at points with max |x| above this also
 #: search the steps of |x| <= 1 (0.125 down by halves, not scaled by |x|),
 #: and those with 0 < max |x| below its inverse steps from 0.25 max |x|;
 #: the second search is kept where the two disagree (`DISAGREE`) or where
-#: its estimate is smaller.  Steps of 0.125 |x| down to |x| / 256 miss
-#: features of unit scale (sin''' at 100 <= x <= 2000 came out near 0 with
-#: estimates of 1e-12 at every point; now 8.7 digits, estimates covering
-#: all; steps scaled by log(1 + |x|) left half the estimates below the
-#: error); steps of 0.125 down to 0.004 cross a singularity at 0 (1/x''' at
-#: 0.001 <= x <= 0.06: no correct digit, 13 % of estimates covering; log and
-#: sqrt NaN; now 9.2-9.8 digits, all covered).  Either costs a second search.
+#: its estimate is 4x smaller (the estimates leave out rounding inside f:
+#: the third derivative of sin(x / 30) at 1223, its estimate merely
+#: smaller, was not covered); refinement rounds then start from the kept
+#: search's steps.  Steps of 0.125 |x| down to |x| / 256 miss features of
+#: unit scale (sin''' at 100 <= x <= 2000 came out near 0 with estimates
+#: of 1e-12 at every point; now 8.7 digits, estimates covering all; steps
+#: scaled by log(1 + |x|) left half the estimates below the error); steps
+#: of 0.125 down to 0.004 cross a singularity at 0 (1/x''' at 0.001 <= x <=
+#: 0.06: no correct digit, 13 % of estimates covering; log and sqrt NaN;
+#: now 9.2-9.8 digits, all covered).  Either costs a second search.
+#: Aliasing at 1 < |x| <= 16 remains possible for f of high frequency
+#: (sin(32 x)''' at 15.9).
 PROBE_X = 16.0
 
+#: arrays per level and output kept by the step search's windows (values,
+#: estimates and steps of every window: up to 3 per level)
+SEARCH_TEMPS = 9
 
-def _probe(ev, X, far, value, err, step, nfev, steps, dirs, search, point_bytes, mm):
-    """The second search of `PROBE_X` (points ``far``), at the automatic
-    steps divided by max |x| (large |x|) or times 2 max |x| (small |x|):
-    ``search(sel, h)`` runs the step search on
-    the points X[sel] with base steps h.  Returns (value, error, step,
-    nfev: the first search's plus the second's)."""
-    ax = np.max(np.abs(X[far]), axis=1, keepdims=True)
-    scale = np.where(ax > 1.0, 1.0 / ax, 2.0 * ax)
 
-    def run(a, b):
-        sel = far[a:b]
-        h = steps(sel) * scale[a:b]
-        if h.shape == X[sel].shape:     # (exact next to x, as the automatic steps)
-            h = (X[sel] + h) - X[sel]
-        return search(sel, h)
-    v2, e2, s2, n2 = by_blocks(ev, len(far), point_bytes, mm, run, 3)[:4]
+def _probe_scale(X):
+    """The second search's step factor per point (1: none): 1 / max |x|
+    beyond `PROBE_X`, 2 max |x| below its inverse (0 excluded)."""
+    ax = np.max(np.abs(X), axis=1)
+    far = (ax > PROBE_X) | ((ax > 0) & (ax < 1 / PROBE_X))
+    return np.where(ax > PROBE_X, 1.0 / np.maximum(ax, 1.0), np.where(far, 2.0 * ax, 1.0))
+
+
+def _indices(sel, N):
+    """The point indices of ``sel`` (a slice of range(N), or indices)."""
+    return np.arange(*sel.indices(N)) if isinstance(sel, slice) else np.asarray(sel)
+
+
+def _rescaled(X, h, scale):
+    """Steps h (M, k) times the points' factors ``scale`` (M,), made exact
+    next to x again where they changed (as the automatic steps)."""
+    if np.all(scale == 1.0):
+        return h
+    h2 = h * scale[:, None]
+    return (X + h2) - X if h2.shape == X.shape else h2
+
+
+def _probe(X, sel, h, res, won, search):
+    """The second search of `PROBE_X` on the points X[sel] whose first
+    search ``res`` (value, error, step, nfev, bound) ran at steps h:
+    ``search(idx, h2)`` runs it on X[idx].  The points where it wins are
+    marked in ``won`` (bool (N,), or None).  Returns the combined result
+    (nfev: both)."""
+    idx = _indices(sel, len(X))
+    scale = _probe_scale(X[idx])
+    far = np.flatnonzero(scale != 1.0)
+    if len(far) == 0:
+        return res
+    v2, e2, s2, n2, *b2 = search(idx[far], _rescaled(X[idx[far]], h[far], scale[far]))
+    value, err, step, n1, *b1 = res
     with np.errstate(invalid="ignore"):
         e1 = err[far]
-        take = (np.abs(v2 - value[far]) > DISAGREE * (e2 + e1)) | ~(e2 >= e1)
+        take = (np.abs(v2 - value[far]) > DISAGREE * (e2 + e1)) | (4 * e2 < e1)
         take &= np.isfinite(v2) & np.isfinite(e2)
+    value, err, step = value.copy(), err.copy(), step.copy()
     value[far] = np.where(take, v2, value[far])
     err[far] = np.where(take, e2, err[far])
     step[far] = np.where(take, s2, step[far])
-    return value, err, step, nfev + n2
+    if won is not None:
+        won[idx[far]] = take.reshape(len(far), -1).all(axis=1)
+    if b1 and b2:
+        b1 = [b1[0].copy()]
+        b1[0][far] = np.where(take, b2[0], b1[0][far])
+    return (value, err, step, n1 + n2) + tuple(b1)
 
 
 def partials(X, method, acc, step, adaptive, bounds, mm, ev, full_output, tol=None):

@@ -29,7 +29,8 @@ stencil points only, with :func:`fastdiff.stencil` weights.
   eliminated), rounding ``eps * sum|w| * max|f| / h_j^k`` over its levels'
   stencils times the sum of |extrapolation weights|; times 4.  A window
   starting at a smaller step whose value differs from the chosen one by
-  more than 8 times the sum of both (raw) estimates overrules it: only the
+  more than 8 times the sum of both (raw) estimates, if there are two such
+  windows or more, overrules it: only the
   windows starting at or below the largest-step such window remain, and
   the choice is made again.
   Where max |x| > 16 the search runs again from the base step 0.125 (not
@@ -142,10 +143,13 @@ def _windows(levels, fmaxes, wsum, h, acc, order, eps, s):
             best = (np.where(take, t, best[0]), np.where(take, e, best[1]),
                     np.where(take, hj, best[2]), np.where(take, i, best[3]))
         new = lowest.copy()
+        count = np.zeros(np.shape(levels[0]), dtype=int)
         for t, e, hj, i in cands:    # (the largest-step disagreeing window wins)
             with np.errstate(invalid="ignore"):
                 dis = (i > best[3]) & np.isfinite(e) & (np.abs(t - best[0]) > 8 * (e + best[1]))
+            count += dis
             new = np.where(dis & ((new == lowest) | (i < new)), i, new)
+        new = np.where(count >= 2, new, lowest)     # (two disagreeing windows needed)
         if np.array_equal(new, lowest):
             break
         lowest = new
