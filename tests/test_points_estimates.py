@@ -427,3 +427,13 @@ def test_second_search_rules_found_in_review():
     # a subnormal x: no overflow warning (pytest turns warnings into errors)
     np.testing.assert_allclose(fd.points.derivative(np.sin, np.array([0.5, 1e-310]), order=3),
                                [-np.cos(0.5), -1.0], rtol=1e-7)
+
+
+def test_twin_follows_the_second_search():
+    from fastdiff import reference as ref
+    for f, x in [(np.sin, np.array([100.7, 1000.3])), (lambda x: 1 / x, np.array([0.01, 0.03]))]:
+        for order in (3, 4):
+            a = fd.points.derivative(f, x, order=order, full_output=True)
+            b = ref.points.derivative(f, x, order=order, full_output=True)
+            assert np.all(np.abs(a.value - b.value) <= a.error + b.error), (f, order)
+            assert np.all(b.error < 1e-3 * np.abs(b.value)), (f, order)

@@ -36,7 +36,7 @@ stencil points only, with :func:`fastdiff.stencil` weights.
   Where max |x| > 16 the search runs again from the base step 0.125 (not
   scaled by |x|), where 0 < max |x| < 1/16 from 0.25 max |x|, and that
   result is kept where it differs from the first by more than 8 times the
-  sum of their estimates, or has the smaller estimate.
+  sum of their estimates, or has an estimate 4 times smaller.
 """
 from __future__ import annotations
 
@@ -245,7 +245,7 @@ def _first(f, x, method, acc, step, adaptive, bounds, order, dirs, scale, axes=F
                 kind2, h2 = _fit_box(xi, d, h2, base, order, acc, bounds)
                 v2, e2, st2 = _along(fn, xi, d, h2, kind2, order, acc, L, method, f0, search)
                 with np.errstate(invalid="ignore"):
-                    take = ((np.abs(v2 - v) > 8 * (e2 + e)) | (e2 < e)) & np.isfinite(v2) \
+                    take = ((np.abs(v2 - v) > 8 * (e2 + e)) | (4 * e2 < e)) & np.isfinite(v2) \
                         & np.isfinite(e2)
                 v, e, st = np.where(take, v2, v), np.where(take, e2, e), np.where(take, st2, st)
             vrow.append(v)
