@@ -349,13 +349,15 @@ def derivative(f: Function, x: ArrayLike, order: int = 1, *, args: Any = (),
         step: levels from ``0.125 * max(|x|, 1)`` down by halves (central:
         6; one-sided: 7; where ``|x| > 16`` also from 0.125, where
         ``0 < |x| < 1/16`` also from ``0.25 |x|``, that search kept where the
-        two disagree or its estimate is smaller), Richardson
-        over every window of up to 4 of them, per element the window with
-        the smallest estimated truncation + rounding error (unless a window
-        of smaller steps disagrees with it far beyond both estimates: larger
-        steps can alias); the stencils gain 2 accuracy orders
-        per order above 5 (one-sided: 2), and ``rtol`` rounds widen them by
-        4 more on the same steps.
+        two disagree or its estimate is 4 times smaller), Richardson over
+        every window of up to 4 of them, per element the window with the
+        smallest estimated truncation + rounding error (unless two windows
+        of smaller steps disagree with it far beyond the estimates: larger
+        steps can alias); the stencils gain 2 accuracy orders per order
+        above 5 (one-sided: 2), and ``rtol`` rounds widen them by 4 more on
+        the same steps.  An f that oscillates within a few steps at
+        ``1 < |x| <= 16`` (``sin(32 x)`` at 15.9) can still alias: give
+        ``step``.
     {params}
 
     Returns
