@@ -257,7 +257,8 @@ cdef void _extrapolate_block(const double* F, Py_ssize_t m, Py_ssize_t nb, const
         err[qq] = safety * (e[qq] + rnd)
         step[qq] = st[qq]
     for qq in range(nb):
-        bound[qq] = e[qq] > dd[qq]
+        # (NaN or infinite estimates count too: a stencil that left f's domain)
+        bound[qq] = not (e[qq] <= dd[qq] and dd[qq] < INFINITY)
 
 
 def combine_extrapolate(const double[:, :, ::1] F,    # IN  (N, 1 + L*k*K, m) values

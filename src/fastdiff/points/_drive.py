@@ -25,7 +25,8 @@ from __future__ import annotations
 import numpy as np
 
 from .. import _validation as V
-from ._engine import _variants, by_blocks, first_derivatives, first_point_bytes
+from ._engine import (_truncation_bound, _variants, by_blocks, first_derivatives,
+                      first_point_bytes)
 from ._richardson import DISAGREE
 from ._second import hessian_levels, laplacian_levels, second_point_bytes
 from ._steps import (EPS, HIGH_C, SAFETY, base_c, default_step, fit_bounds, high_order, levels,
@@ -163,12 +164,9 @@ def _refine(ev, res, tol, point_bytes, mm, rerun, disagree=True, widen=False):
     value, err, step, nfev = res[:4]
     if not tol[3] and ev.eps > EPS:
         return res[:4]          # (the automatic goal is for float64 values of f)
+    # (a non-finite estimate counts as truncation, `_truncation_bound`: a
+    # stencil that left f's domain, log'(0.001) from steps of 0.006, was NaN)
     bound = res[4] if len(res) > 4 and not tol[3] else None
-    if bound is not None:
-        # (a non-finite estimate counts as truncation: a stencil that left
-        # f's domain, log'(0.001) from steps of 0.006, was NaN)
-        with np.errstate(invalid="ignore"):
-            bound = bound | ~np.isfinite(err)
     if bound is not None and not bound.any():
         return res[:4]          # (all estimates mostly rounding: nothing to refine)
     N = len(value)
@@ -194,7 +192,7 @@ def _refine(ev, res, tol, point_bytes, mm, rerun, disagree=True, widen=False):
             v2, e2, s2, n2, *b2 = by_blocks(ev, len(rows), lambda m: point_bytes(m, d, w), mm,
                                             lambda a, b: rerun(rows[a:b], d, w), 3)
             with np.errstate(invalid="ignore"):
-                gained = e2 * WIDEN_GAIN <= err[rows]
+                gained = e2 * WIDEN_GAIN <= err[rows] if w else None
             better, gap = _merge(value, err, step, rows, v2, e2, s2, disagree and not w)
             if bound is not None:
                 # a point goes on while its rounds improve it, while the new
@@ -203,9 +201,6 @@ def _refine(ev, res, tol, point_bytes, mm, rerun, disagree=True, widen=False):
                 # is not finite
                 with np.errstate(invalid="ignore"):
                     on = better | (gap > err[rows]) | ~np.isfinite(err[rows])
-                if b2:
-                    with np.errstate(invalid="ignore"):
-                        b2[0] = b2[0] | ~np.isfinite(e2)
                 bound[rows] = np.where(on, b2[0], False) if b2 else False
             depth[rows] = d
             if w:
@@ -416,7 +411,7 @@ def second(ev, X, method, acc, mm, step, adaptive, bounds, full_output, what, to
                                                                 + (1,) * (f0.ndim - 1))
             f0 = np.abs(f0).reshape((M,) + ex + f0.shape[1:])
             rounding = rounding * f0 / hmin ** 2
-            bound = err > rounding
+            bound = _truncation_bound(err, rounding)
             err = SAFETY * (err + rounding)
         return value, err, step_arr, nfev, bound
 

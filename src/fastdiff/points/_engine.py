@@ -242,6 +242,14 @@ def _fused(out, N, k, tail, Fm, a, b, W, W0, hla, S, order, acc, ev):
                                      ev.nthreads)
 
 
+def _truncation_bound(trunc, rounding):
+    """Where an estimate is mostly truncation, so that smaller steps could
+    lower it; a NaN or infinite estimate counts too (a stencil that left
+    f's domain).  The fused kernel applies the same rule."""
+    with np.errstate(invalid="ignore"):
+        return ~((trunc <= rounding) & (rounding < np.inf))
+
+
 def _extrapolate(vals, fmax, W, W0, h, kinds, acc, order, one_sided, eps, trunc=None,
                  search=False):
     """Richardson over the levels of each stencil kind, plus the rounding
@@ -260,7 +268,7 @@ def _extrapolate(vals, fmax, W, W0, h, kinds, acc, order, one_sided, eps, trunc=
             value = vals[0]
             rounding = eps * wsum * f0s / hh ** order
             return (value, SAFETY * (rounding + trunc), np.broadcast_to(hh, value.shape).copy(),
-                    trunc > rounding)
+                    _truncation_bound(trunc, rounding))
         value = np.empty(vals.shape[1:])
         err = np.empty(vals.shape[1:])
         step = np.empty(vals.shape[1:])
@@ -278,7 +286,7 @@ def _extrapolate(vals, fmax, W, W0, h, kinds, acc, order, one_sided, eps, trunc=
             rounding = eps * wsum[sel] * f0s[sel] / (hh[sel] / 2.0 ** (L - 1)) ** order
             value[sel], err[sel] = v_, SAFETY * (e_ + rounding)
             step[sel] = hfull[sel] / 2.0 ** l_
-            bound[sel] = e_ > rounding
+            bound[sel] = _truncation_bound(e_, rounding)
         return value, err, step, bound
 
 

@@ -57,8 +57,8 @@ def pattern(sparsity, n):
     # sorting them in place scrambled the user's matrix)
     S = sp.csr_matrix(sparsity if sp.issparse(sparsity)
                       else V.points_sparsity_array(sparsity), dtype=bool, copy=True)
-    if sp.issparse(sparsity):        # (LIL, DOK, DIA: checked as converted)
-        V.points_sparsity_structure(S, given=sparsity.format)
+    if sp.issparse(sparsity) and sparsity.format not in ("csr", "csc", "coo", "bsr"):
+        V.points_sparsity_structure(S, given=sparsity.format)   # (LIL, DOK, DIA as converted)
     V.points_sparsity_shape(S.shape, n)
     S.sum_duplicates()      # (a column listed twice in a row counted twice)
     S.eliminate_zeros()
