@@ -179,3 +179,15 @@ def test_tiny_user_steps_do_not_overflow_the_fused_kernel():
     # to inf for h = 1e-154 (the NumPy steps, dividing, gave 2)
     for h in (1e-100, 1e-154, 1e-155):
         assert fd.points.derivative(lambda x: x ** 2, 0.0, order=2, step=h) == 2.0
+
+
+def test_point_scale_is_the_largest_finite_magnitude():
+    # the automatic goal's scale per point: NaN skipped, an infinite value
+    # replaced by the largest finite one, negative values by magnitude
+    from fastdiff.points._drive import _point_scale
+    v = np.array([[[1.0, -7.5, np.nan]], [[np.inf, 2.0, -3.0]], [[np.nan, np.nan, np.nan]],
+                  [[-np.inf, np.inf, np.nan]], [[0.5, -0.25, 0.0]]])
+    np.testing.assert_array_equal(_point_scale(v), [7.5, 3.0, 0.0, 0.0, 0.5])
+    rng = np.random.default_rng(3)
+    w = rng.standard_normal((6, 4, 5)) * 10.0 ** rng.integers(-300, 300, (6, 1, 1))
+    np.testing.assert_array_equal(_point_scale(w), np.abs(w).reshape(6, -1).max(axis=1))

@@ -109,11 +109,14 @@ def _refinement(tol, what, adaptive, method, search=False):
 def _point_scale(value):
     """The largest finite |value| of each point (N,) (0 if none)."""
     N = len(value)
-    a = np.abs(value.reshape(N, -1))
-    mag = np.fmax.reduce(a, axis=1, initial=0.0)        # (NaN skipped)
+    v = value.reshape(N, -1)
+    # (the largest value and minus the smallest: no |value| temporary)
+    mag = np.fmax(np.fmax.reduce(v, axis=1, initial=0.0),         # (NaN skipped)
+                  -np.fmin.reduce(v, axis=1, initial=0.0))
     inf = ~np.isfinite(mag)
     if inf.any():           # (an infinite value: the largest finite one)
-        mag[inf] = np.where(np.isfinite(a[inf]), a[inf], 0.0).max(axis=1)
+        a = np.abs(v[inf])
+        mag[inf] = np.where(np.isfinite(a), a, 0.0).max(axis=1)
     return mag
 
 
