@@ -259,21 +259,40 @@ def test_every_form_of_the_pattern_gives_the_same_jacobian(form):
     assert J.nnz == (S.nnz - 1 if form == "explicit zero" else S.nnz)
 
 
-def test_a_nan_coordinate_spoils_only_its_group_step():
+def test_a_nan_coordinate_spoils_only_its_column_step():
+    # (each column steps by its own scale since 2026-12-02: a NaN spoiled
+    # the step of its whole colour group before)
     x = np.linspace(-0.5, 0.5, 9)
     x[4] = np.nan
     S = _tridiag(9)
-    c = fd.points.color_columns(S)
     r = fd.points.jacobian(_F, x, sparsity=S, full_output=True)
-    st = r.step.toarray()
-    cols = np.flatnonzero(c == c[4])
-    other = np.flatnonzero(c != c[4])
-    assert np.isnan(st[:, cols][S.toarray()[:, cols] != 0]).all()
-    assert np.isfinite(st[:, other][S.toarray()[:, other] != 0]).all()
-    # rows 0-2 do not see x[4]: their entries in the other groups are right
-    J, want = r.value.toarray()[:3, other], _J(x)[:3, other]
+    st, pat = r.step.toarray(), S.toarray() != 0
+    assert np.isnan(st[:, 4][pat[:, 4]]).all()
+    others = np.delete(np.arange(9), 4)
+    assert np.isfinite(st[:, others][pat[:, others]]).all()
+    # rows that do not see x[4] are right in every column
+    rows = [0, 1, 2, 6, 7, 8]
+    J, want = r.value.toarray()[rows], _J(x)[rows]
     np.testing.assert_allclose(J, want, rtol=1e-9, atol=1e-12)
-    assert np.count_nonzero(want) >= 3
+    assert np.count_nonzero(want) >= 12
+
+
+def test_columns_of_one_group_step_by_their_own_scale():
+    # a column at 1 grouped with one at 1e6 took the 1e6 column's step: its
+    # derivative came out -9.3e-5 instead of cos(1), estimate 7e-7, success
+    def F(P):
+        return np.stack([np.log(P[:, 0]), np.sin(P[:, 1]), np.sin(P[:, 2]),
+                         P[:, 3] ** 2], axis=1)
+    for x in ([1e6, 1.0, 0.5, -3e4], [1e3, 1.0, 0.5, 0.2], [0.3, 0.2, 0.5, -0.1]):
+        x = np.array(x)
+        r = fd.points.jacobian(F, x, sparsity=sp.eye(4), full_output=True)
+        d = fd.points.jacobian(F, x, full_output=True)
+        assert fd.points.color_columns(sp.eye(4)).max() == 0      # one group
+        np.testing.assert_allclose(r.value.diagonal(), d.value.diagonal(), rtol=1e-12)
+        np.testing.assert_allclose(r.step.diagonal(), d.step.diagonal(), rtol=1e-12)
+        np.testing.assert_allclose(r.error.diagonal(), d.error.diagonal(), rtol=0.05)
+        truth = [1 / x[0], np.cos(x[1]), np.cos(x[2]), 2 * x[3]]
+        assert np.all(np.abs(r.value.diagonal() - truth) <= r.error.diagonal())
 
 
 def _corrupt(S, attr, pos, val):

@@ -453,31 +453,6 @@ def colors_conflict(const csr_index[::1] indptr, const csr_index[::1] indices,
     return bad
 
 
-def group_max(const double[:, ::1] X,          # IN  (N, n) points
-              const long long[::1] colors,     # IN  (n,) colour of each column, < k
-              double[:, ::1] out):             # IN/OUT (N, k)
-    """out[i, g] = max(out[i, g], |X[i, j]|) over the columns j of colour g
-    (the scale of a colour group's step; a NaN propagates, as in np.max)."""
-    cdef Py_ssize_t N = X.shape[0], n = X.shape[1], k = out.shape[1], i, j, g, bad = 0
-    cdef double a
-    if colors.shape[0] != n or out.shape[0] != N:
-        raise ValueError("internal: group_max inputs disagree in shape")
-    with nogil:
-        for j in range(n):
-            if colors[j] < 0 or colors[j] >= k:
-                bad = 1
-                break
-    if bad:
-        raise ValueError("internal: group_max colour out of range")
-    with nogil:
-        for i in range(N):
-            for j in range(n):
-                g = colors[j]
-                a = fabs(X[i, j])
-                if a > out[i, g] or a != a:
-                    out[i, g] = a
-
-
 def pattern_gather(const double[:, :, ::1] value,     # IN  (N, k, m) group derivatives
                    const csr_index[::1] indptr,         # IN  (m + 1,) CSR pattern
                    const csr_index[::1] indices,        # IN  (nnz,) its columns

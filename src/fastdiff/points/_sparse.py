@@ -102,10 +102,12 @@ def color_columns(sparsity):
     return colors
 
 
-def sparse_jacobian(S, colors, derivative, N, nthreads, full_output):
+def sparse_jacobian(S, colors, derivative, N, nthreads, full_output, scale=None):
     """The CSR Jacobians (one per point) from ``derivative(dirs) -> (value,
     error, step, nfev)``, dirs the (k, n) group directions; value (N, k[, m]);
-    with ``full_output`` their errors and steps too."""
+    with ``full_output`` their errors and steps too.  ``scale`` (N, n): the
+    directions were scaled by it column by column (entry (row, col) is the
+    group's derivative over scale[:, col]), or None."""
     import scipy.sparse as sp
     m, n = S.shape
     k = int(colors.max()) + 1 if n else 0
@@ -113,17 +115,20 @@ def sparse_jacobian(S, colors, derivative, N, nthreads, full_output):
     value, err, step, nfev = derivative(dirs)
     V.points_sparsity_rows(int(np.prod(value.shape[2:], dtype=np.int64)), m)
 
-    def csr(a):
+    def csr(a, inverse=True):
         # entry (row, col) of the pattern is output ``row`` of col's group
         data = np.empty((N, S.nnz))
         _kernels.pattern_gather(np.ascontiguousarray(a, dtype=np.float64).reshape(N, k, m),
                                 S.indptr, S.indices, colors, data, nthreads)
+        if scale is not None:
+            s = scale[:, S.indices]
+            data = data / s if inverse else data * s
         return [sp.csr_matrix((data[i], S.indices.copy(), S.indptr.copy()), shape=S.shape)
                 for i in range(N)]
 
     out = [csr(value)]
     if full_output:
-        out += [csr(err), csr(step)]
+        out += [csr(err), csr(step, inverse=False)]
     return out, nfev
 
 
@@ -136,17 +141,27 @@ def jacobian_sparse(ev, X, single, sparsity, colors, method, acc, adaptive, boun
     S = pattern(sparsity, n)
     cols = color_columns(S) if colors is None else V.points_colors(colors, S)
 
+    # each column steps by its own max(|x_j|, 1), as in a dense Jacobian: a
+    # group's direction holds those scales (a step from the group's largest
+    # |x_j| lost every digit of a column at 1 grouped with one at 1e6)
+    Xf = np.ascontiguousarray(X, dtype=np.float64)
+    scale = None
+    if N and n and not np.abs(Xf).max(initial=0.0) <= 1.0:
+        scale = np.maximum(np.abs(Xf), 1.0)
+        scale[np.isnan(Xf)] = np.nan
+
     def derivative(dirs):
         k = len(dirs)
-        # a group's step follows the largest max(|x_j|, 1) of its columns
-        gmax = np.ones((N, k))
-        _kernels.group_max(np.ascontiguousarray(X, dtype=np.float64), cols, gmax)
         c = base_step(ev, method, 1, acc, adaptive)
+        if scale is None:
+            return first(ev, X, method, acc, adaptive, bounds, mm, full_output, k, 1,
+                         lambda s: np.full((X[s].shape[0], k), c),
+                         lambda s: np.broadcast_to(dirs, (X[s].shape[0], k, n)), tol)
         return first(ev, X, method, acc, adaptive, bounds, mm, full_output, k, 1,
-                     lambda s: c * gmax[s],
-                     lambda s: np.broadcast_to(dirs, (X[s].shape[0], k, n)), tol)
+                     lambda s: np.full((X[s].shape[0], k), c),
+                     lambda s: dirs[None] * scale[s][:, None, :], tol)
 
-    mats, nfev = sparse_jacobian(S, cols, derivative, N, ev.nthreads, full_output)
+    mats, nfev = sparse_jacobian(S, cols, derivative, N, ev.nthreads, full_output, scale)
     pick = (lambda a: a[0]) if single else list
     if not full_output:
         return pick(mats[0])
