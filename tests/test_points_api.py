@@ -604,3 +604,42 @@ def test_complex_valued_f_with_real_steps():
     np.testing.assert_allclose(J.diagonal(), 1j * np.exp(1j * np.linspace(0, 1, 4)), rtol=1e-10)
     with pytest.raises(ValueError, match="real-valued at real points"):
         P.gradient(f, x, method="complex")
+
+
+def test_directional_steps_follow_the_coordinates_v_moves():
+    # x = (1e6, 1), v = (0, 1): the step scaled with max |x| = 1e6 and the
+    # value was -9.3e-5 instead of cos 1, with success=True
+    f = lambda Q: np.log(Q[:, 0]) + np.sin(Q[:, 1])             # noqa: E731
+    for x0 in (1e6, 1e4, 1.0):
+        for fn in (P.directional, P.jvp):
+            r = fn(f, [x0, 1.0], [0.0, 1.0], full_output=True)
+            assert abs(r.value - np.cos(1.0)) <= r.error < 1e-10
+    # per-point user steps: each point's own (the largest step was used for all)
+    r = P.directional(f, [[2.0, 1.0], [2.0, 1.0]], [1.0, 0.0],
+                              step=[[1e-4, 1e-4], [0.5, 0.5]], full_output=True)
+    assert r.step[0] < 1e-4 < r.step[1]
+
+
+@pytest.mark.parametrize("v", [[1e155, 0.0], [3e200, 4e200], [1e-160, 0.0], [1e-170, 0.0]])
+def test_directional_of_huge_and_tiny_directions(v):
+    # |v|^2 overflowed (value 0, success=True) or underflowed ("the zero vector")
+    g = lambda Q: np.sin(Q[:, 0]) + 3 * Q[:, 1]                 # noqa: E731
+    u = np.array(v) / np.hypot(*v)
+    r = P.directional(g, [1.0, 2.0], v, full_output=True)
+    truth = u[0] * np.cos(1.0) + 3 * u[1]
+    assert abs(r.value - truth) <= r.error < 1e-10
+
+
+@pytest.mark.parametrize("kw, exc, msg", [
+    ({"v": [np.nan, 1.0]}, ValueError, "v must be finite"),
+    ({"v": [np.inf, 1.0]}, ValueError, "v must be finite"),
+    ({"v": "ab"}, TypeError, "v must be an array of real numbers"),
+    ({"v": [1j, 1.0]}, TypeError, "v must be an array of real numbers"),
+    ({"v": np.ma.array([1.0, 1.0], mask=[0, 1])}, TypeError, "v is a masked array"),
+    ({"v": [0.0, 0.0]}, ValueError, "zero vector"),
+    ({"v": [1.0, 0.0], "step": np.full(7, 1e-3)}, ValueError, "step must be a scalar"),
+    ({"v": [1.0, 0.0], "step": [-5.0, 1e-3]}, ValueError, "step must be positive"),
+])
+def test_directional_argument_errors(kw, exc, msg):
+    with pytest.raises(exc, match=msg):
+        P.directional(lambda Q: Q[:, 0], [1.0, 2.0], **kw)

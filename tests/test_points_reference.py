@@ -81,5 +81,22 @@ def test_high_order_derivative_twin(order, kw):
             # of the sums moves values by a small share of their estimates)
             assert np.all(np.abs(got.value - want.value)
                           <= 1e-9 * np.abs(want.value) + 0.05 * (got.error + want.error))
-            np.testing.assert_allclose(got.error, want.error, rtol=0.05)
+            # (estimates to 10 %: the backward 7th derivative of arctan(3t)
+            # at 2.2 differed by 5.6 % on another CPU, where f's own values
+            # and the sums' rounding move by a few ulps)
+            np.testing.assert_allclose(got.error, want.error, rtol=0.1)
             np.testing.assert_allclose(got.step, want.step, rtol=1e-12)
+
+
+def test_directional_twin_with_mixed_scales_and_user_steps():
+    # the step follows the coordinates v moves; user steps per point
+    X = np.array([[1e6, 1.0, 0.5], [2.0, 3e3, -1.0], [0.1, 0.2, 0.3]])
+    V_ = np.array([[0.0, 1.0, 0.5], [1.0, 0.0, 2.0], [1.0, 1.0, 1.0]])
+
+    def f(p):
+        return np.log(np.abs(p[:, 0])) + np.sin(p[:, 1]) * np.cos(p[:, 2])
+    for kw in ({}, {"step": [[1e-3] * 3, [1e-2] * 3, [1e-4] * 3]}):
+        got = fd.points.directional(f, X, V_, full_output=True, **kw)
+        want = ref.points.directional(f, X, V_, full_output=True, **kw)
+        np.testing.assert_allclose(got.value, want.value, rtol=1e-9)
+        np.testing.assert_allclose(got.step, want.step, rtol=1e-12)

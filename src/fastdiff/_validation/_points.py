@@ -256,13 +256,27 @@ def derivative_step(step, shape):
 def points_direction(v, N, n):
     """(directions, norms) from v of shape (n,) or (N, n): directions (1, n)
     or (N, n) as given (float64), norms (1,) or (N,), none of them zero."""
-    d = np.asarray(v, dtype=np.float64)
+    if np.ma.isMaskedArray(v):
+        raise TypeError("v is a masked array; a direction has no masked components "
+                        "(pass v.filled(...) or the unmasked points)")
+    try:
+        d = np.asarray(v, dtype=np.float64)
+    except (TypeError, ValueError):
+        raise TypeError(f"v must be an array of real numbers, got {v!r:.80}") from None
+    if np.asarray(v).dtype.kind not in "biuf":
+        raise TypeError(f"v must be an array of real numbers, got dtype {np.asarray(v).dtype}")
     if d.shape not in ((n,), (N, n)):
         raise ValueError(f"v has shape {d.shape}, but needs shape ({n},) or ({N}, {n})")
     d = d.reshape(-1, n)
-    norm = np.sqrt(np.einsum("ij,ij->i", d, d))
-    if np.any(norm == 0):
+    if not np.isfinite(d).all():
+        raise ValueError("v must be finite, got a NaN or infinite component")
+    # (scaled by the largest component first: v = (1e155, 0) squared to inf
+    # and gave 0 with success=True, (1e-170, 0) to 0, "the zero vector")
+    big = np.max(np.abs(d), axis=1)
+    if np.any(big == 0):
         raise ValueError("v must not be the zero vector")
+    u = d / big[:, None]
+    norm = big * np.sqrt(np.einsum("ij,ij->i", u, u))
     return d, norm
 
 

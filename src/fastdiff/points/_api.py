@@ -8,7 +8,7 @@ import numpy as np
 
 from .._typing import ArrayLike, Function, Threads
 from .. import _validation as V
-from ._drive import base_step, first, meets, partials, second
+from ._drive import base_step, direction_steps, first, meets, partials, second
 from ._engine import CHUNK_BYTES
 from ._evaluate import Evaluator, Result
 from ._complexf import complex_aware
@@ -296,15 +296,7 @@ def directional(f: Function, x: ArrayLike, v: ArrayLike, *, normalize: bool = Tr
     if N == 0:
         return _empty(ev, n, "directional", full_output)
     d, norm = V.points_direction(v, N, n)
-    if step is not None:
-        hs = float(V.points_step(np.asarray(step).max(), X[:1, :1])[0, 0])
-
-        def steps(sel):
-            return np.full((X[sel].shape[0], 1), hs)
-    else:
-        def steps(sel):
-            return (base_step(ev, method, 1, acc, adaptive)
-                    * np.maximum(np.max(np.abs(X[sel]), axis=1), 1.0)[:, None])
+    steps = direction_steps(ev, X, d, step, method, acc, adaptive)
 
     def dirs(sel):
         if len(d) == 1:

@@ -48,6 +48,25 @@ def base_step(ev, method, order, acc, adaptive):
     return base_c(order, acc, levels(method, adaptive, order), method != "central", ev.eps)
 
 
+def direction_steps(ev, X, d, step, method, acc, adaptive):
+    """``steps(sel)`` (M, 1) of `directional`: a point's step along v is the
+    largest of its steps if given (checked and broadcast as every
+    function's), else the base step times max(|x_j|, 1) over the
+    coordinates v moves, each weighted by |v_j| / max |v| (the largest
+    |x_j| of the point took a step 1e6 times too large along v = (0, 1) at
+    x = (1e6, 1)); d: the directions (1 or N, n)."""
+    if step is not None:
+        hs = V.points_step(step, X).max(axis=1)
+        return lambda sel: hs[sel, None]
+    w = np.abs(d) / np.max(np.abs(d), axis=1, keepdims=True)
+
+    def steps(sel):
+        ww = w if len(w) == 1 else w[sel]
+        return (base_step(ev, method, 1, acc, adaptive)
+                * np.maximum(np.max(np.abs(X[sel]) * ww, axis=1), 1.0)[:, None])
+    return steps
+
+
 #: the step factor of the widening rounds of central second derivatives
 #: (`first`): the balanced step of an acc + 4 stencil is 4.5x the acc one's
 #: at float64 precision; uncapped, tan at 1.3 fell to 9.5 digits (its
