@@ -299,3 +299,30 @@ class TestBounds:
         d2 = P.derivative(f, x, order=2, bounds=(0.0, 1.0))
         true2 = np.exp(x) * (-8 * np.sin(3 * x) + 6 * np.cos(3 * x))
         np.testing.assert_allclose(d2, true2, rtol=1e-5, atol=1e-5)
+
+
+def test_f_is_never_called_outside_bounds():
+    # x + h*offset rounded an ulp past a bound the steps were fitted to
+    # reach (a Hessian at acc=6 in [0, 0.3] called f at 0.30000000000000004;
+    # a 7th derivative at 1 - 1e-12 in [0, 1] at -1.1e-16)
+    from fastdiff import reference as ref
+    rng = np.random.default_rng(0)
+    for _ in range(60):
+        lo, hi = 0.0, rng.uniform(0.1, 2)
+        x = rng.uniform(lo, hi, (3, 2))
+        x[0, 0], x[1, 1] = lo, hi
+
+        def f(P):
+            assert P.min() >= lo and P.max() <= hi, (P.min(), P.max())
+            return np.sum(np.sqrt(P) + P ** 3, axis=1)
+
+        def f1(t):
+            assert t.min() >= lo and t.max() <= hi, (t.min(), t.max())
+            return np.sqrt(t)
+        acc = int(rng.choice([2, 4, 6]))
+        for mod in (P, ref.points):
+            mod.hessian(f, x, bounds=(lo, hi), acc=acc)
+            mod.laplacian(f, x, bounds=(lo, hi), acc=6)
+            mod.gradient(f, x, bounds=(lo, hi), acc=4)
+            mod.derivative(f1, np.r_[x[:, 0], 1e-12, hi - 1e-12], int(rng.integers(1, 8)),
+                           bounds=(lo, hi))

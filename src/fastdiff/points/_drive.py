@@ -272,6 +272,7 @@ def first(ev, X, method, acc, adaptive, bounds, mm, full_output, k, order, steps
     acc = stencil_acc(method, adaptive, order, acc)
     search = high_order(method, adaptive, order)
     bnd = V.points_bounds(bounds, X)
+    ev.box = bnd
     # central second derivatives towards a user's tolerance: where their
     # estimates are mostly rounding, smaller steps only raise it (rtol=1e-10
     # reached 9.4-10.4 digits on the classic functions, success nowhere)
@@ -410,6 +411,7 @@ def second(ev, X, method, acc, mm, step, adaptive, bounds, full_output, what, to
     error and step are None unless ``full_output`` or ``tol``."""
     N, n = X.shape
     bnd = V.points_bounds(bounds, X)
+    ev.box = bnd
     # levels: h, h/2 for central Hessians; one-sided ones gain one order per
     # level, and need four to reach 1e-8 on numdifftools' polynomial tests
     # (two gave errors of 1.4e-7; four 4e-9)

@@ -66,9 +66,15 @@ class Evaluator:
         self.masked = False
         #: method="complex": f was checked to be real at a real point
         self.real_checked = False
+        #: ``bounds`` as (lower (n,), upper (n,)), or None: stencil points
+        #: are clipped into them (x + h*offset rounds up to an ulp past a
+        #: bound the steps were fitted to reach exactly)
+        self.box = None
 
     def __call__(self, P):
         """Values at the rows of P: (M,) or (M, m)."""
+        if self.box is not None and P.dtype.kind == "f":
+            np.clip(P, self.box[0], self.box[1], out=P)
         if self.vectorized:
             out = self.f(P, *self.args, **self.kwargs)
         else:

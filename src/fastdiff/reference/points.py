@@ -96,7 +96,11 @@ class _Fn:
         self.f, self.args = f, args if isinstance(args, tuple) else (args,)
         self.kwargs, self.vectorized = kwargs or {}, vectorized
 
+    box = None      # bounds (lower, upper): stencil points clipped into them
+
     def __call__(self, P):
+        if self.box is not None and np.asarray(P).dtype.kind == "f":
+            P = np.clip(P, self.box[0], self.box[1])
         if self.vectorized:
             out = np.asarray(self.f(P, *self.args, **self.kwargs))
         else:
@@ -272,7 +276,8 @@ def _prepare(f, x, args, kwargs, vectorized, bounds, method, acc):
     _V.check_acc(acc)
     fn = _Fn(f, args, kwargs, vectorized)
     fn.precision(X)
-    return fn, X, single, _V.points_bounds(bounds, X)
+    fn.box = _V.points_bounds(bounds, X)
+    return fn, X, single, fn.box
 
 
 def _partials(f, x, args, kwargs, vectorized, bounds, method, acc, step, adaptive):
@@ -345,6 +350,7 @@ def derivative(f, x, order=1, *, args=(), kwargs=None, method="central", acc=2, 
     hs = _V.points_step(step, X)
     fn = _Fn(g, (), None, True)
     fn.precision(X)
+    fn.box = bnd
     v, e, s = _first(fn, X, method, acc, hs, adaptive, bnd, order, np.ones((len(X), 1, 1)),
                      np.maximum(np.abs(X), 1), axes=True)
     res = [a[:, 0].reshape(xa.shape) for a in (v, e, s)]
