@@ -643,3 +643,38 @@ def test_directional_of_huge_and_tiny_directions(v):
 def test_directional_argument_errors(kw, exc, msg):
     with pytest.raises(exc, match=msg):
         P.directional(lambda Q: Q[:, 0], [1.0, 2.0], **kw)
+
+
+@pytest.mark.parametrize("name, kw, exc, msg", [
+    ("gradient", {"step": -1}, ValueError, "step must be positive"),
+    ("hessian", {"step": -1}, ValueError, "step must be positive"),
+    ("gradient", {"rtol": -1}, ValueError, "rtol must be None"),
+    ("laplacian", {"bounds": 5}, TypeError, "bounds must be a pair"),
+    ("jacobian", {"sparsity": "garbage"}, TypeError, "sparsity must be"),
+    ("directional", {"v": [1, 2]}, ValueError, "v has shape"),
+    ("jacobian", {"step": [1.0, 2.0]}, ValueError, "step must be a scalar"),
+])
+def test_an_empty_batch_is_checked_like_any_other(name, kw, exc, msg):
+    # (N = 0 returned [] before any check)
+    with pytest.raises(exc, match=msg):
+        getattr(P, name)(lambda Q: np.sum(Q, axis=1), np.empty((0, 3)), **kw)
+
+
+def test_empty_batches_keep_the_result_types():
+    import scipy.sparse as sp
+    with pytest.raises(ValueError, match="gradient needs a scalar function"):
+        P.gradient(lambda Q: Q, np.empty((0, 3)))
+    assert P.jacobian(lambda Q: Q, np.empty((0, 3)), sparsity=sp.eye(3)) == []
+    assert P.jacobian(lambda Q: Q, np.empty((0, 3)), sparsity=sp.eye(3),
+                      full_output=True).value == []
+    assert P.jacobian(lambda Q: Q, np.zeros((2, 3)), sparsity=sp.eye(3))[0].shape == (3, 3)
+
+
+@pytest.mark.parametrize("step", ["a", 1e-3j, True, [np.nan]])
+def test_step_of_the_wrong_kind(step):
+    exc = ValueError if isinstance(step, list) else TypeError
+    for fn in (P.gradient, P.hessian):
+        with pytest.raises(exc, match="step must be"):
+            fn(lambda Q: np.sum(Q, axis=1), [1.0, 2.0], step=step)
+    with pytest.raises(exc, match="step must be"):
+        P.derivative(np.sin, 1.0, step=step)

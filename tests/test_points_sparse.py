@@ -370,3 +370,15 @@ def test_gather_and_conflict_kernels_take_int64_indices():
         np.testing.assert_array_equal(data, value[:, colors[S.indices], rows])
         assert kern.colors_conflict(ip, ix, colors, 3) == -1
         assert kern.colors_conflict(ip, ix, np.zeros(7, np.int64), 1) == 0
+
+
+@pytest.mark.parametrize("colors", [np.arange(4) * 10 ** 12, np.arange(4) * 1000,
+                                    np.array([5, 7, 5, 9]), np.array([0, 2, 0, 2])])
+def test_colours_need_not_be_numbered_from_zero(colors):
+    # (10^12 raised MemoryError, 21.8 TiB; 0, 1000, ... evaluated 1001 groups)
+    x = np.arange(1.0, 5.0)
+    r = fd.points.jacobian(lambda P: P ** 2, x, sparsity=sp.eye(4), colors=colors,
+                           full_output=True)
+    k = len(np.unique(colors))
+    assert r.nfev == 1 + 6 * k
+    np.testing.assert_allclose(r.value.toarray(), np.diag(2 * x), rtol=1e-10)

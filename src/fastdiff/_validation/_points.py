@@ -80,15 +80,19 @@ def points_step(step, X):
     """None, or the user's steps broadcast to X's shape (positive, finite)."""
     if step is None:
         return None
-    h = np.asarray(step, dtype=np.float64)
+    given = np.asarray(step)
+    if given.dtype.kind not in "iuf":
+        raise TypeError(f"step must be a positive number or an array of them, got "
+                        f"{step!r:.80}")
+    h = given.astype(np.float64)
+    # (checked as given: broadcast to no points, a negative step passed)
+    if np.any(~np.isfinite(h)) or np.any(h <= 0):
+        raise ValueError("step must be positive and finite")
     try:
-        h = np.broadcast_to(h, X.shape)
+        return np.broadcast_to(h, X.shape)
     except ValueError:
         raise ValueError(f"step must be a scalar, shape (n,) or shape {X.shape}, "
                          f"got shape {h.shape}") from None
-    if np.any(~np.isfinite(h)) or np.any(h <= 0):
-        raise ValueError("step must be positive and finite")
-    return h
 
 
 def points_tolerance(rtol, atol, maxiter):
@@ -231,6 +235,15 @@ def points_colors(colors, S, name="colors"):
         raise ValueError(f"{name} needs {S.shape[1]} colours >= 0 (one per column), got "
                          f"{c.shape[0]}")
     c = np.ascontiguousarray(c, dtype=np.int64)
+    # colours numbered 0 .. k-1, as the user's groups (colours 0, 1000, ...
+    # ran one directional derivative per integer up to the largest;
+    # 10^12 tried to allocate 21.8 TiB)
+    if len(c) and c.max() >= len(c):
+        c = np.unique(c, return_inverse=True)[1].astype(np.int64).reshape(-1)
+    elif len(c):
+        used = np.bincount(c) > 0
+        if not used.all():
+            c = (np.cumsum(used) - 1)[c]
     from .._kernels._points import colors_conflict
     row = colors_conflict(S.indptr, S.indices, c,
                           int(c.max()) + 1 if len(c) else 1)

@@ -112,10 +112,16 @@ def _setup(f, x, method, acc, max_memory, num_threads, args, kwargs, vectorized,
     return X, single, method, acc, mm, ev
 
 
-def _empty(ev, n, kind, full_output):
-    """Results for a batch of no points: f is called once on an empty batch
-    to learn whether it is vector-valued."""
+def _empty(ev, X, kind, full_output, step=None, bounds=None):
+    """Results for a batch of no points, after the checks of a non-empty one
+    (step, bounds; f is called once on an empty batch to learn whether it
+    is vector-valued)."""
+    n = X.shape[1]
+    V.points_step(step, X)
+    V.points_bounds(bounds, X)
     ev(np.empty((0, n)))
+    if kind == "gradient":
+        V.f_scalar(ev.m, "gradient")
     mshape = (ev.m,) if ev.m else ()
     shape = {"gradient": (0, n), "jacobian": (0, max(ev.m, 1), n),
              "hessian": (0,) + mshape + (n, n), "laplacian": (0,) + mshape,
@@ -180,9 +186,9 @@ def gradient(f: Function, x: ArrayLike, *, args: Any = (), kwargs: dict[str, Any
     """
     X, single, method, acc, mm, ev = _setup(f, x, method, acc, max_memory, num_threads,
                                             args, kwargs, vectorized, workers=workers)
-    if X.shape[0] == 0:
-        return _empty(ev, X.shape[1], "gradient", full_output)
     tol = V.points_tolerance(rtol, atol, maxiter)
+    if X.shape[0] == 0:
+        return _empty(ev, X, "gradient", full_output, step, bounds)
     value, err, st, nfev = partials(X, method, acc, step, adaptive, bounds, mm, ev,
                                     full_output, tol)
     V.f_scalar(ev.m, "gradient")
@@ -215,8 +221,8 @@ def jacobian(f: Function, x: ArrayLike, *, args: Any = (), kwargs: dict[str, Any
         group: `color_columns`); the result is CSR with this pattern (a
         list of them for N points).  Entries outside the pattern are not
         detected: they leak into entries of their row and colour group.
-        ``step`` is not used with it (steps follow each group's largest
-        coordinate).
+        ``step`` is not used with it (each column steps by its own
+        ``max(abs(x_j), 1)``).
     colors : array_like of int, optional
         A colouring of the pattern's columns computed before
         (`color_columns`), to skip that step.
@@ -236,13 +242,13 @@ def jacobian(f: Function, x: ArrayLike, *, args: Any = (), kwargs: dict[str, Any
     """
     X, single, method, acc, mm, ev = _setup(f, x, method, acc, max_memory, num_threads,
                                             args, kwargs, vectorized, workers=workers)
-    if X.shape[0] == 0:
-        return _empty(ev, X.shape[1], "jacobian", full_output)
     tol = V.points_tolerance(rtol, atol, maxiter)
     if sparsity is not None or colors is not None:
         V.points_sparse_args(sparsity, colors, step, method)
         return jacobian_sparse(ev, X, single, sparsity, colors, method, acc, adaptive, bounds,
                                mm, full_output, tol)
+    if X.shape[0] == 0:
+        return _empty(ev, X, "jacobian", full_output, step, bounds)
     value, err, st, nfev = partials(X, method, acc, step, adaptive, bounds, mm, ev,
                                     full_output, tol)
     if value.ndim == 2:          # scalar f: one row
@@ -293,9 +299,10 @@ def directional(f: Function, x: ArrayLike, v: ArrayLike, *, normalize: bool = Tr
     X, single, method, acc, mm, ev = _setup(f, x, method, acc, max_memory, num_threads,
                                             args, kwargs, vectorized, workers=workers)
     N, n = X.shape
-    if N == 0:
-        return _empty(ev, n, "directional", full_output)
     d, norm = V.points_direction(v, N, n)
+    tol = V.points_tolerance(rtol, atol, maxiter)
+    if N == 0:
+        return _empty(ev, X, "directional", full_output, step, bounds)
     steps = direction_steps(ev, X, d, step, method, acc, adaptive)
 
     def dirs(sel):
@@ -303,7 +310,6 @@ def directional(f: Function, x: ArrayLike, v: ArrayLike, *, normalize: bool = Tr
             return np.broadcast_to(d / norm[:, None], (X[sel].shape[0], 1, n))
         return (d[sel] / norm[sel, None])[:, None, :]
 
-    tol = V.points_tolerance(rtol, atol, maxiter)
     value, err, st, nfev = first(ev, X, method, acc, adaptive, bounds, mm, full_output, 1, 1,
                                  steps, dirs, tol)
     value = value[:, 0]
@@ -437,9 +443,9 @@ def hessian(f: Function, x: ArrayLike, *, args: Any = (), kwargs: dict[str, Any]
     X, single, method, acc, mm, ev = _setup(f, x, method, acc, max_memory, num_threads,
                                             args, kwargs, vectorized, allowed=_SECOND_METHODS,
                                             workers=workers)
-    if X.shape[0] == 0:
-        return _empty(ev, X.shape[1], "hessian", full_output)
     tol = V.points_tolerance(rtol, atol, maxiter)
+    if X.shape[0] == 0:
+        return _empty(ev, X, "hessian", full_output, step, bounds)
     value, err, step_arr, nfev = second(ev, X, method, acc, mm, step, adaptive, bounds,
                                         full_output, "hessian", tol)
     if value.ndim == 4:  # (N, n, n, m) -> (N, m, n, n)
@@ -480,9 +486,9 @@ def laplacian(f: Function, x: ArrayLike, *, args: Any = (), kwargs: dict[str, An
     X, single, method, acc, mm, ev = _setup(f, x, method, acc, max_memory, num_threads,
                                             args, kwargs, vectorized, allowed=_SECOND_METHODS,
                                             workers=workers)
-    if X.shape[0] == 0:
-        return _empty(ev, X.shape[1], "laplacian", full_output)
     tol = V.points_tolerance(rtol, atol, maxiter)
+    if X.shape[0] == 0:
+        return _empty(ev, X, "laplacian", full_output, step, bounds)
     value, err, step_arr, nfev = second(ev, X, method, acc, mm, step, adaptive, bounds,
                                         full_output, "laplacian", tol)
     if step_arr is not None:

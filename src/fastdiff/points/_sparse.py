@@ -140,6 +140,9 @@ def jacobian_sparse(ev, X, single, sparsity, colors, method, acc, adaptive, boun
     N, n = X.shape
     S = pattern(sparsity, n)
     cols = color_columns(S) if colors is None else V.points_colors(colors, S)
+    if N == 0:              # (a list of no matrices, as of N > 1 points)
+        V.points_bounds(bounds, X)
+        return Result([], [], [], 0, []) if full_output else []
 
     # each column steps by its own max(|x_j|, 1), as in a dense Jacobian: a
     # group's direction holds those scales (a step from the group's largest
