@@ -92,6 +92,16 @@ np.testing.assert_array_equal(plan(u), H)                        # later calls s
 signal.signal(signal.SIGINT, lambda s, f: None)                  # a handler that does not raise
 threading.Timer(delay, lambda: os.kill(os.getpid(), signal.SIGINT)).start()
 np.testing.assert_array_equal(plan(u), H)                        # the call completes, right
+# calls that read out (beta != 0) or add stages are not rerun: they finish
+# (a rerun added the rows done before the signal twice)
+out = np.ones_like(u)
+threading.Timer(delay, lambda: os.kill(os.getpid(), signal.SIGINT)).start()
+plan(u, out, alpha=1.0, beta=1.0)
+np.testing.assert_allclose(out, 1.0 + H, rtol=1e-13, atol=1e-13)
+staged = (D(0) * D(1) * D(2)).plan(u.shape, acc=16)
+S = staged(u)
+threading.Timer(delay, lambda: os.kill(os.getpid(), signal.SIGINT)).start()
+np.testing.assert_array_equal(staged(u), S)
 print("OK")
 """
 

@@ -1107,12 +1107,16 @@ cdef class Prepared:
             optr[c] = <void*>(rbase + self.ooff[c])
         # long calls from the main thread can be interrupted (Ctrl-C): the
         # units stop, the signal goes back to Python, and if its handler
-        # does not raise, the call is run again in full
+        # does not raise, the call is run again in full -- only calls that
+        # do not read the output (beta == 0): a rerun of out = beta*out + ...
+        # added the rows done before the signal twice (a handler that only
+        # records the signal left 34 M of 64 M elements wrong); those calls
+        # finish, and Python sees the signal when they return
         cdef Py_ssize_t size = 1
         cdef int d
         for d in range(self.g.ndim):
             size *= self.g.shape[d]
-        cdef bint watch = (size >= INTERRUPTIBLE
+        cdef bint watch = (size >= INTERRUPTIBLE and beta == 0.0
                            and threading.current_thread() is threading.main_thread())
         cdef bint interrupted = True
         try:
