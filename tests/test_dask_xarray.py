@@ -141,3 +141,45 @@ def test_xarray_errors():
         fd.grid.derivative(arr, "z")
     with pytest.raises(ValueError, match="out is not supported for DataArrays"):
         fd.grid.laplacian(arr, out=np.empty(arr.shape))
+
+
+def test_xarray_operator_uses_only_the_coordinates_it_differentiates():
+    xr = pytest.importorskip("xarray")
+    D = fd.grid.D
+    a = xr.DataArray(np.random.default_rng(0).random((3, 11)), dims=("station", "x"),
+                     coords={"station": [3, 1, 2], "x": np.linspace(0, 1, 11) ** 2})
+    np.testing.assert_array_equal(D(1)(a).values, fd.grid.derivative(a, "x").values)
+    b = xr.DataArray(np.random.default_rng(1).random((1, 11)), dims=("time", "x"),
+                     coords={"time": [0.0], "x": np.linspace(0, 1, 11)})
+    np.testing.assert_array_equal((D(1) ** 2)(b).values,
+                                  fd.grid.derivative(b, "x", order=2).values)
+    with pytest.raises(ValueError, match="strictly monotonic"):
+        D(0)(a)                 # (the coordinate it does differentiate still counts)
+
+
+def test_xarray_time_coordinates_in_their_own_unit():
+    xr = pytest.importorskip("xarray")
+    t = np.arange(0, 5 * 3600, 3600).astype("datetime64[s]")
+    ut = xr.DataArray(np.arange(5.0) ** 2, dims="t", coords={"t": t})
+    want = ut.differentiate("t").values              # per second
+    got = fd.grid.derivative(ut, "t").values
+    np.testing.assert_allclose(got[1:-1], want[1:-1], rtol=1e-12)
+    assert got[0] != 1.0
+    bad = ut.copy()
+    bad.coords["t"] = np.array(["2020-01-01", "NaT", "2020-01-03", "2020-01-04",
+                                "2020-01-05"], dtype="datetime64[s]")
+    with pytest.raises(ValueError, match="NaT"):
+        fd.grid.derivative(bad, "t")
+
+
+@pytest.mark.parametrize("call, exc, msg", [
+    (lambda a: fd.grid.gradient(a, axes=(0, 5)), ValueError, "axes 5 is out of range"),
+    (lambda a: fd.grid.gradient(a, axes=1.0), TypeError, "axes must be an integer"),
+    (lambda a: fd.grid.derivative(a, None), TypeError, "axis must be an integer"),
+    (lambda a: fd.grid.derivative(a, 7), ValueError, "axis 7 is out of range"),
+])
+def test_xarray_bad_axes_get_the_functions_errors(call, exc, msg):
+    # (IndexError, "'float' object is not iterable", "unsupported operand")
+    xr = pytest.importorskip("xarray")
+    with pytest.raises(exc, match=msg):
+        call(xr.DataArray(np.random.default_rng(0).random((5, 6)), dims=("y", "x")))

@@ -1,8 +1,9 @@
 """xarray DataArrays in fastdiff.grid: labelled in, labelled out.
 
 ``axes``/``axis`` may be dimension names; when ``spacing`` is not given it is
-taken from each differentiated dimension's coordinate (uniform or not; a
-dimension without a numeric coordinate has step 1).  The result keeps the
+taken from each differentiated dimension's coordinate (uniform or not;
+datetime64/timedelta64 coordinates in their own unit, e.g. per second for
+``datetime64[s]``; a dimension without a numeric coordinate has step 1).  The result keeps the
 dims and coords; gradients, Jacobians and Hessians get new leading dims
 (``"axis"``, and ``"axis2"`` for the Hessian's second index) labelled with the
 differentiated dimension names.  Dask-backed DataArrays stay lazy.
@@ -27,8 +28,8 @@ def _axis_index(da, a, name):
 def _axes(da, axes, offset=0):
     if axes is None:
         return None
-    if isinstance(axes, (str, int, np.integer)):
-        axes = (axes,)
+    if not isinstance(axes, (tuple, list, np.ndarray)):
+        axes = (axes,)          # (a bad one is left to the function's checks)
     out = []
     for a in axes:
         if isinstance(a, str):
@@ -46,13 +47,29 @@ def _spacing(da, axes_idx, spacing, offset=0):
         return spacing
     out = []
     for ax in axes_idx:
+        if not isinstance(ax, (int, np.integer)) or not 0 <= ax + offset < da.ndim:
+            out.append(1.0)     # (not an axis: the function's checks say so)
+            continue
         dim = da.dims[ax + offset]
         c = da.coords.get(dim)
-        if c is not None and c.ndim == 1 and np.asarray(c.values).dtype.kind in "iuf":
-            out.append(np.asarray(c.values, dtype=np.float64))
+        v = None if c is None or c.ndim != 1 else np.asarray(c.values)
+        if v is not None and v.dtype.kind in "iuf":
+            out.append(np.asarray(v, dtype=np.float64))
+        elif v is not None and v.dtype.kind in "mM":
+            out.append(_time_coordinate(v, dim))
         else:
             out.append(1.0)
     return out
+
+
+def _time_coordinate(v, dim):
+    """A datetime64/timedelta64 coordinate as numbers in its own unit (a
+    datetime coordinate was step 1 before: derivatives per hour step came
+    out per step)."""
+    if np.isnat(v).any():
+        raise ValueError(f"the coordinate of dimension {dim!r} holds NaT; pass spacing= "
+                         f"or drop those points")
+    return (v - v[0]).astype(np.int64).astype(np.float64)
 
 
 def _norm_axes(da, axes, offset=0):
@@ -103,8 +120,15 @@ def apply(da, make_plan, out, num_threads, vector, kw):
         ax_idx = _norm_axes(da, kw.get("axes"), off)
         kw["axes"] = ax_idx
         kw["spacing"] = _spacing(da, ax_idx, kw.get("spacing"), off)
-    else:   # an operator expression: spacing per axis of the grid
-        kw["spacing"] = _spacing(da, tuple(range(da.ndim)), kw.get("spacing"))
+    else:   # an operator expression: spacing per axis of the grid, from the
+        # coordinates of the axes it differentiates (a non-monotonic station
+        # coordinate on an axis it does not touch raised)
+        used = getattr(make_plan, "axes", None)
+        used = range(da.ndim) if used is None else {a % da.ndim for a in used
+                                                     if -da.ndim <= a < da.ndim}
+        sp = _spacing(da, tuple(range(da.ndim)), kw.get("spacing"))
+        kw["spacing"] = sp if kw.get("spacing") is not None else [
+            s if a in used else 1.0 for a, s in enumerate(sp)]
     if is_xarray(kw.get("direction")):
         kw["direction"] = kw["direction"].data
     plan, data = make_plan(da.data, kw)

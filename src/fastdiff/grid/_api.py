@@ -89,8 +89,10 @@ def _make_plan(builder, u, vector, kw, cache=True):
 def run(builder, u, out, num_threads, vector=False, cache=True, **kw):
     """Validate u, build (or find) the plan, run it; adapters first."""
     if type(u) is not np.ndarray:
-        res = dispatch(u, lambda data, kw2: _make_plan(builder, data, vector, kw2, cache),
-                       out, num_threads, vector, kw)
+        def make(data, kw2):
+            return _make_plan(builder, data, vector, kw2, cache)
+        make.axes = getattr(builder, "axes", None)      # (an expression's: see _Builder)
+        res = dispatch(u, make, out, num_threads, vector, kw)
         if res is not None:
             return res
     plan, u = _make_plan(builder, u, vector, kw, cache)

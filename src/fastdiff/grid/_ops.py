@@ -229,11 +229,14 @@ class Operator:
 class _Builder:
     """Builds an expression's plan; equal (for the plan cache) when the terms are."""
 
-    __slots__ = ("op", "key")
+    __slots__ = ("op", "key", "axes")
 
     def __init__(self, op, structural):
         self.op = op
         self.key = ("terms", op.terms) if structural else ("object", id(op))
+        #: the grid axes the expression differentiates (negative: from the
+        #: end); an xarray input takes spacing from these axes' coordinates
+        self.axes = tuple(sorted({a for _, parts in op.terms for a, _ in parts}))
 
     def __hash__(self):
         return hash(self.key)
