@@ -569,3 +569,65 @@ def test_scattered_accuracy_targets():
     assert np.median(ge) <= 5e-6 and np.median(he) <= 5e-4
     assert np.mean(g.error >= ge) >= 0.9 and np.mean(H.error >= he) >= 0.9
     assert g.success.all() and H.success.all()
+
+
+def test_masked_samples_are_never_used():
+    # (a masked 1e6 gave a gradient of -1.9e7 where the truth is (1, 1))
+    x = np.linspace(0, 1, 21)
+    Z = np.ma.masked_array(np.add.outer(x, x), mask=False)
+    Z.mask[10, 10] = True
+    Z.data[10, 10] = 1e6
+    F = fd.data.fit((x, x), Z)
+    assert np.isnan(F.gradient([0.52, 0.5])).all()           # its window holds the node
+    np.testing.assert_allclose(F.gradient([0.1, 0.9]), [1.0, 1.0], rtol=1e-10)
+    X, Y = np.meshgrid(x, x)
+    v = np.ma.masked_array((X + 2 * Y).ravel(), mask=False)
+    v.mask[5] = True
+    v.data[5] = 1e6
+    np.testing.assert_allclose(fd.data.fit(np.column_stack([X.ravel(), Y.ravel()]), v)
+                               .gradient([0.52, 0.5]), [1.0, 2.0], rtol=1e-8)
+    plain = np.ma.masked_array(np.add.outer(x, x))             # nothing masked
+    np.testing.assert_allclose(fd.data.fit((x, x), plain).gradient([0.52, 0.5]), [1, 1])
+
+
+def test_windows_beyond_the_kernel_are_refused():
+    # (acc=200 gave NaN, no error)
+    x = np.linspace(0, 1, 300)
+    assert np.isfinite(fd.data.fit((x,), np.sin(x), acc=126).derivative(0.5012, orders=2))
+    with pytest.raises(ValueError, match=r"values along axis 0 with acc=200 need 200 nodes"):
+        fd.data.fit((x,), np.sin(x), acc=200)(0.5012)
+    with pytest.raises(ValueError, match=r"use acc <= 126"):
+        fd.data.fit((x,), np.sin(x), acc=128).derivative(0.5, orders=1)
+
+
+def test_scattered_mixed_derivatives_count_their_total_order():
+    # ((1, 1) at degree 1 was a KeyError)
+    P = np.random.default_rng(0).uniform(0, 1, (500, 2))
+    F = fd.data.fit(P, P[:, 0] * P[:, 1], degree=1)
+    with pytest.raises(ValueError, match="a second derivative needs degree >= 2"):
+        F.derivative([0.5, 0.5], orders=(1, 1))
+    G = fd.data.fit(P, P[:, 0] * P[:, 1], degree=2)
+    np.testing.assert_allclose(G.derivative([0.5, 0.5], orders=(1, 1)), 1.0, rtol=1e-10)
+
+
+def test_flat_and_high_dimensional_clouds():
+    # a collinear cloud raised scipy's QhullError; 8-D hulls took minutes
+    L = np.column_stack([np.linspace(0, 1, 100)] * 2)
+    with pytest.raises(ValueError, match="flat subspace"):
+        fd.data.fit(L, L[:, 0]).gradient([0.5, 0.5])
+    assert not fd.data.fit(L, L[:, 0], extrapolate=True).gradient(
+        [0.5, 0.5], full_output=True).success.any()
+    P = np.random.default_rng(0).uniform(0, 1, (600, 8))
+    F = fd.data.fit(P, P.sum(axis=1))
+    np.testing.assert_allclose(F.gradient(np.full(8, 0.5)), np.ones(8), rtol=1e-8)
+    with pytest.raises(ValueError, match="bounding box of the samples"):
+        F.gradient(np.full(8, 1.5))
+
+
+def test_decreasing_axis_with_a_wide_window_at_the_samples():
+    # windows above the table width evaluate at the nodes as queries: the
+    # negated coordinates of a decreasing axis were negated twice
+    x = np.linspace(1, 0, 200)
+    for ext in (False, True):
+        f = fd.data.fit((x,), np.sin(3 * x), smoothing=65, degree=5, extrapolate=ext)
+        assert np.abs(f.derivative(None) - 3 * np.cos(3 * x)).max() < 1e-3

@@ -198,6 +198,12 @@ def data_axis_samples(d, n_d, k, acc, window, degree, max_window):
             what = f"a {ordinal(k)} derivative" if k else "values"
             raise ValueError(f"axis {d} has {n_d} samples, but {what} with acc={acc} "
                              f"need at least {acc + k} (lower acc)")
+        if acc + k > max_window:        # (the kernel's window: NaN came back)
+            what = f"a {ordinal(k)} derivative" if k else "values"
+            raise ValueError(f"{what} along axis {d} with acc={acc} need{'s' if k else ''} "
+                             f"{acc + k} nodes "
+                             f"per window; at most {max_window} "
+                             f"(use acc <= {(max_window - k) // 2 * 2})")
         return
     if k > degree:
         raise ValueError(f"a {ordinal(k)} derivative along axis {d} needs "

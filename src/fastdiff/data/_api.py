@@ -42,7 +42,9 @@ def fit(points: ArrayLike | Sequence[ArrayLike], values: ArrayLike, *, acc: int 
         The samples: shape ``(*lens)`` for a grid (``(N,)`` for a cloud), or
         with a trailing axis of m components (vector-valued data: Jacobians).
         Real or complex; computed in float64 (complex128).  NaN samples
-        spoil only the queries whose windows contain them.
+        spoil only the queries whose windows contain them.  A masked array's
+        masked samples are never used: on a grid they count as NaN, in a
+        cloud they are left out.
     acc : int, optional
         Accuracy order (even, >= 2) of interpolation: derivatives of the
         local polynomial through ``acc + k`` nodes per axis (k the highest
@@ -66,7 +68,8 @@ def fit(points: ArrayLike | Sequence[ArrayLike], values: ArrayLike, *, acc: int 
         order asked for.
     extrapolate : bool, optional
         Allow queries outside the sampled box (scattered: the convex hull
-        of the samples; the nearest fit's polynomial is evaluated there);
+        of the samples, their bounding box above 5-D; the nearest fit's
+        polynomial is evaluated there);
         otherwise they raise ValueError.
 
     Returns
@@ -90,18 +93,34 @@ def fit(points: ArrayLike | Sequence[ArrayLike], values: ArrayLike, *, acc: int 
     """
     degree = _check_options(acc, degree, extrapolate)
     perm = None
+    values, hidden = _unmasked(values)
     if isinstance(points, (tuple, list)) and len(points) > 0 and all(
             np.ndim(x) == 1 for x in points):
         coords = V.data_coords(points)
         vals, vector = V.data_values(values, tuple(len(x) for x in coords))
+        if hidden is not None:          # (a grid keeps its nodes: NaN, see `values`)
+            vals[hidden if vector else hidden[..., None]] = np.nan
     else:
         cloud = V.data_cloud(points)
         vals, vector = V.data_values(values, (cloud.shape[0],))
+        if hidden is not None:          # (a cloud drops the masked samples)
+            keep = ~np.asarray(hidden, dtype=bool).reshape(cloud.shape[0], -1).any(axis=1)
+            cloud, vals = cloud[keep], vals[keep]
         found = grid_of_cloud(cloud)
         if found is None:
             return scattered_fit(cloud, vals, vector, smoothing, degree, extrapolate)
         coords, perm, vals = _on_grid(cloud, vals, found)
     return _grid_fit(coords, vals, vector, perm, acc, smoothing, degree, extrapolate)
+
+
+def _unmasked(values):
+    """(values, mask): a masked array's data and the mask of its samples
+    (a sample with any masked component counts as masked), or (values,
+    None).  Values under a mask are never used (they were, silently)."""
+    if not np.ma.isMaskedArray(values) or not np.ma.is_masked(values):
+        return (np.ma.getdata(values) if np.ma.isMaskedArray(values) else values), None
+    mask = np.ma.getmaskarray(values)
+    return np.ma.getdata(values), mask
 
 
 def _check_options(acc, degree, extrapolate):

@@ -104,7 +104,10 @@ class GridFit(Fit):
         """(*lens, mm, *tail) at every node of the grid."""
         e = self._engine
         if window is not None and max(window) > _smoothing.MAX_TABLE_WIDTH:
-            mesh = np.meshgrid(*e.coords, indexing="ij")
+            # (queries in the user's coordinates: decreasing axes are stored
+            # negated, and `_eval` negates its queries' again)
+            mesh = np.meshgrid(*[-x if d in self._flip else x for d, x in enumerate(e.coords)],
+                               indexing="ij")
             Q = np.stack([g.ravel() for g in mesh], axis=1)
             r = self._eval(Q, terms, tail, nthreads, acc, window, degree)
             return r.reshape(e.lens + r.shape[1:])

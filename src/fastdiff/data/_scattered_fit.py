@@ -53,13 +53,17 @@ class ScatteredFit(Fit):
                 f"{comps}, degree {self.degree}, {self.window} neighbours>")
 
     def _check_nodes(self, terms, *unused):
-        V.data_derivative_degree(max(max(a) for a, _ in terms), self.degree)
+        # (the local fits' monomials have total degree <= degree: a mixed
+        # derivative's total order counts, (1, 1) at degree 1 was a KeyError)
+        V.data_derivative_degree(max(sum(a) for a, _ in terms), self.degree)
 
     def _check_chunk(self, qc, c0):
         V.data_query_chunk(qc, c0, None, "")
         if not self.extrapolate:
+            from ._scattered import HULL_MAX_NDIM
             V.data_query_chunk(qc, c0, self._engine.outside(qc),
-                               "the convex hull of the samples")
+                               "the convex hull of the samples" if self.ndim <= HULL_MAX_NDIM
+                               else "the bounding box of the samples")
 
     def _fits(self, q, terms, tail, num_threads, lower):
         nthreads = V.num_threads(num_threads)
