@@ -69,3 +69,21 @@ def test_plans_vectors_and_out():
     c = np.ma.masked_array(rng.random((5, 5)) + 1j * rng.random((5, 5)))
     c[2, 2] = np.ma.masked
     assert fd.grid.gradient(c).mask.sum() == 8
+
+
+def test_masked_coefficients_and_directions_are_refused():
+    # (the values under the mask were used: a masked 1e300 gave -1e299)
+    D = fd.grid.D
+    u = np.random.default_rng(0).random((5, 6))
+    c = np.ma.masked_array(np.ones((5, 6)))
+    c[2, 3] = np.ma.masked
+    with pytest.raises(TypeError, match="a coefficient is a masked array with masked entries"):
+        c * D(0)
+    with pytest.raises(TypeError, match="masked entries"):
+        D(0) + c
+    d = np.ma.masked_array(np.ones((2, 5, 6)))
+    d[0, 2, 3] = np.ma.masked
+    with pytest.raises(TypeError, match="direction is a masked array"):
+        fd.grid.directional(u, d)
+    full = np.ma.masked_array(np.full((5, 6), 2.0))        # nothing masked: its data
+    np.testing.assert_array_equal((full * D(0))(u), (2.0 * D(0))(u))

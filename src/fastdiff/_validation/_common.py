@@ -94,3 +94,11 @@ def check_acc(acc):
     if acc < 2 or acc % 2:
         raise ValueError(f"acc must be an even integer >= 2, got {acc}")
     return acc
+
+
+def masked_operand(a, name):
+    """A masked array with masked entries cannot be a coefficient or a
+    direction (its hidden values were used, silently)."""
+    if np.ma.isMaskedArray(a) and np.ma.is_masked(a):
+        raise TypeError(f"{name} is a masked array with masked entries; coefficients and "
+                        f"directions must be complete (fill it first: .filled(value))")

@@ -8,7 +8,7 @@ import numbers
 
 import numpy as np
 
-from ._common import _ALIASES, MODES, _is_int, as_array, max_ndim, ordinal
+from ._common import _ALIASES, MODES, _is_int, as_array, masked_operand, max_ndim, ordinal
 
 def as_input(u, name="u"):
     """Return (array, result dtype) for an input field.
@@ -271,6 +271,7 @@ def direction(d, k, shape, normalize, name="direction"):
     """A constant direction (k,) or a direction field (k, *shape), as float64,
     divided by its Euclidean norm when ``normalize`` (zero vectors of a field
     stay zero; a zero constant direction is an error)."""
+    masked_operand(d, name)
     try:
         arr = np.asarray(d)
     except Exception as exc:
@@ -317,3 +318,4 @@ def curl_axes(k, axes):
     """The curl is defined for 2 or 3 differentiated axes."""
     if k not in (2, 3):
         raise ValueError(f"curl needs 2 or 3 differentiated axes, got {k} (axes={axes})")
+

@@ -7,7 +7,7 @@ import numbers
 
 import numpy as np
 
-from ._common import _is_int
+from ._common import _is_int, masked_operand
 
 __all__ = ["real_number", "coefficient_array", "coefficient_product", "coefficient_on_grid",
            "bad_operand", "bad_factor", "divisor", "inner_coefficient", "power",
@@ -37,6 +37,7 @@ COMPLEX_COEFFICIENT = (" (complex coefficients are not supported; apply the oper
 
 def coefficient_array(x, name):
     """A real coefficient array as float64 (a 0-d array is refused)."""
+    masked_operand(x, name)
     a = np.asarray(x)
     if a.dtype.kind not in "biuf":
         raise TypeError(f"{name} must be an array of real numbers, got dtype {a.dtype}")
