@@ -437,3 +437,16 @@ def test_twin_follows_the_second_search():
             b = ref.points.derivative(f, x, order=order, full_output=True)
             assert np.all(np.abs(a.value - b.value) <= a.error + b.error), (f, order)
             assert np.all(b.error < 1e-3 * np.abs(b.value)), (f, order)
+
+
+@pytest.mark.parametrize("step", [0.1, 1e-3, 1e-6])
+def test_complex_step_estimates_cover_a_users_step(step):
+    # (a step of 0.1: error 9e-4, estimate 2e-16, success=True)
+    from fastdiff import reference as ref
+    X = np.array([[1.0, 2.0], [0.3, -1.2], [30.0, 0.5]])
+    for mod in (fd.points, ref.points):
+        r = mod.gradient(lambda p: np.sum(np.sin(p), axis=1), X, method="complex", step=step,
+                         full_output=True)
+        assert np.all(np.abs(r.value - np.cos(X)) <= r.error)
+    assert fd.points.gradient(lambda p: np.sum(np.sin(p), axis=1), X, method="complex",
+                              full_output=True).nfev == 2      # (automatic steps: one each)

@@ -165,7 +165,11 @@ def _along(fn, x, d, h, kind, order, acc, L, method, f0, search=False):
     (value, error, step)."""
     if method == "complex":
         v = np.imag(fn((x + 1j * h * d)[None])[0]) / h
-        return v, 2 * fn.eps * np.abs(v), h
+        err = 2 * fn.eps * np.abs(v)
+        if h > 1e-8 * max(np.abs(x).max(initial=0.0), 1.0):    # (a user's step: truncation)
+            half = np.imag(fn((x + 0.5j * h * d)[None])[0]) / (h / 2)
+            err = err + 4 * 4.0 / 3.0 * np.abs(half - v)
+        return v, err, h
     o, w = _weights(kind, order, acc)
     keep = (o != 0) & (w != 0)
     w0 = float(np.sum(w[o == 0]))
