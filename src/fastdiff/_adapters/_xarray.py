@@ -66,9 +66,7 @@ def _time_coordinate(v, dim):
     """A datetime64/timedelta64 coordinate as numbers in its own unit (a
     datetime coordinate was step 1 before: derivatives per hour step came
     out per step)."""
-    if np.isnat(v).any():
-        raise ValueError(f"the coordinate of dimension {dim!r} holds NaT; pass spacing= "
-                         f"or drop those points")
+    V.time_coordinate(v, dim)
     return (v - v[0]).astype(np.int64).astype(np.float64)
 
 

@@ -13,7 +13,7 @@ __all__ = ["data_coords", "data_cloud", "data_values", "data_queries", "data_smo
            "data_axis_lengths", "data_auto_window", "data_axis_samples",
            "data_derivative_degree", "data_query_chunk", "data_quantity",
            "data_direction_count", "scattered_options", "scattered_samples",
-           "scattered_duplicates"]
+           "scattered_duplicates", "flat_cloud"]
 
 
 def data_coords(points, name="points"):
@@ -279,3 +279,11 @@ def scattered_duplicates(dup, cloud):
     if dup is not None:
         raise ValueError(f"points {dup[0]} and {dup[1]} are the same point "
                          f"{cloud[dup[0]].tolist()}; remove or average duplicate samples")
+
+
+def flat_cloud(N, n):
+    """The error for samples whose convex hull has no interior."""
+    return ValueError(f"points: the {N} samples lie in a flat subspace of {n}-D (collinear "
+                      f"or coplanar), so their convex hull holds no query; pass "
+                      f"extrapolate=True (the fits of such neighbourhoods then give NaN "
+                      f"and success=False)")

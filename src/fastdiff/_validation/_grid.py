@@ -319,3 +319,9 @@ def curl_axes(k, axes):
     if k not in (2, 3):
         raise ValueError(f"curl needs 2 or 3 differentiated axes, got {k} (axes={axes})")
 
+
+def time_coordinate(v, dim):
+    """A datetime64/timedelta64 coordinate must hold no NaT."""
+    if np.isnat(v).any():
+        raise ValueError(f"the coordinate of dimension {dim!r} holds NaT; pass spacing= "
+                         f"or drop those points")

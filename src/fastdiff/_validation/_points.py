@@ -15,7 +15,7 @@ __all__ = ["points_f", "points_x", "points_method", "points_max_memory", "points
            "points_sparse_args", "points_masked_sparsity", "points_workers",
            "unpicklable_f",
            "derivative_step", "points_direction", "points_derivative_x", "f_output",
-           "f_complex_output", "f_real_valued", "f_scalar", "METHODS"]
+           "f_complex_output", "f_real_valued", "f_scalar", "hvp_method", "METHODS"]
 
 METHODS = ("central", "forward", "backward", "complex")
 
@@ -342,3 +342,10 @@ def f_scalar(m, function):
         hint = ("a scalar function returning (M,) — use jacobian for vector functions"
                 if function == "gradient" else "an elementwise function returning (M,)")
         raise ValueError(f"f returned shape (M, {m}); {function} needs {hint}")
+
+
+def hvp_method(method):
+    """hvp's outer method: not the complex step (its inner gradient is real)."""
+    if method == "complex":
+        raise ValueError("hvp does not take method='complex' (its inner gradient is a "
+                         "real-step one); use 'central', 'forward' or 'backward'")

@@ -93,6 +93,19 @@ def fit(points: ArrayLike | Sequence[ArrayLike], values: ArrayLike, *, acc: int 
     """
     degree = _check_options(acc, degree, extrapolate)
     perm = None
+    coords, cloud, vals, vector = _samples(points, values)
+    if coords is None:
+        found = grid_of_cloud(cloud)
+        if found is None:
+            return scattered_fit(cloud, vals, vector, smoothing, degree, extrapolate)
+        coords, perm, vals = _on_grid(cloud, vals, found)
+    return _grid_fit(coords, vals, vector, perm, acc, smoothing, degree, extrapolate)
+
+
+def _samples(points, values):
+    """(coords, None, values, vector) of a grid's coordinate arrays, or
+    (None, cloud, values, vector) of a point cloud, checked; masked samples
+    are NaN on a grid and left out of a cloud."""
     values, hidden = _unmasked(values)
     if isinstance(points, (tuple, list)) and len(points) > 0 and all(
             np.ndim(x) == 1 for x in points):
@@ -100,17 +113,13 @@ def fit(points: ArrayLike | Sequence[ArrayLike], values: ArrayLike, *, acc: int 
         vals, vector = V.data_values(values, tuple(len(x) for x in coords))
         if hidden is not None:          # (a grid keeps its nodes: NaN, see `values`)
             vals[hidden if vector else hidden[..., None]] = np.nan
-    else:
-        cloud = V.data_cloud(points)
-        vals, vector = V.data_values(values, (cloud.shape[0],))
-        if hidden is not None:          # (a cloud drops the masked samples)
-            keep = ~np.asarray(hidden, dtype=bool).reshape(cloud.shape[0], -1).any(axis=1)
-            cloud, vals = cloud[keep], vals[keep]
-        found = grid_of_cloud(cloud)
-        if found is None:
-            return scattered_fit(cloud, vals, vector, smoothing, degree, extrapolate)
-        coords, perm, vals = _on_grid(cloud, vals, found)
-    return _grid_fit(coords, vals, vector, perm, acc, smoothing, degree, extrapolate)
+        return coords, None, vals, vector
+    cloud = V.data_cloud(points)
+    vals, vector = V.data_values(values, (cloud.shape[0],))
+    if hidden is not None:
+        keep = ~np.asarray(hidden, dtype=bool).reshape(cloud.shape[0], -1).any(axis=1)
+        cloud, vals = cloud[keep], vals[keep]
+    return None, cloud, vals, vector
 
 
 def _unmasked(values):

@@ -26,6 +26,7 @@ import math
 
 import numpy as np
 
+from .. import _validation as V
 from .._kernels import data_kernels as _k
 from ._grid_engine import destinations
 
@@ -122,11 +123,7 @@ class ScatteredEngine:
                 try:
                     self._hull = ConvexHull(self.points).equations
                 except QhullError:
-                    raise ValueError(
-                        f"points: the {self.N} samples lie in a flat subspace of "
-                        f"{self.n}-D (collinear or coplanar), so their convex hull "
-                        f"holds no query; pass extrapolate=True (the fits of such "
-                        f"neighbourhoods then give NaN and success=False)") from None
+                    raise V.flat_cloud(self.N, self.n) from None
             scale = np.abs(self.points).max() + 1.0
             # (in the kernel: a BLAS product here left OpenBLAS threads
             # spinning on the cores the fits then run on)
