@@ -113,7 +113,7 @@ def hvp(f: Function, x: ArrayLike, v: ArrayLike, *, args: Any = (),
         if np.isfinite(scale) and scale > 0:
             # (the raw estimate, before its SAFETY factor: with it the steps
             # grew 4x too large for adaptive=False, 1e-6 errors on sin(3x))
-            grad.noise = float(min(np.max(r.error) / SAFETY / scale, 1e-3))
+            setattr(grad, "noise", float(min(np.max(r.error) / SAFETY / scale, 1e-3)))
     res = directional(grad, x, v, normalize=False, **options)
     if isinstance(res, Result):
         # evaluations of f per point: the gradient's per evaluation of it,
