@@ -183,3 +183,17 @@ def test_xarray_bad_axes_get_the_functions_errors(call, exc, msg):
     xr = pytest.importorskip("xarray")
     with pytest.raises(exc, match=msg):
         call(xr.DataArray(np.random.default_rng(0).random((5, 6)), dims=("y", "x")))
+
+
+def test_dask_unknown_shapes_and_thread_counts_are_checked_at_once():
+    # ("cannot convert float NaN to integer"; num_threads=0 raised only at compute)
+    x = da.from_array(np.arange(20.0) ** 2, chunks=5)
+    y = x[x > 3]
+    with pytest.raises(ValueError, match=r"unknown shape .*compute_chunk_sizes"):
+        fd.grid.derivative(y, 0)
+    with pytest.raises(ValueError, match="compute_chunk_sizes"):
+        fd.grid.D(0).plan((16,))(y)
+    with pytest.raises(ValueError, match="num_threads must be None or a non-zero integer"):
+        fd.grid.laplacian(da.ones((10, 10), chunks=5), num_threads=0)
+    np.testing.assert_allclose(fd.grid.derivative(y.compute_chunk_sizes(), 0).compute(),
+                               fd.grid.derivative(y.compute(), 0))

@@ -599,3 +599,17 @@ def test_flat_runs_equal_row_by_row(shape, acc, mode, dtype, which, nt):
     wide = np.zeros(shape[:-1] + (2 * shape[-1],), dtype)
     by_row = p(padded[..., :shape[-1]], wide[..., ::2], num_threads=nt)
     np.testing.assert_array_equal(flat, by_row)
+
+
+def test_read_only_out_and_huge_thread_counts():
+    # a read-only out on a plan's fast path was an "internal" error; 32768
+    # threads passed the check and libgomp killed the process
+    p = (D(0) ** 2).plan((50,))
+    v = np.random.default_rng(0).random(50)
+    p(v, np.zeros(50))
+    ro = np.zeros(50)
+    ro.flags.writeable = False
+    with pytest.raises(ValueError, match="out is read-only"):
+        p(v, ro)
+    with pytest.raises(ValueError, match="more threads than fastdiff runs"):
+        fd.grid.laplacian(np.ones((8, 8)), num_threads=32768)

@@ -29,6 +29,9 @@ def dispatch(u, make_plan, out, num_threads, vector, kw):
         return _xarray.apply(u, make_plan, out, num_threads, vector, kw)
     if is_dask(u):
         V.no_out(out, "dask")
+        V.dask_known_shape(u.shape, "v" if vector else "u")
+        if num_threads is not None:
+            V.num_threads(num_threads)      # (now, not inside a task at compute time)
         plan, data = make_plan(u, kw)
         return _dask.run_plan(plan, data, num_threads)
     if _masked.is_masked(u):
@@ -43,6 +46,9 @@ def dispatch_plan(plan, u, out, alpha, beta, num_threads):
         return _xarray.apply_plan(plan, u, out, alpha, beta, num_threads)
     if is_dask(u):
         V.no_out(out, "dask", beta)
+        V.dask_known_shape(u.shape, "u")
+        if num_threads is not None:
+            V.num_threads(num_threads)
         return _dask.run_plan(plan, u, num_threads, alpha)
     if _masked.is_masked(u):
         return _masked.apply_plan(plan, u, out, alpha, beta, num_threads)

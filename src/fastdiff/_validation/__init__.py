@@ -16,7 +16,7 @@ from ._common import (MODES, _is_int, _real_array, check_acc, check_order,  # no
 from ._data import *  # noqa: F401,F403
 from ._grid import (_coords, _scalar_step, as_input, axes, axis, boundary,  # noqa: F401
                     check_points, components, curl_axes, cval, direction, out, shape,
-                    spacing, time_coordinate, vector_field)
+                    spacing, time_coordinate, vector_field, dask_known_shape)
 from ._ops import *  # noqa: F401,F403
 from ._points import *  # noqa: F401,F403
 from ._points import METHODS as POINTS_METHODS
@@ -24,5 +24,5 @@ from ._points import METHODS as POINTS_METHODS
 __all__ = ["MODES", "check_acc", "check_order", "max_ndim", "num_threads", "ordinal",
            "POINTS_METHODS", "as_input", "axes", "axis", "boundary", "check_points",
            "components", "curl_axes", "cval", "direction", "out", "shape", "spacing",
-           "time_coordinate", "vector_field", "_coords", "_is_int", "_real_array", "_scalar_step",
+           "time_coordinate", "vector_field", "dask_known_shape", "_coords", "_is_int", "_real_array", "_scalar_step",
            *_data.__all__, *_ops.__all__, *_points.__all__]

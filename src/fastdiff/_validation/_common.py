@@ -67,8 +67,12 @@ def num_threads(n, name="num_threads"):
             raise ValueError(f"{name}={n} leaves no threads on a machine with {cpus} CPUs "
                              f"(cpu_count + 1 + num_threads must be >= 1)")
         n = m
-    if n > 2 ** 15:
-        raise ValueError(f"{name}={n} is more threads than fastdiff runs (at most 32768)")
+    top = max(64, 16 * (os.cpu_count() or 1))
+    if n > top:
+        # (libgomp kills the process when it cannot create a team: 32768
+        # threads did here; more than 16 per CPU never pays)
+        raise ValueError(f"{name}={n} is more threads than fastdiff runs on "
+                         f"{os.cpu_count() or 1} CPUs (at most {top})")
     if _config.forked_child():
         return 1
     if n > 1:

@@ -325,3 +325,11 @@ def time_coordinate(v, dim):
     if np.isnat(v).any():
         raise ValueError(f"the coordinate of dimension {dim!r} holds NaT; pass spacing= "
                          f"or drop those points")
+
+
+def dask_known_shape(shape, name="u"):
+    """A dask array's shape must be known (not NaN after boolean indexing)."""
+    if any(isinstance(s, float) and math.isnan(s) for s in shape):
+        raise ValueError(f"{name} is a dask array of unknown shape {tuple(shape)} (chunk sizes "
+                         f"not known, e.g. after boolean indexing); call "
+                         f"{name}.compute_chunk_sizes() first")

@@ -196,6 +196,7 @@ def call_plan(plan, u, out, alpha, beta, num_threads):
     if (type(u) is np.ndarray and type(out) is np.ndarray and num_threads is None
             and type(alpha) is float and type(beta) is float
             and _isfinite(alpha) and _isfinite(beta) and u.flags.aligned and out.flags.aligned
+            and out.flags.writeable
             and u.shape == plan.input_shape and out.shape == plan.result_shape
             and u.dtype == plan.dtype and out.dtype == plan.dtype and not plan.staged):
         prep = plan._cache.get((u.strides, out.strides, _max_threads(),
