@@ -117,3 +117,22 @@ def test_data(engine, fn):
     r1 = call(1)
     np.testing.assert_array_equal(call(2), r1)
     np.testing.assert_array_equal(call(-1), r1)
+
+
+def test_omp_set_num_threads_is_honoured_over_the_environment(tmp_path):
+    # (threadpoolctl's way: OMP_NUM_THREADS overrode omp_set_num_threads)
+    if not fd.openmp_enabled():
+        pytest.skip("a serial build has no OpenMP runtime")
+    import subprocess
+    import sys
+    script = ("import ctypes, ctypes.util, fastdiff as fd\n"
+              "from fastdiff import _config\n"
+              "before = _config.max_threads()\n"
+              "lib = [l for l in open('/proc/self/maps').read().split() if 'libgomp' in l][0]\n"
+              "ctypes.CDLL(lib).omp_set_num_threads(1)\n"
+              "print(before, _config.max_threads())\n")
+    env = dict(__import__("os").environ, OMP_NUM_THREADS="2")
+    res = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                         env=env, timeout=120)
+    assert res.returncode == 0, res.stderr
+    assert res.stdout.split() == ["2", "1"]

@@ -65,13 +65,21 @@ def max_threads():
     global _team_possible
     if _forked_child:
         return 1
-    n = _env_threads()
-    if n is None:
-        n = _grid.max_threads()
+    # OpenMP's current maximum once omp_set_num_threads (threadpoolctl) has
+    # changed it since import (OMP_NUM_THREADS overrode that call); until
+    # then OMP_NUM_THREADS as it is now, or that maximum
+    n = _grid.max_threads()
+    if n == _startup_threads:
+        env = _env_threads()
+        if env is not None:
+            n = env
     if n > 1:
         _team_possible = True
     return n
 
+
+#: OpenMP's maximum when fastdiff was imported (see `max_threads`)
+_startup_threads = _grid.max_threads()
 
 # os.environ's raw mapping (no key encoding per lookup: this runs on every
 # call, inside the few-microsecond budget of a reused plan)
