@@ -678,3 +678,13 @@ def test_step_of_the_wrong_kind(step):
             fn(lambda Q: np.sum(Q, axis=1), [1.0, 2.0], step=step)
     with pytest.raises(exc, match="step must be"):
         P.derivative(np.sin, 1.0, step=step)
+
+
+def test_kwargs_max_memory_and_x_kinds():
+    f = lambda Q: np.sum(Q ** 2, axis=1)                        # noqa: E731
+    np.testing.assert_allclose(P.gradient(f, [1.0, 2.0], max_memory=np.inf), [2.0, 4.0])
+    with pytest.raises(TypeError, match="kwargs must be None or a dict"):
+        P.gradient(f, [1.0, 2.0], kwargs=[1])
+    for x in ("1.0", np.array([1.0], dtype=object)):     # (as gradient: strings were parsed)
+        with pytest.raises(TypeError, match="x must hold real numbers"):
+            P.derivative(np.sin, x)

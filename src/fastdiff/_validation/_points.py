@@ -15,7 +15,8 @@ __all__ = ["points_f", "points_x", "points_method", "points_max_memory", "points
            "points_sparse_args", "points_masked_sparsity", "points_workers",
            "unpicklable_f",
            "derivative_step", "points_direction", "points_derivative_x", "f_output",
-           "f_complex_output", "f_real_valued", "f_scalar", "hvp_method", "METHODS"]
+           "f_complex_output", "f_real_valued", "f_scalar", "hvp_method", "points_kwargs",
+           "METHODS"]
 
 METHODS = ("central", "forward", "backward", "complex")
 
@@ -51,7 +52,15 @@ def points_max_memory(m, default):
         raise TypeError(f"max_memory must be None or a positive number of bytes, got {m!r}")
     if not m > 0:
         raise ValueError(f"max_memory must be None or a positive number of bytes, got {m!r}")
-    return float(m)
+    return float(min(m, 2.0 ** 62))     # (inf: no bound; it failed "cannot convert NaN")
+
+
+def points_kwargs(kwargs):
+    """f's keyword arguments: None or a mapping."""
+    from collections.abc import Mapping
+    if kwargs is not None and not isinstance(kwargs, Mapping):
+        raise TypeError(f"kwargs must be None or a dict of f's keyword arguments, got "
+                        f"{type(kwargs).__name__}")
 
 
 def points_bounds(bounds, X):
@@ -296,6 +305,8 @@ def points_direction(v, N, n):
 def points_derivative_x(x, method, order):
     """fd.points.derivative's x as a float64 array (complex x refused)."""
     xa = np.asarray(x)
+    if xa.dtype.kind not in "biufc":
+        raise TypeError(f"x must hold real numbers, got dtype {xa.dtype}")
     if xa.dtype.kind == "c":
         raise TypeError("x must be real; complex x is not differentiated (use "
                         "method='complex' for the complex-step derivative at real x)")

@@ -106,6 +106,7 @@ def _setup(f, x, method, acc, max_memory, num_threads, args, kwargs, vectorized,
     method = V.points_method(method, allowed)
     acc = V.check_acc(acc)
     mm = V.points_max_memory(max_memory, CHUNK_BYTES)
+    V.points_kwargs(kwargs)
     if not isinstance(args, tuple):
         args = (args,)
     ev = Evaluator(f, args, kwargs, vectorized, V.num_threads(num_threads),
