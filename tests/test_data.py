@@ -631,3 +631,30 @@ def test_decreasing_axis_with_a_wide_window_at_the_samples():
     for ext in (False, True):
         f = fd.data.fit((x,), np.sin(3 * x), smoothing=65, degree=5, extrapolate=ext)
         assert np.abs(f.derivative(None) - 3 * np.cos(3 * x)).max() < 1e-3
+
+
+def test_directions_per_sample_and_evaluate_names():
+    x = np.linspace(0, 1, 40)
+    F = fd.data.fit((x, x), np.add.outer(x, 2 * x))
+    np.testing.assert_allclose(F.directional(None, np.tile([0.0, 1.0], (1600, 1))), 2.0)
+    with pytest.raises(ValueError, match=r"q=None means the 1600 samples"):
+        F.directional(None, np.tile([1.0, 0.0], (7, 1)))
+    with pytest.raises(ValueError, match="what must name at least one quantity"):
+        F.evaluate([0.5, 0.5], ())
+    with pytest.raises(TypeError, match="what must be a quantity name"):
+        F.evaluate([0.5, 0.5], None)
+
+
+def test_more_data_argument_errors():
+    x = np.linspace(0, 1, 40)
+    with pytest.raises(ValueError, match=r'smoothing="auto" .* needs degree >= 1'):
+        fd.data.fit((x, x), np.add.outer(x, x ** 2), smoothing="auto", degree=0)
+    P = np.random.default_rng(0).uniform(0, 1, (300, 2))
+    with pytest.raises(ValueError, match="smoothing on scattered points is one number"):
+        fd.data.fit(P, P[:, 0], smoothing=[40, 40])
+    with pytest.raises(ValueError, match="points is an empty tuple"):
+        fd.data.fit((), [])
+    # a cloud written as a list of rows (it was read as a 5-D grid's coordinates)
+    rows = P[:16].tolist()
+    F = fd.data.fit(rows, [p[0] + 2 * p[1] for p in rows], degree=1)
+    np.testing.assert_allclose(F.gradient([0.5, 0.5]), [1.0, 2.0], rtol=1e-9)

@@ -13,7 +13,7 @@ __all__ = ["data_coords", "data_cloud", "data_values", "data_queries", "data_smo
            "data_axis_lengths", "data_auto_window", "data_axis_samples",
            "data_derivative_degree", "data_query_chunk", "data_quantity",
            "data_direction_count", "scattered_options", "scattered_samples",
-           "scattered_duplicates", "flat_cloud"]
+           "scattered_duplicates", "flat_cloud", "data_auto_degree", "data_what"]
 
 
 def data_coords(points, name="points"):
@@ -243,7 +243,10 @@ def data_quantity(name):
                       f"'jacobian', 'hessian' or 'laplacian'")
 
 
-def data_direction_count(ndir, n, count):
+def data_direction_count(ndir, n, count, samples=None):
+    if samples is not None:
+        raise ValueError(f"v has {ndir} directions, but q=None means the {samples} samples: "
+                         f"give one direction ({n},) or one per sample ({samples}, {n})")
     raise ValueError(f"v has {ndir} directions; one per query point needs "
                      f"q of shape ({ndir}, {n}), got {count}")
 
@@ -258,6 +261,9 @@ def scattered_options(smoothing, degree, n, N, C, max_monomials):
         return 0
     if isinstance(smoothing, str) and smoothing == "auto":
         return None
+    if not isinstance(smoothing, str) and np.ndim(smoothing) != 0:
+        raise ValueError(f"smoothing on scattered points is one number of neighbours (or "
+                         f"'auto'), got {smoothing!r}")
     w = data_smoothing(smoothing, 1)
     if not isinstance(w, list):
         raise ValueError(f"smoothing must be None, 'auto' or a number of neighbours, "
@@ -287,3 +293,26 @@ def flat_cloud(N, n):
                       f"or coplanar), so their convex hull holds no query; pass "
                       f"extrapolate=True (the fits of such neighbourhoods then give NaN "
                       f"and success=False)")
+
+
+def data_auto_degree(degree):
+    """smoothing="auto" weighs the gradient's error: degree >= 1 (0 was an
+    IndexError)."""
+    if degree < 1:
+        raise ValueError(f'smoothing="auto" chooses windows for the gradient and needs '
+                         f"degree >= 1, got degree={degree}")
+
+
+def data_what(what):
+    """Fit.evaluate's ``what``: a name or a non-empty sequence of names."""
+    if isinstance(what, str):
+        return (what,)
+    try:
+        names = tuple(what)
+    except TypeError:
+        raise TypeError(f"what must be a quantity name or a sequence of them, got "
+                        f"{what!r}") from None
+    if not names:
+        raise ValueError("what must name at least one quantity ('value', 'gradient', "
+                         "'jacobian', 'hessian' or 'laplacian')")
+    return names

@@ -107,8 +107,8 @@ def _samples(points, values):
     (None, cloud, values, vector) of a point cloud, checked; masked samples
     are NaN on a grid and left out of a cloud."""
     values, hidden = _unmasked(values)
-    if isinstance(points, (tuple, list)) and len(points) > 0 and all(
-            np.ndim(x) == 1 for x in points):
+    if isinstance(points, (tuple, list)) and (len(points) == 0 or all(
+            np.ndim(x) == 1 for x in points)) and not _rows_of_points(points, values):
         coords = V.data_coords(points)
         vals, vector = V.data_values(values, tuple(len(x) for x in coords))
         if hidden is not None:          # (a grid keeps its nodes: NaN, see `values`)
@@ -120,6 +120,20 @@ def _samples(points, values):
         keep = ~np.asarray(hidden, dtype=bool).reshape(cloud.shape[0], -1).any(axis=1)
         cloud, vals = cloud[keep], vals[keep]
     return None, cloud, vals, vector
+
+
+def _rows_of_points(points, values):
+    """A list of equal-length rows whose count is the number of values (and
+    not a grid those rows could span): a point cloud written as a list
+    (``[[0, 0], [0, 1], ...]`` was read as a 5-D grid's coordinates)."""
+    if not isinstance(points, list) or not points:
+        return False
+    lens = {len(x) for x in points}
+    v = np.shape(values)
+    if len(lens) != 1 or not v or v[0] != len(points):
+        return False
+    grid = tuple(len(x) for x in points)
+    return v != grid and v[:-1] != grid
 
 
 def _unmasked(values):
@@ -166,6 +180,7 @@ def _grid_fit(coords, vals, vector, perm, acc, smoothing, degree, extrapolate):
     degree = 3 if degree is None else degree
     engine = GridEngine(coords, specs, vals)
     if window == "auto":
+        V.data_auto_degree(degree)
         window, _ = _smoothing.auto_window(engine, degree, _smoothing.MAX_TABLE_WIDTH,
                                            V.num_threads(None))
         V.data_auto_window(window, degree)

@@ -127,8 +127,7 @@ class Fit:
         >>> round(float(v), 12), np.round(g, 12), round(float(L), 10)
         (1.5625, array([0.5, 3. ]), 2.0)
         """
-        if isinstance(what, str):
-            what = (what,)
+        what = V.data_what(what)
         items = [self._items(w) for w in what]
         terms, spans, off = [], [], 0
         for t, tail, keep in items:
@@ -221,18 +220,24 @@ class Fit:
                     full_output: bool = False, num_threads: Threads = None) -> Any:
         """Derivative along direction ``v`` at ``q``: (M,) or (M, m).
 
-        ``v`` is one direction (n,) or one per query point (M, n);
+        ``v`` is one direction (n,) or one per query point (M, n) (with
+        ``q=None``, one per sample, in the samples' order);
         ``normalize`` divides each by its Euclidean norm."""
         vv = V.data_directions(v, self.ndim, normalize)
         res = self.gradient(q, full_output=full_output, num_threads=num_threads)
         g = res.value if full_output else res
         if vv.ndim == 2:
-            if q is None or g.ndim < (3 if self._vector else 2) or vv.shape[0] != g.shape[0]:
-                count = "the samples" if q is None else f"{1 if g.ndim < 2 else g.shape[0]} " \
-                                                         f"query point(s)"
-                V.data_direction_count(vv.shape[0], self.ndim, count)
+            tail = 2 if self._vector else 1
+            lead = g.shape[:g.ndim - tail]
+            if q is None and vv.shape[0] == int(np.prod(lead)):
+                # one direction per sample, in the samples' (C) order
+                vv = vv.reshape(lead + (self.ndim,))
+            elif q is None or g.ndim < tail + 1 or vv.shape[0] != g.shape[0]:
+                V.data_direction_count(vv.shape[0], self.ndim,
+                                       f"{1 if g.ndim < tail + 1 else g.shape[0]} query point(s)",
+                                       int(np.prod(lead)) if q is None else None)
             if self._vector:
-                vv = vv[:, None, :]
+                vv = vv[..., None, :]
         out = np.sum(g * vv, axis=-1)
         if not full_output:
             return out
