@@ -300,7 +300,7 @@ def _complex_step(ev, X, dirs, h, max_memory):
     # one real evaluation per call (at its first point): Im f(x) must be 0,
     # or it would be taken for the derivative (Im f(x + ih)/h = Im f(x)/h + f')
     if not ev.real_checked:
-        V.f_real_valued(ev(np.ascontiguousarray(X[:1])))
+        V.f_real_valued(ev(np.array(X[:1], dtype=np.float64)))   # (a copy: ev clips into bounds)
         ev.real_checked = True
     vals = _complex_values(ev, X, dirs, h, max_memory)
     ex = (1,) * (vals.ndim - 2)

@@ -94,8 +94,12 @@ def hvp(f: Function, x: ArrayLike, v: ArrayLike, *, args: Any = (),
     # f's own calling options go to the inner gradient (the outer derivative
     # calls the gradient on batches)
     own = {k: options.pop(k) for k in ("vectorized", "workers") if k in options}
-    X = np.asarray(x, dtype=np.float64)
-    first = X.reshape(-1, X.shape[-1])[:1] if X.ndim in (1, 2) and X.size else None
+    try:
+        X = np.asarray(x)
+    except (TypeError, ValueError):       # (directional says what is wrong with x)
+        X = np.empty(0)
+    first = (X.reshape(-1, X.shape[-1])[:1].astype(np.float64)
+             if X.ndim in (1, 2) and X.size and X.dtype.kind in "biuf" else None)
     inner = [0]
 
     def grad(P):
