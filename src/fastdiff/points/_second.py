@@ -98,34 +98,31 @@ def plan(types, acc, mixed):
     """
     n = len(types)
     d2, d1 = _stencils(2, acc), _stencils(1, acc)
+    # rows keyed by their nonzero offsets, ((axis, offset), ...) in axis
+    # order: an n-vector per key made n = 100 at acc=4 take 13 s
     rows = {}
 
-    def row(vec):
-        key = tuple(int(v) for v in vec)
-        if not any(key):
+    def row(*pairs):
+        key = tuple(p for p in pairs if p[1] != 0)
+        if not key:
             return 0
         return rows.setdefault(key, len(rows) + 1)
 
     entries = {}
     for i in range(n):
         offs, wts = d2[types[i]]
-        for o, w in zip(offs, wts):
-            if w != 0:
-                v = np.zeros(n, dtype=np.int64)
-                v[i] = o
-                entries.setdefault((i, i), []).append((row(v), w))
+        entries[(i, i)] = [(row((i, int(o))), w) for o, w in zip(offs, wts) if w != 0]
     for i in range(n) if mixed else ():
+        oi, wi = d1[types[i]]
         for j in range(i + 1, n):
-            (oi, wi), (oj, wj) = d1[types[i]], d1[types[j]]
-            for a, wa in zip(oi, wi):
-                for b, wb in zip(oj, wj):
-                    if wa != 0 and wb != 0:
-                        v = np.zeros(n, dtype=np.int64)
-                        v[i], v[j] = a, b
-                        entries.setdefault((i, j), []).append((row(v), wa * wb))
+            oj, wj = d1[types[j]]
+            entries[(i, j)] = [(row((i, int(a)), (j, int(b))), wa * wb)
+                               for a, wa in zip(oi, wi) if wa != 0
+                               for b, wb in zip(oj, wj) if wb != 0]
     M = np.zeros((len(rows), n))
     for key, r in rows.items():
-        M[r - 1] = key
+        for axis, o in key:
+            M[r - 1, axis] = o
     w = max(len(e) for e in entries.values())
     IDX = np.zeros((n, n, w), dtype=np.intp)
     WT = np.zeros((n, n, w))
