@@ -616,7 +616,7 @@ def test_directional_steps_follow_the_coordinates_v_moves():
             assert abs(r.value - np.cos(1.0)) <= r.error < 1e-10
     # per-point user steps: each point's own (the largest step was used for all)
     r = P.directional(f, [[2.0, 1.0], [2.0, 1.0]], [1.0, 0.0],
-                              step=[[1e-4, 1e-4], [0.5, 0.5]], full_output=True)
+                      step=[[1e-4, 1e-4], [0.5, 0.5]], full_output=True)
     assert r.step[0] < 1e-4 < r.step[1]
 
 

@@ -122,8 +122,10 @@ def apply(da, make_plan, out, num_threads, vector, kw):
         # coordinates of the axes it differentiates (a non-monotonic station
         # coordinate on an axis it does not touch raised)
         used = getattr(make_plan, "axes", None)
-        used = range(da.ndim) if used is None else {a % da.ndim for a in used
-                                                     if -da.ndim <= a < da.ndim}
+        if used is None:
+            used = range(da.ndim)
+        else:
+            used = {a % da.ndim for a in used if -da.ndim <= a < da.ndim}
         sp = _spacing(da, tuple(range(da.ndim)), kw.get("spacing"))
         kw["spacing"] = sp if kw.get("spacing") is not None else [
             s if a in used else 1.0 for a, s in enumerate(sp)]

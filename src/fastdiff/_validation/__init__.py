@@ -24,5 +24,6 @@ from ._points import METHODS as POINTS_METHODS
 __all__ = ["MODES", "check_acc", "check_order", "max_ndim", "num_threads", "ordinal",
            "POINTS_METHODS", "as_input", "axes", "axis", "boundary", "check_points",
            "components", "curl_axes", "cval", "direction", "out", "shape", "spacing",
-           "time_coordinate", "vector_field", "dask_known_shape", "_coords", "_is_int", "_real_array", "_scalar_step",
+           "time_coordinate", "vector_field", "dask_known_shape", "_coords", "_is_int",
+           "_real_array", "_scalar_step",
            *_data.__all__, *_ops.__all__, *_points.__all__]
