@@ -419,3 +419,13 @@ def test_hvp_estimates_nfev_and_options():
         [4.0, 2.0], rtol=1e-9)
     with pytest.raises(ValueError, match="hvp does not take method='complex'"):
         fd.points.hvp(rosen, X, np.ones(4), method="complex")
+    # at the minimum (gradient 0) and in a batch led by it: accurate, covered
+    # (a noise level taken from the gradient's relative error broke there)
+    v = np.array([0.3, -0.7, 0.5, 1.1])
+    Xs = np.array([np.ones(4), [0.5, 1.2, -0.3, 0.8]])
+    for kw in ({"adaptive": False}, {}, {"rtol": 1e-8}):
+        r = fd.points.hvp(rosen, Xs, v, full_output=True, **kw)
+        truth = np.stack([hess(x) @ v for x in Xs])
+        assert np.all(np.abs(r.value - truth) <= r.error)
+        assert np.all(r.error < 1e-6 * np.abs(truth).max())
+        assert r.success.all()

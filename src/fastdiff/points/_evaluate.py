@@ -62,9 +62,6 @@ class Evaluator:
         #: relative rounding of f's values: float64's, or that of the
         #: lowest-precision floating dtype f has returned (float32, float16)
         self.eps = float(np.finfo(np.float64).eps)
-        # (an f of known relative noise, e.g. hvp's inner gradient: its
-        # ``noise`` attribute stands for the rounding of its values)
-        self.eps = max(self.eps, float(getattr(f, "noise", 0.0)))
         #: f returned a masked array (its masked values were made NaN)
         self.masked = False
         #: method="complex": f was checked to be real at a real point

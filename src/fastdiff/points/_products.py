@@ -9,10 +9,17 @@ from .. import _validation as V
 from .._typing import ArrayLike, Function
 from ._api import directional, gradient
 from ._complexf import complex_aware
+from ._drive import meets
 from ._evaluate import Result
-from ._steps import SAFETY
 
 __all__ = ["jvp", "hvp"]
+
+#: hvp's error estimates are the outer directional derivative's times this:
+#: the inner gradient's values are not exact (their errors are not in the
+#: outer estimate); estimates covered the true error for 93.7 % of
+#: Rosenbrock's elements and 72 % with adaptive=False, with 4 for 98.5 %
+#: and 95 % (Rosenbrock and sum sin(3x), 150 random points in 4-D each)
+HVP_SAFETY = 4.0
 
 
 def jvp(f: Function, x: ArrayLike, v: ArrayLike, **options: Any) -> Any:
@@ -54,10 +61,10 @@ def hvp(f: Function, x: ArrayLike, v: ArrayLike, *, args: Any = (),
 
     The directional derivative along v of fd.points' gradient: about
     (1 + 2L)(6n + 1) evaluations per point against 2(2n^2 + 1) for a full
-    Hessian, so cheaper from n of about 10 on, plus one gradient at the
-    first point, whose error estimate is the noise level the outer
-    derivative's steps and error estimates allow for; about 1e-11 relative
-    on smooth functions (estimates covering the error).
+    Hessian, so cheaper from n of about 10 on; about 1e-11 relative on
+    smooth functions (1e-9 with ``adaptive=False``), error estimates
+    `HVP_SAFETY` times the outer derivative's (the gradient's values are
+    not exact).
 
     Parameters
     ----------
@@ -94,34 +101,22 @@ def hvp(f: Function, x: ArrayLike, v: ArrayLike, *, args: Any = (),
     # f's own calling options go to the inner gradient (the outer derivative
     # calls the gradient on batches)
     own = {k: options.pop(k) for k in ("vectorized", "workers") if k in options}
-    try:
-        X = np.asarray(x)
-    except (TypeError, ValueError):       # (directional says what is wrong with x)
-        X = np.empty(0)
-    first = (X.reshape(-1, X.shape[-1])[:1].astype(np.float64)
-             if X.ndim in (1, 2) and X.size and X.dtype.kind in "biuf" else None)
     inner = [0]
 
     def grad(P):
         r = plain_gradient(f, P, args=args, kwargs=kwargs, full_output=True, **own)
         inner[0] = max(inner[0], r.nfev)
         return r.value
-    if first is not None:
-        # the gradient's own error, relative to its values at the first
-        # point, is the noise of the function the directional derivative
-        # differentiates: its steps and rounding term follow it (with
-        # float64's, 27 % of the estimates missed with adaptive=False and
-        # the steps were too small for that noise)
-        r = plain_gradient(f, first, args=args, kwargs=kwargs, full_output=True, **own)
-        scale = np.max(np.abs(r.value))
-        if np.isfinite(scale) and scale > 0:
-            # (the raw estimate, before its SAFETY factor: with it the steps
-            # grew 4x too large for adaptive=False, 1e-6 errors on sin(3x))
-            setattr(grad, "noise", float(min(np.max(r.error) / SAFETY / scale, 1e-3)))
     res = directional(grad, x, v, normalize=False, **options)
     if isinstance(res, Result):
-        # evaluations of f per point: the gradient's per evaluation of it,
-        # and the first point's gradient shared by the N points
-        N = max(1, X.size // X.shape[-1]) if X.ndim else 1
-        res.nfev = res.nfev * inner[0] + -(-r.nfev // N) if first is not None else res.nfev
+        # evaluations of f per point: the gradient's per evaluation of it
+        res.nfev = res.nfev * inner[0]
+        # the gradient's values carry its own errors, which the outer
+        # estimate (float64 rounding of exact values) leaves out
+        res.error = res.error * HVP_SAFETY
+        tol = V.points_tolerance(options.get("rtol"), options.get("atol"),
+                                 options.get("maxiter", 4))
+        if tol[3]:
+            res.success = res.success & meets(np.ma.getdata(res.value),
+                                              np.ma.getdata(res.error), tol)
     return res
