@@ -450,3 +450,19 @@ def test_complex_step_estimates_cover_a_users_step(step):
         assert np.all(np.abs(r.value - np.cos(X)) <= r.error)
     assert fd.points.gradient(lambda p: np.sum(np.sin(p), axis=1), X, method="complex",
                               full_output=True).nfev == 2      # (automatic steps: one each)
+
+
+def test_complex_step_truncation_at_large_coordinates():
+    # (the trigger scaled with max |x|: a step of 0.5 at x = 1e9 had an
+    # estimate of 4e-16 for an error of 0.035; main and twin disagreed per batch)
+    from fastdiff import reference as ref
+    r = fd.points.derivative(np.sin, 1e9, method="complex", step=0.5, full_output=True)
+    assert abs(r.value - np.cos(1e9)) <= r.error
+    r = fd.points.gradient(lambda p: np.sin(p[:, 0]) + 1e-9 * p[:, 1], [[1.0, 5e8]],
+                           method="complex", step=0.5, full_output=True)
+    assert abs(r.value[0, 0] - np.cos(1.0)) <= r.error[0, 0]
+    x = np.array([2e8, 1.0])
+    got = fd.points.derivative(np.sin, x, method="complex", step=0.5, full_output=True)
+    want = ref.points.derivative(np.sin, x, method="complex", step=0.5, full_output=True)
+    np.testing.assert_allclose(got.error, want.error, rtol=1e-9)
+    assert np.all(np.abs(got.value - np.cos(x)) <= got.error)

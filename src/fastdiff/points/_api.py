@@ -27,7 +27,7 @@ _PARAMS = """
         Stencil kind (Hessians and Laplacians: the first three).
         ``"complex"`` (first derivatives of functions analytic in x) uses
         Im f(x + ih)/h: exact to rounding, one evaluation per coordinate
-        (a ``step`` above ``1e-8 * max(abs(x), 1)``: two, the second at
+        (a ``step`` above ``1e-12 * max(abs(x), 1)``: two, the second at
         h/2 for the error estimate's truncation term).
     acc : int, optional
         Accuracy order of the stencil, even (default 2).

@@ -166,7 +166,7 @@ def _along(fn, x, d, h, kind, order, acc, L, method, f0, search=False):
     if method == "complex":
         v = np.imag(fn((x + 1j * h * d)[None])[0]) / h
         err = 2 * fn.eps * np.abs(v)
-        if h > 1e-8 * max(np.abs(x).max(initial=0.0), 1.0):    # (a user's step: truncation)
+        if h > 1e-12 * max(np.abs(x).max(initial=0.0), 1.0):   # (a user's step: truncation)
             half = np.imag(fn((x + 0.5j * h * d)[None])[0]) / (h / 2)
             err = err + 4 * 4.0 / 3.0 * np.abs(half - v)
         return v, err, h
