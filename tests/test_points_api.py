@@ -614,6 +614,11 @@ def test_directional_steps_follow_the_coordinates_v_moves():
         for fn in (P.directional, P.jvp):
             r = fn(f, [x0, 1.0], [0.0, 1.0], full_output=True)
             assert abs(r.value - np.cos(1.0)) <= r.error < 1e-10
+    # a small v_j on a large x_j still moves it (weighting the scale by
+    # |v_j| dropped it below x_j's ulp: 5.0 for 6.0, success=True)
+    g = lambda Q: 1e8 * (Q[:, 0] - 1e6) + 3 * Q[:, 1] + Q[:, 1] ** 2    # noqa: E731
+    r = P.jvp(g, [1e6, 1.0], [1e-8, 1.0], full_output=True)
+    assert abs(r.value - 6.0) <= r.error < 1e-4
     # per-point user steps: each point's own (the largest step was used for all)
     r = P.directional(f, [[2.0, 1.0], [2.0, 1.0]], [1.0, 0.0],
                       step=[[1e-4, 1e-4], [0.5, 0.5]], full_output=True)

@@ -52,18 +52,19 @@ def direction_steps(ev, X, d, step, method, acc, adaptive):
     """``steps(sel)`` (M, 1) of `directional`: a point's step along v is the
     largest of its steps if given (checked and broadcast as every
     function's), else the base step times max(|x_j|, 1) over the
-    coordinates v moves, each weighted by |v_j| / max |v| (the largest
-    |x_j| of the point took a step 1e6 times too large along v = (0, 1) at
-    x = (1e6, 1)); d: the directions (1 or N, n)."""
+    coordinates v moves (v_j != 0: a coordinate v leaves alone took a step
+    1e6 times too large along v = (0, 1) at x = (1e6, 1); weighting by
+    |v_j| instead lost a small v_j on a large x_j, whose moves fell below
+    its ulp, review); d: the directions (1 or N, n)."""
     if step is not None:
         hs = V.points_step(step, X).max(axis=1)
         return lambda sel: hs[sel, None]
-    w = np.abs(d) / np.max(np.abs(d), axis=1, keepdims=True)
+    moves = d != 0
 
     def steps(sel):
-        ww = w if len(w) == 1 else w[sel]
+        mv = moves if len(moves) == 1 else moves[sel]
         return (base_step(ev, method, 1, acc, adaptive)
-                * np.maximum(np.max(np.abs(X[sel]) * ww, axis=1), 1.0)[:, None])
+                * np.maximum(np.max(np.abs(X[sel]) * mv, axis=1), 1.0)[:, None])
     return steps
 
 

@@ -327,9 +327,8 @@ def directional(f, x, v, *, normalize=True, args=(), kwargs=None, method="centra
     d, norm = _V.points_direction(v, N, n)
     unit = np.broadcast_to(d / norm[:, None], (N, n))
     norm = np.broadcast_to(norm, (N,))
-    # max(|x_j|, 1) over the coordinates v moves, weighted by |v_j| / max |v|
-    w = np.abs(unit) / np.max(np.abs(unit), axis=1, keepdims=True)
-    scale = np.maximum(np.max(np.abs(X) * w, axis=1), 1.0)[:, None]
+    # max(|x_j|, 1) over the coordinates v moves (v_j != 0)
+    scale = np.maximum(np.max(np.abs(X) * (unit != 0), axis=1), 1.0)[:, None]
     hs = None if step is None else _V.points_step(step, X).max(axis=1)[:, None]
     val, e, s = _first(fn, X, method, acc, hs, adaptive, bnd, 1, unit[:, None, :], scale)
     val, e, s = val[:, 0], e[:, 0], s[:, 0]
