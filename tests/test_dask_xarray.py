@@ -197,3 +197,14 @@ def test_dask_unknown_shapes_and_thread_counts_are_checked_at_once():
         fd.grid.laplacian(da.ones((10, 10), chunks=5), num_threads=0)
     np.testing.assert_allclose(fd.grid.derivative(y.compute_chunk_sizes(), 0).compute(),
                                fd.grid.derivative(y.compute(), 0))
+
+
+def test_xarray_iterable_axes_and_nat_on_untouched_axes():
+    # (review: range axes raised; a NaT on an axis the operator does not
+    # differentiate was read)
+    a = xr.DataArray(np.random.default_rng(0).random((11, 9)), dims=("y", "x"))
+    assert fd.grid.gradient(a, axes=range(2)).shape == (2, 11, 9)
+    t = np.array(["2020-01-01", "NaT", "2020-01-03"], dtype="datetime64[s]")
+    b = xr.DataArray(np.random.default_rng(1).random((3, 11)), dims=("t", "x"),
+                     coords={"t": t, "x": np.linspace(0, 1, 11)})
+    np.testing.assert_array_equal(fd.grid.D(1)(b).values, fd.grid.derivative(b, "x").values)

@@ -658,3 +658,28 @@ def test_more_data_argument_errors():
     rows = P[:16].tolist()
     F = fd.data.fit(rows, [p[0] + 2 * p[1] for p in rows], degree=1)
     np.testing.assert_allclose(F.gradient([0.5, 0.5]), [1.0, 2.0], rtol=1e-9)
+
+
+def test_masked_and_list_inputs_in_the_twin_and_q_none_rows():
+    x = np.linspace(0, 1, 21)
+    Z = np.ma.masked_array(np.add.outer(x, x), mask=False)
+    Z.mask[1, 2] = True
+    Z.data[1, 2] = 1e6
+    for q in ([0.05, 0.1], [0.6, 0.7]):
+        np.testing.assert_allclose(fd.data.fit((x, x), Z).gradient(q),
+                                   ref.data.fit((x, x), Z).gradient(q), rtol=1e-9)
+    # a flattened meshgrid with a masked sample stays a grid: q=None keeps its rows
+    X, Y = np.meshgrid(x[:11], x[:13], indexing="ij")
+    P = np.column_stack([X.ravel(), Y.ravel()])
+    v = np.ma.masked_array((X + 2 * Y).ravel(), mask=False)
+    v.mask[40] = True
+    F = fd.data.fit(P, v)
+    g = F.gradient()
+    assert g.shape == (143, 2) and np.isnan(g).any()
+    ok = np.isfinite(g)
+    np.testing.assert_allclose(g[ok], np.broadcast_to([1.0, 2.0], g.shape)[ok], rtol=1e-8)
+    assert F.directional(None, np.tile([0.0, 1.0], (143, 1))).shape == (143,)
+    rows = np.random.default_rng(0).uniform(0, 1, (20, 2)).tolist()
+    vals = [r[0] + 2 * r[1] for r in rows]
+    np.testing.assert_allclose(ref.data.fit(rows, vals, degree=1).gradient([0.5, 0.5]),
+                               [1.0, 2.0], rtol=1e-8)

@@ -640,7 +640,7 @@ def test_directional_of_huge_and_tiny_directions(v):
     ({"v": [np.inf, 1.0]}, ValueError, "v must be finite"),
     ({"v": "ab"}, TypeError, "v must be an array of real numbers"),
     ({"v": [1j, 1.0]}, TypeError, "v must be an array of real numbers"),
-    ({"v": np.ma.array([1.0, 1.0], mask=[0, 1])}, TypeError, "v is a masked array"),
+    ({"v": np.ma.array([1.0, 1.0], mask=[0, 1])}, TypeError, "v is a masked array with"),
     ({"v": [0.0, 0.0]}, ValueError, "zero vector"),
     ({"v": [1.0, 0.0], "step": np.full(7, 1e-3)}, ValueError, "step must be a scalar"),
     ({"v": [1.0, 0.0], "step": [-5.0, 1e-3]}, ValueError, "step must be positive"),
@@ -693,3 +693,8 @@ def test_kwargs_max_memory_and_x_kinds():
     for x in ("1.0", np.array([1.0], dtype=object)):     # (as gradient: strings were parsed)
         with pytest.raises(TypeError, match="x must hold real numbers"):
             P.derivative(np.sin, x)
+
+
+def test_an_unmasked_masked_v_is_its_data():
+    f = lambda Q: Q[:, 0] + 2 * Q[:, 1]                           # noqa: E731
+    np.testing.assert_allclose(P.directional(f, [1.0, 2.0], np.ma.array([1.0, 0.0])), 1.0)

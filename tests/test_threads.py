@@ -136,3 +136,12 @@ def test_omp_set_num_threads_is_honoured_over_the_environment(tmp_path):
                          env=env, timeout=120)
     assert res.returncode == 0, res.stderr
     assert res.stdout.split() == ["2", "1"]
+
+
+def test_omp_num_threads_is_capped_like_num_threads(monkeypatch):
+    # (review: OMP_NUM_THREADS=32768 bypassed the cap, and libgomp killed the process)
+    import os
+    from fastdiff import _config
+    monkeypatch.setenv("OMP_NUM_THREADS", "32768")
+    if _config._grid.max_threads() == _config._startup_threads:
+        assert _config.max_threads() == max(64, 16 * (os.cpu_count() or 1))

@@ -72,7 +72,8 @@ def max_threads():
     if n == _startup_threads:
         env = _env_threads()
         if env is not None:
-            n = env
+            # (capped as num_threads is: 32768 made libgomp kill the process)
+            n = min(env, max(64, 16 * (os.cpu_count() or 1)))
     if n > 1:
         _team_possible = True
     return n

@@ -28,7 +28,7 @@ def _axis_index(da, a, name):
 def _axes(da, axes, offset=0):
     if axes is None:
         return None
-    if not isinstance(axes, (tuple, list, np.ndarray)):
+    if isinstance(axes, str) or not hasattr(axes, "__iter__"):
         axes = (axes,)          # (a bad one is left to the function's checks)
     out = []
     for a in axes:
@@ -126,9 +126,9 @@ def apply(da, make_plan, out, num_threads, vector, kw):
             used = range(da.ndim)
         else:
             used = {a % da.ndim for a in used if -da.ndim <= a < da.ndim}
-        sp = _spacing(da, tuple(range(da.ndim)), kw.get("spacing"))
-        kw["spacing"] = sp if kw.get("spacing") is not None else [
-            s if a in used else 1.0 for a, s in enumerate(sp)]
+        if kw.get("spacing") is None:   # (a coordinate it does not use is not read)
+            kw["spacing"] = [_spacing(da, (a,), None)[0] if a in used else 1.0
+                             for a in range(da.ndim)]
     if is_xarray(kw.get("direction")):
         kw["direction"] = kw["direction"].data
     plan, data = make_plan(da.data, kw)

@@ -278,9 +278,10 @@ def derivative_step(step, shape):
 def points_direction(v, N, n):
     """(directions, norms) from v of shape (n,) or (N, n): directions (1, n)
     or (N, n) as given (float64), norms (1,) or (N,), none of them zero."""
-    if np.ma.isMaskedArray(v):
-        raise TypeError("v is a masked array; a direction has no masked components "
-                        "(pass v.filled(...) or the unmasked points)")
+    if np.ma.isMaskedArray(v) and np.ma.is_masked(v):
+        raise TypeError("v is a masked array with masked entries; a direction has no "
+                        "masked components (pass v.filled(...) or the unmasked points)")
+    v = np.ma.getdata(v) if np.ma.isMaskedArray(v) else v
     try:
         d = np.asarray(v, dtype=np.float64)
     except (TypeError, ValueError):

@@ -43,8 +43,9 @@ def fit(points: ArrayLike | Sequence[ArrayLike], values: ArrayLike, *, acc: int 
         with a trailing axis of m components (vector-valued data: Jacobians).
         Real or complex; computed in float64 (complex128).  NaN samples
         spoil only the queries whose windows contain them.  A masked array's
-        masked samples are never used: on a grid they count as NaN, in a
-        cloud they are left out.
+        masked samples are never used: on a grid (or a cloud that is one)
+        they count as NaN; a scattered cloud leaves them out (``q=None``
+        then means the unmasked samples).
     acc : int, optional
         Accuracy order (even, >= 2) of interpolation: derivatives of the
         local polynomial through ``acc + k`` nodes per axis (k the highest
@@ -117,8 +118,11 @@ def _samples(points, values):
     cloud = V.data_cloud(points)
     vals, vector = V.data_values(values, (cloud.shape[0],))
     if hidden is not None:
-        keep = ~np.asarray(hidden, dtype=bool).reshape(cloud.shape[0], -1).any(axis=1)
-        cloud, vals = cloud[keep], vals[keep]
+        rows = np.asarray(hidden, dtype=bool).reshape(cloud.shape[0], -1).any(axis=1)
+        if grid_of_cloud(cloud) is not None:
+            vals[rows] = np.nan         # (a grid keeps its nodes, and q=None its rows)
+        else:
+            cloud, vals = cloud[~rows], vals[~rows]
     return None, cloud, vals, vector
 
 

@@ -246,15 +246,28 @@ def fit(points, values, *, acc=4, smoothing=None, degree=None, extrapolate=False
     ``num_threads``)."""
     _V.check_acc(acc)
     perm = None
-    if isinstance(points, (tuple, list)) and all(np.ndim(x) == 1 for x in points):
+    # (the input rules of fastdiff.data: masked samples, rows of points)
+    from ..data._api import _rows_of_points, _unmasked
+    values, hidden = _unmasked(values)
+    if isinstance(points, (tuple, list)) and all(np.ndim(x) == 1 for x in points) \
+            and not _rows_of_points(points, values):
         coords = _V.data_coords(points)
         vals, vector = _V.data_values(values, tuple(len(x) for x in coords))
+        if hidden is not None:
+            vals[hidden if vector else hidden[..., None]] = np.nan
     else:
         cloud = _V.data_cloud(points)
         vals, vector = _V.data_values(values, (cloud.shape[0],))
         coords = [np.unique(cloud[:, d]) for d in range(cloud.shape[1])]
-        if np.prod([float(len(c)) for c in coords]) != len(cloud) or len(np.unique(
-                cloud, axis=0)) != len(cloud):
+        grid_like = np.prod([float(len(c)) for c in coords]) == len(cloud) and len(
+            np.unique(cloud, axis=0)) == len(cloud)
+        if hidden is not None:
+            rows = np.asarray(hidden, dtype=bool).reshape(cloud.shape[0], -1).any(axis=1)
+            if grid_like:
+                vals[rows] = np.nan
+            else:
+                cloud, vals = cloud[~rows], vals[~rows]
+        if not grid_like:
             n = cloud.shape[1]
             p = (4 if n <= 3 else 3 if n <= 5 else 2) if degree is None else int(degree)
             k = int(smoothing) if smoothing is not None else \
