@@ -146,6 +146,24 @@ def noise_sigma(u, n):
     return best
 
 
+def engine_sigma(engine):
+    """`noise_sigma` of the central block (`_AUTO_NODES` per axis) of an
+    engine's samples."""
+    sl = []
+    for d in range(engine.n):
+        N = engine.values.shape[d]
+        k = min(N, _AUTO_NODES)
+        sl.append(slice((N - k) // 2, (N - k) // 2 + k))
+    return noise_sigma(np.ascontiguousarray(engine.values[tuple(sl)]), engine.n)
+
+
+def max_sq_norm(t):
+    """The largest squared norm of a table's rows (interior and edge)."""
+    inner = float(np.dot(t.cw, t.cw)) if len(t.cw) and t.i1 > t.i0 else 0.0
+    edge = float(np.max(np.sum(t.twt * t.twt, axis=1))) if len(t.twt) else 0.0
+    return max(inner, edge)
+
+
 #: nodes per axis of the region the automatic window is chosen on (the
 #: estimate is a mean over nodes: a central block of this size is plenty)
 _AUTO_NODES = 256
