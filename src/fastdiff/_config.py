@@ -10,6 +10,7 @@ import numpy as np
 
 from . import _kernels
 from ._kernels import _grid, kernel_variant
+from ._validation._common import THREAD_CAP
 from ._version import __version__
 
 try:  # written by setup.py at build time
@@ -72,8 +73,7 @@ def max_threads():
     if n == _startup_threads:
         env = _env_threads()
         if env is not None:
-            # (capped as num_threads is: 32768 made libgomp kill the process)
-            n = min(env, max(64, 16 * (os.cpu_count() or 1)))
+            n = min(env, THREAD_CAP)    # (capped as num_threads is)
     if n > 1:
         _team_possible = True
     return n

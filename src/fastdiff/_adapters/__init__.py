@@ -29,9 +29,7 @@ def dispatch(u, make_plan, out, num_threads, vector, kw):
         return _xarray.apply(u, make_plan, out, num_threads, vector, kw)
     if is_dask(u):
         V.no_out(out, "dask")
-        V.dask_known_shape(u.shape, "v" if vector else "u")
-        if num_threads is not None:
-            V.num_threads(num_threads)      # (now, not inside a task at compute time)
+        _dask_checks(u, num_threads, "v" if vector else "u")
         plan, data = make_plan(u, kw)
         return _dask.run_plan(plan, data, num_threads)
     if _masked.is_masked(u):
@@ -46,10 +44,16 @@ def dispatch_plan(plan, u, out, alpha, beta, num_threads):
         return _xarray.apply_plan(plan, u, out, alpha, beta, num_threads)
     if is_dask(u):
         V.no_out(out, "dask", beta)
-        V.dask_known_shape(u.shape, "u")
-        if num_threads is not None:
-            V.num_threads(num_threads)
+        _dask_checks(u, num_threads, "u")
         return _dask.run_plan(plan, u, num_threads, alpha)
     if _masked.is_masked(u):
         return _masked.apply_plan(plan, u, out, alpha, beta, num_threads)
     return None
+
+
+def _dask_checks(u, num_threads, name):
+    """What a lazy result would only fail on at compute time: an unknown
+    shape, a bad thread count."""
+    V.dask_known_shape(u.shape, name)
+    if num_threads is not None:
+        V.num_threads(num_threads)

@@ -48,6 +48,11 @@ def _real_array(x, name, what="an array of real numbers"):
 
 
 
+#: the most threads a call runs: libgomp kills the process when it cannot
+#: create a team (32768 did here), and more than 16 per CPU never pays
+THREAD_CAP = max(64, 16 * (os.cpu_count() or 1))
+
+
 def num_threads(n, name="num_threads"):
     """Threads for one call: None means OpenMP's maximum; n > 0 exactly n;
     n < 0 means cpu_count + 1 + n.  In a child forked after the parent ran
@@ -67,7 +72,7 @@ def num_threads(n, name="num_threads"):
             raise ValueError(f"{name}={n} leaves no threads on a machine with {cpus} CPUs "
                              f"(cpu_count + 1 + num_threads must be >= 1)")
         n = m
-    top = max(64, 16 * (os.cpu_count() or 1))
+    top = THREAD_CAP
     if n > top:
         # (libgomp kills the process when it cannot create a team: 32768
         # threads did here; more than 16 per CPU never pays)

@@ -281,13 +281,13 @@ def points_direction(v, N, n):
     if np.ma.isMaskedArray(v) and np.ma.is_masked(v):
         raise TypeError("v is a masked array with masked entries; a direction has no "
                         "masked components (pass v.filled(...) or the unmasked points)")
-    v = np.ma.getdata(v) if np.ma.isMaskedArray(v) else v
     try:
-        d = np.asarray(v, dtype=np.float64)
-    except (TypeError, ValueError):
+        arr = np.asarray(np.ma.getdata(v))
+    except (TypeError, ValueError):         # (ragged sequences)
         raise TypeError(f"v must be an array of real numbers, got {v!r:.80}") from None
-    if np.asarray(v).dtype.kind not in "biuf":
-        raise TypeError(f"v must be an array of real numbers, got dtype {np.asarray(v).dtype}")
+    if arr.dtype.kind not in "biuf":
+        raise TypeError(f"v must be an array of real numbers, got {v!r:.80}")
+    d = arr.astype(np.float64)
     if d.shape not in ((n,), (N, n)):
         raise ValueError(f"v has shape {d.shape}, but needs shape ({n},) or ({N}, {n})")
     d = d.reshape(-1, n)

@@ -94,9 +94,8 @@ def fit(points: ArrayLike | Sequence[ArrayLike], values: ArrayLike, *, acc: int 
     """
     degree = _check_options(acc, degree, extrapolate)
     perm = None
-    coords, cloud, vals, vector = _samples(points, values)
+    coords, cloud, vals, vector, found = _samples(points, values)
     if coords is None:
-        found = grid_of_cloud(cloud)
         if found is None:
             return scattered_fit(cloud, vals, vector, smoothing, degree, extrapolate)
         coords, perm, vals = _on_grid(cloud, vals, found)
@@ -104,9 +103,10 @@ def fit(points: ArrayLike | Sequence[ArrayLike], values: ArrayLike, *, acc: int 
 
 
 def _samples(points, values):
-    """(coords, None, values, vector) of a grid's coordinate arrays, or
-    (None, cloud, values, vector) of a point cloud, checked; masked samples
-    are NaN on a grid and left out of a cloud."""
+    """(coords, None, values, vector, None) of a grid's coordinate arrays,
+    or (None, cloud, values, vector, grid_of_cloud(cloud)) of a point cloud,
+    checked; masked samples are NaN on a grid (a cloud that is one too) and
+    left out of a scattered cloud."""
     values, hidden = _unmasked(values)
     if isinstance(points, (tuple, list)) and (len(points) == 0 or all(
             np.ndim(x) == 1 for x in points)) and not _rows_of_points(points, values):
@@ -114,16 +114,17 @@ def _samples(points, values):
         vals, vector = V.data_values(values, tuple(len(x) for x in coords))
         if hidden is not None:          # (a grid keeps its nodes: NaN, see `values`)
             vals[hidden if vector else hidden[..., None]] = np.nan
-        return coords, None, vals, vector
+        return coords, None, vals, vector, None
     cloud = V.data_cloud(points)
     vals, vector = V.data_values(values, (cloud.shape[0],))
+    found = grid_of_cloud(cloud)
     if hidden is not None:
         rows = np.asarray(hidden, dtype=bool).reshape(cloud.shape[0], -1).any(axis=1)
-        if grid_of_cloud(cloud) is not None:
+        if found is not None:
             vals[rows] = np.nan         # (a grid keeps its nodes, and q=None its rows)
         else:
             cloud, vals = cloud[~rows], vals[~rows]
-    return None, cloud, vals, vector
+    return None, cloud, vals, vector, found
 
 
 def _rows_of_points(points, values):
