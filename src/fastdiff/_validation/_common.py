@@ -47,7 +47,6 @@ def _real_array(x, name, what="an array of real numbers"):
     return arr.astype(np.float64, copy=False)
 
 
-
 #: the most threads a call runs: libgomp kills the process when it cannot
 #: create a team (32768 did here), and more than 16 per CPU never pays
 THREAD_CAP = max(64, 16 * (os.cpu_count() or 1))
