@@ -372,6 +372,22 @@ def test_gather_and_conflict_kernels_take_int64_indices():
         assert kern.colors_conflict(ip, ix, np.zeros(7, np.int64), 1) == 0
 
 
+@pytest.mark.parametrize("dt", [np.int32, np.int64])
+def test_canonical_check_kernel(dt):
+    # the one pass that lets a user's CSR pattern be used without a copy
+    from fastdiff._kernels import _points as kern
+    a = lambda *v: np.array(v, dtype=dt)   # noqa: E731
+    assert kern.csr_canonical(a(0, 2, 3), a(0, 2, 1), 3) == 2
+    assert kern.csr_canonical(a(0, 2, 3), a(2, 0, 1), 3) == 1      # unsorted row
+    assert kern.csr_canonical(a(0, 2, 3), a(1, 1, 1), 3) == 1      # repeated column
+    assert kern.csr_canonical(a(0, 2, 3), a(0, 3, 1), 3) == 0      # column past n
+    assert kern.csr_canonical(a(0, 2, 3), a(0, -1, 1), 3) == 0     # negative column
+    assert kern.csr_canonical(a(0, 2, 1), a(0, 2, 1), 3) == 0      # indptr decreasing
+    assert kern.csr_canonical(a(0, 2, 4), a(0, 2, 1), 3) == 0      # past the indices
+    assert kern.csr_canonical(a(1, 2, 3), a(0, 2, 1), 3) == 0      # not from 0
+    assert kern.csr_canonical(a(0), a(), 3) == 2                   # no rows
+
+
 @pytest.mark.parametrize("colors", [np.arange(4) * 10 ** 12, np.arange(4) * 1000,
                                     np.array([5, 7, 5, 9]), np.array([0, 2, 0, 2])])
 def test_colours_need_not_be_numbered_from_zero(colors):

@@ -135,7 +135,8 @@ cdef inline double _power(double h, int order) noexcept nogil:
 
 
 cdef enum:
-    _QB = 128       # elements per block of the fused kernel (its stack arrays)
+    _QB = 32        # elements per block of the fused kernel (its stack arrays; 32
+                    # ran 1.5x faster than 128 on one thread: the blocks stay in L1)
     _LMAX = 16      # levels at most
 
 
@@ -429,6 +430,39 @@ def dsatur(const long long[::1] indptr, const long long[::1] indices, long long[
 ctypedef fused csr_index:      # scipy.sparse index arrays: int32 or int64
     int
     long long
+
+
+def csr_canonical(const csr_index[::1] indptr, const csr_index[::1] indices,
+                  Py_ssize_t ncols):
+    """How a CSR pattern's index arrays stand, in one pass: 2 canonical
+    (indptr from 0, not decreasing, within indices; each row's columns
+    strictly increasing in [0, ncols)), 1 valid but not canonical (unsorted
+    or repeated columns), 0 invalid.  ``indptr`` holds the rows + 1 ends."""
+    cdef Py_ssize_t m = indptr.shape[0] - 1, r, a, lo, hi, status = 2
+    cdef long long prev, c
+    if m < 0:
+        return 0
+    if indptr[0] != 0 or indptr[m] > indices.shape[0]:
+        return 0
+    with nogil:
+        for r in range(m):
+            lo = indptr[r]
+            hi = indptr[r + 1]
+            if hi < lo:
+                status = 0
+                break
+            prev = -1
+            for a in range(lo, hi):
+                c = indices[a]
+                if c < 0 or c >= ncols:
+                    status = 0
+                    break
+                if c <= prev:
+                    status = 1
+                prev = c
+            if status == 0:
+                break
+    return status
 
 
 def colors_conflict(const csr_index[::1] indptr, const csr_index[::1] indices,

@@ -15,7 +15,7 @@ import numpy as np
 
 from .._stencil import stencil
 from .._kernels import _points as _kernels
-from ._engine import chunk_loop
+from ._engine import chunk_loop, threads
 from ._richardson import richardson
 
 __all__ = ["hessian_levels", "laplacian_levels", "second_point_bytes"]
@@ -58,7 +58,7 @@ def _fast_levels(ev, X, h, L, mm, pairs):
 
     def layout(a, b, P):
         _kernels.layout2(np.ascontiguousarray(X[a:b]), np.ascontiguousarray(h[a:b]), L,
-                         I, J, P, ev.nthreads)
+                         I, J, P, threads(ev, P.size))
 
     def consume(a, b, F):
         Nc, tail = b - a, F.shape[2:]

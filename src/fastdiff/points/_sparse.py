@@ -27,6 +27,7 @@ import numpy as np
 from .. import _validation as V
 from .._kernels import _points as _kernels
 from ._drive import base_step, first, meets
+from ._engine import SERIAL_WORK
 from ._evaluate import Result
 
 __all__ = ["color_columns", "pattern", "sparse_jacobian"]
@@ -40,19 +41,26 @@ def pattern(sparsity, n):
     may still copy int64 ones that fit in int32); any other is copied
     first."""
     import scipy.sparse as sp
-    if sp.issparse(sparsity):
-        V.points_sparsity_structure(sparsity)
-    if (sp.issparse(sparsity) and sparsity.format == "csr"
+    if (sp.issparse(sparsity) and sparsity.format == "csr" and len(sparsity.shape) == 2
             and sparsity.indices.dtype == sparsity.indptr.dtype
             and sparsity.indices.dtype in (np.int32, np.int64)
-            and sparsity.indices.flags.c_contiguous and sparsity.indptr.flags.c_contiguous
-            and np.count_nonzero(sparsity.data) == sparsity.nnz):
-        S = sp.csr_matrix((np.ones(sparsity.nnz, dtype=bool), sparsity.indices,
-                           sparsity.indptr), shape=sparsity.shape, copy=False)
-        # (the wrapper's own check: the user's cached flag may be stale)
-        if S.has_canonical_format and S.indices.dtype == S.indptr.dtype:
+            and sparsity.indices.flags.c_contiguous and sparsity.indptr.flags.c_contiguous):
+        # one pass of a kernel checks the index arrays (scipy's own routines
+        # index with them unchecked) and their canonical form (the user's
+        # cached flag may be stale); an invalid one gets its message below
+        m, ncols = sparsity.shape
+        ip, ix = sparsity.indptr, sparsity.indices
+        status = _kernels.csr_canonical(ip, ix, ncols) if len(ip) == m + 1 else 0
+        if status == 0:
+            V.points_sparsity_structure(sparsity)
+        elif status == 2 and np.count_nonzero(sparsity.data[:ip[m]]) == ip[m]:
+            S = sp.csr_matrix((np.ones(int(ip[m]), dtype=bool), ix[:ip[m]], ip),
+                              shape=sparsity.shape, copy=False)
+            S.has_canonical_format = True
             V.points_sparsity_shape(S.shape, n)
             return S
+    elif sp.issparse(sparsity):
+        V.points_sparsity_structure(sparsity)
     # (a copy: the user's CSR shares its index arrays with a bool view, and
     # sorting them in place scrambled the user's matrix)
     S = sp.csr_matrix(sparsity if sp.issparse(sparsity)
@@ -119,7 +127,8 @@ def sparse_jacobian(S, colors, derivative, N, nthreads, full_output, scale=None)
         # entry (row, col) of the pattern is output ``row`` of col's group
         data = np.empty((N, S.nnz))
         _kernels.pattern_gather(np.ascontiguousarray(a, dtype=np.float64).reshape(N, k, m),
-                                S.indptr, S.indices, colors, data, nthreads)
+                                S.indptr, S.indices, colors, data,
+                                1 if data.size < SERIAL_WORK else nthreads)
         if scale is not None:
             s = scale[:, S.indices]
             data = data / s if inverse else data * s
