@@ -142,12 +142,16 @@ def test_tolerance_reaches_ten_digits(name, order):
 def test_tolerance_refines_until_met_or_maxiter():
     # rtol refines the points whose estimates miss it: smaller steps for
     # first (and one-sided second) derivatives, wider stencils for central
-    # second derivatives and higher orders; the
+    # second derivatives and order 3, the ladder of steps and accuracies for
+    # central orders >= 4; the
     # estimates stay honest and success says where the tolerance was met
+    # (the 5th derivative of log at 0.5: 8.3 digits from the ladder, 8.5
+    # from the widening rounds before it; over 28 points of [0.3, 3] its
+    # worst went from 7.9 to 8.3, benchmarks/accuracy_high_orders.py)
     x = np.array([0.5, 0.9, 1.3])
     with np.errstate(invalid="ignore", divide="ignore"):
         for order, truth, f, rtol, digits in [
-                (5, 24 * x ** -5.0, np.log, 1e-9, 8.5),
+                (5, 24 * x ** -5.0, np.log, 1e-9, 8.0),
                 (4, np.exp(x), np.exp, 1e-10, 9.5),
                 (2, -x ** -2.0, np.log, 1e-12, 9.5)]:
             plain = fd.points.derivative(f, x, order=order, full_output=True)

@@ -49,14 +49,13 @@ _PARAMS = """
         scaled by 1/4, 1/16, 1/64, ... (``maxiter`` rounds at most), each
         element keeping the estimate with the smallest error estimate, or
         the smaller steps' one where the two disagree beyond both estimates
-        (derivatives of high order: the same steps, stencils wider by 4
-        orders per round; central ``order=2`` derivatives whose estimates
-        are within 1e-4 of ``|value|`` after the first pass: stencils wider
-        by 4 orders per round at twice the automatic step while each round
-        cuts the estimate 3-fold, at most 3 rounds, then smaller steps --
-        f is then evaluated up to 14 automatic steps from x: ``bounds``
-        keeps it in its domain); ``success`` then says where the
-        tolerance was met.  Default (neither given): the elements whose estimate is
+        (high orders: see `derivative`; central ``order=2`` derivatives
+        whose estimates are within 1e-4 of ``|value|`` after the first
+        pass: stencils wider by 4 orders per round at twice the automatic
+        step while each round cuts the estimate 3-fold, at most 3 rounds,
+        then smaller steps -- f up to 14 automatic steps from x: ``bounds``
+        keeps it in its domain); ``success`` says where the tolerance was
+        met.  Default (neither given): the elements whose estimate is
         mostly truncation and above 1e-6 of their point's largest
         ``|value|`` (Hessians: 1e-4) are refined the same way, so that a
         feature narrower than the automatic step gets smaller steps (float64
@@ -341,8 +340,7 @@ def derivative(f: Function, x: ArrayLike, order: int = 1, *, args: Any = (),
     Parameters
     ----------
     f : callable
-        Elementwise: called with a 1-D array of evaluation points, returns
-        an array of the same length.
+        Elementwise: called with a 1-D array of points, returns its length.
     x : array_like
         Points of any shape (real).
     order : int, optional
@@ -356,9 +354,11 @@ def derivative(f: Function, x: ArrayLike, order: int = 1, *, args: Any = (),
         smallest estimated truncation + rounding error (unless two windows
         of smaller steps disagree with it far beyond the estimates: larger
         steps can alias); the stencils gain 2 accuracy orders per order
-        above 5 (one-sided: 2), and ``rtol`` rounds widen them by 4 more on
-        the same steps.  An f that oscillates within a few steps at
-        ``1 < |x| <= 16`` (``sin(32 x)`` at 15.9) can still alias: give
+        above 5 (one-sided: 2); ``rtol`` rounds widen them by 4 more on the
+        same steps (central, order >= 4: one round over 7 steps from ``0.5
+        * max(|x|, 1)`` down by halves, every stencil of accuracy 4-24 at
+        each, f up to ``8 * max(|x|, 1)`` from x).  An f oscillating within a few
+        steps at ``1 < |x| <= 16`` (``sin(32 x)`` at 15.9) can alias: give
         ``step``.
     {params}
 

@@ -10,9 +10,13 @@ the wider steps missed a narrow feature, and the refined value is kept).  Smalle
 resolve features narrower than the automatic step (and stencils that left
 f's domain); their error estimates stay reliable, while larger steps gave
 estimates that looked converged but were not (coverage fell to 75 % on the
-classic functions).  Two exceptions, where the estimates are mostly
-rounding, which smaller steps only raise: searched high orders keep their
-steps and widen the stencils by 4 accuracy orders per round; central second
+classic functions).  Three exceptions, where the estimates are mostly
+rounding, which smaller steps only raise: central derivatives of order >= 4
+with a user's tolerance climb the ladder of `_ladder` (one round: steps
+from 4x the searched one down, every accuracy to 24; its value kept only
+where it agrees with the first pass's within both estimates); other
+searched high orders keep their steps and widen the stencils by 4 accuracy
+orders per round; central second
 derivatives with a user's tolerance, at points resolved by the first pass
 (`WIDEN_GOAL`), widen them likewise at twice the steps (`WIDEN_FACTOR`),
 without the disagreement rule, while each round cuts a point's estimates
@@ -27,6 +31,7 @@ import numpy as np
 from .. import _validation as V
 from ._engine import (_truncation_bound, _variants, by_blocks, first_derivatives,
                       first_point_bytes)
+from ._ladder import LADDER_MIN_ORDER, ladder, ladder_point_bytes
 from ._richardson import DISAGREE
 from ._second import hessian_levels, laplacian_levels, second_point_bytes
 from ._steps import (EPS, HIGH_C, SAFETY, base_c, default_step, fit_bounds, high_order, levels,
@@ -151,7 +156,7 @@ def meets(value, err, tol):
         return np.isfinite(value) & (err <= rtol * mag.reshape((-1,) + (1,) * (value.ndim - 1)))
 
 
-def _merge(value, err, step, rows, v2, e2, s2, disagree):
+def _merge(value, err, step, rows, v2, e2, s2, disagree, agree=False):
     """Keep a round's results (v2, e2, s2) of the points ``rows`` where they
     are better: a smaller estimate, or (``disagree``: rounds with smaller
     steps) a value beyond both estimates, the wider steps having missed a
@@ -161,6 +166,8 @@ def _merge(value, err, step, rows, v2, e2, s2, disagree):
         better = ~(e2 >= err[rows])
         if disagree:
             better |= gap > e2 + err[rows]
+        if agree:           # (`_ladder`: only a value within both estimates)
+            better &= gap <= e2 + err[rows]
         better &= np.isfinite(v2) & np.isfinite(e2)
     value[rows] = np.where(better, v2, value[rows])
     err[rows] = np.where(better, e2, err[rows])
@@ -168,7 +175,7 @@ def _merge(value, err, step, rows, v2, e2, s2, disagree):
     return better, gap
 
 
-def _refine(ev, res, tol, point_bytes, mm, rerun, disagree=True, widen=False):
+def _refine(ev, res, tol, point_bytes, mm, rerun, disagree=True, widen=False, agree=False):
     """The refinement rounds (see the module docstring) of the result ``res``
     (value, error, step, nfev, truncation-bound) of N points; ``rerun(rows,
     r, wide)`` runs the engine on those points for round r = 1, 2, ... and
@@ -183,7 +190,9 @@ def _refine(ev, res, tol, point_bytes, mm, rerun, disagree=True, widen=False):
     `WIDEN_ROUNDS` times; then, like the other points, they shrink their
     steps.  The automatic goal (no tolerance given) refines only
     elements whose estimate is mostly truncation: smaller steps add rounding
-    to the others.  Returns (value, error, step, nfev)."""
+    to the others.  ``agree``: a round's value replaces the kept one only
+    within both estimates of it (`_ladder`).  Returns (value, error, step,
+    nfev)."""
     value, err, step, nfev = res[:4]
     if not tol[3] and ev.eps > EPS:
         return res[:4]          # (the automatic goal is for float64 values of f)
@@ -216,7 +225,7 @@ def _refine(ev, res, tol, point_bytes, mm, rerun, disagree=True, widen=False):
                                             lambda a, b: rerun(rows[a:b], d, w), 3)
             with np.errstate(invalid="ignore"):
                 gained = e2 * WIDEN_GAIN <= err[rows] if w else None
-            better, gap = _merge(value, err, step, rows, v2, e2, s2, disagree and not w)
+            better, gap = _merge(value, err, step, rows, v2, e2, s2, disagree and not w, agree)
             if bound is not None:
                 # a point goes on while its rounds improve it, while the new
                 # value lies outside the kept one's estimate (a narrow feature
@@ -238,7 +247,8 @@ def _refine(ev, res, tol, point_bytes, mm, rerun, disagree=True, widen=False):
     return value, err, step, nfev + (int(used.max()) if N else 0)
 
 
-def _blocks(ev, N, point_bytes, mm, run, full_output, tol, disagree=True, widen=False):
+def _blocks(ev, N, point_bytes, mm, run, full_output, tol, disagree=True, widen=False,
+            agree=False):
     """``run`` over the N points block by block (`by_blocks`), each block
     refined towards ``tol`` (if not None) before the next, so that only the
     values (and with ``full_output`` errors and steps) of all N points are
@@ -249,7 +259,7 @@ def _blocks(ev, N, point_bytes, mm, run, full_output, tol, disagree=True, widen=
         if tol is None:
             return res[:4]
         return _refine(ev, res, tol, point_bytes, mm,
-                       lambda rows, r, w: run(a + rows, r, w), disagree, widen)
+                       lambda rows, r, w: run(a + rows, r, w), disagree, widen, agree)
     return by_blocks(ev, N, point_bytes, mm, block, 3 if full_output else 1)
 
 
@@ -264,10 +274,12 @@ def first(ev, X, method, acc, adaptive, bounds, mm, full_output, k, order, steps
 
     Refinement rounds of high orders (`high_order`) keep the steps and widen
     the stencils by 4 accuracy orders per round instead (smaller steps only
-    add rounding there).  Central second derivatives towards a user's
-    tolerance widen them too, at twice the automatic step (`WIDEN_FACTOR`),
-    at the points whose estimates are all mostly rounding; the other points
-    shrink their steps (see `_refine`)."""
+    add rounding there); central ones of order >= `LADDER_MIN_ORDER` towards
+    a user's tolerance run one round of the ladder (`_ladder`) instead.
+    Central second derivatives towards a user's tolerance widen them too,
+    at twice the automatic step (`WIDEN_FACTOR`), at the points whose
+    estimates are all mostly rounding; the other points shrink their steps
+    (see `_refine`)."""
     N, n = X.shape
     L = levels(method, adaptive, order)
     acc = stencil_acc(method, adaptive, order, acc)
@@ -279,6 +291,12 @@ def first(ev, X, method, acc, adaptive, bounds, mm, full_output, k, order, steps
     # reached 9.4-10.4 digits on the classic functions, success nowhere)
     widen = (not search and method == "central" and order == 2 and adaptive
              and not user_step and tol is not None and tol[3])
+
+    # searched central orders towards a user's tolerance: one round of the
+    # ladder of steps and accuracies (`_ladder`), whose value must agree
+    # with the first pass's within both estimates
+    climb = (search and method == "central" and order >= LADDER_MIN_ORDER and tol is not None
+             and tol[3] and not user_step)
 
     def round_acc(r, wide=False):
         return acc + 4 * r if search or wide else acc
@@ -295,6 +313,8 @@ def first(ev, X, method, acc, adaptive, bounds, mm, full_output, k, order, steps
         h = steps(sel) * factor
         if search and r and won is not None:
             h = _rescaled(X[sel], h, np.where(won[sel], _probe_scale(X[sel]), 1.0))
+        if climb and r == 1:
+            return ladder(ev, X[sel], dirs(sel), h, order, bnd, mm)
         res = first_derivatives(ev, X[sel], dirs(sel), method, round_acc(r, wide), h, L, bnd,
                                 mm, order=order, search=search)
         if search and r == 0 and not user_step:
@@ -312,11 +332,15 @@ def first(ev, X, method, acc, adaptive, bounds, mm, full_output, k, order, steps
         return res
 
     def point_bytes(m, r=0, wide=False):
+        if climb and r == 1:
+            return ladder_point_bytes(n, k, order, m)
         extra = 8 * SEARCH_TEMPS * L * k * max(m, 1) if search else 0
         return first_point_bytes(method, n, k, L, round_acc(r, wide), order, m) + extra
 
-    return _blocks(ev, N, point_bytes, mm, run, full_output,
-                   _refinement(tol, "first", adaptive, method, search), not search, widen)
+    rt = _refinement(tol, "first", adaptive, method, search)
+    if climb and rt is not None:
+        rt = rt[:2] + (min(rt[2], 1),) + rt[3:]     # (one round: the ladder)
+    return _blocks(ev, N, point_bytes, mm, run, full_output, rt, not search, widen, climb)
 
 
 #: searched high-order derivatives at points with max |x| above this also
