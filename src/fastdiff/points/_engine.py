@@ -40,9 +40,9 @@ CHUNK_BYTES = 8 << 20
 SERIAL_WORK = 1 << 15
 
 
-def threads(ev, work):
+def threads(nthreads, work):
     """The kernels' thread count for ``work`` elements written."""
-    return 1 if work < SERIAL_WORK else ev.nthreads
+    return 1 if work < SERIAL_WORK else nthreads
 
 
 #: temporaries per (level, direction, output) of a point in a block: the
@@ -194,15 +194,14 @@ def first_derivatives(ev, X, dirs, method, acc, h, nlevels, bounds, max_memory, 
         _, W, W0 = _stencil_tables([_aligned(lo, hi) for lo, hi in
                                     zip(_variants(method, order, acc), variants)], kinds)
     hl = np.ascontiguousarray(h[None] / (2.0 ** np.arange(L))[:, None, None])  # (L, N, k)
-    K = OFF.shape[2]
-    rows = 1 + L * k * K
+    K, rows = OFF.shape[2], 1 + L * k * OFF.shape[2]
     axes = k == n and np.array_equal(dirs[0], np.eye(n)) and dirs.strides[0] == 0
     D3 = np.zeros((0, 0, 0)) if axes else np.ascontiguousarray(dirs)
     out = {}
 
     def layout(a, b, P):
-        _kernels.layout(np.ascontiguousarray(X[a:b]), D3 if axes else D3[a:b],
-                        OFF[a:b], np.ascontiguousarray(hl[:, a:b]), P, threads(ev, P.size))
+        _kernels.layout(np.ascontiguousarray(X[a:b]), D3 if axes else D3[a:b], OFF[a:b],
+                        np.ascontiguousarray(hl[:, a:b]), P, threads(ev.nthreads, P.size))
 
     # several levels, one tableau: the fused kernel (values, tableau and
     # estimates in one pass over f's values, per chunk)
@@ -217,8 +216,9 @@ def first_derivatives(ev, X, dirs, method, acc, h, nlevels, bounds, max_memory, 
         if fused:
             return _fused(out, N, k, tail, Fm, a, b, W, W0, hla, S, order, acc, ev)
         D = np.empty((L, b - a, k, Fm.shape[2]))
+        nt = threads(ev.nthreads, D.size)
         with np.errstate(invalid="ignore", over="ignore"):
-            _kernels.combine(Fm, W[a:b], W0[a:b], hla, order, D, threads(ev, D.size))
+            _kernels.combine(Fm, W[a:b], W0[a:b], hla, order, D, nt)
         if not out:
             out["vals"] = np.empty((L, N, k) + tail)
             out["fmax"] = np.empty((L, N, k) + tail)
@@ -227,7 +227,7 @@ def first_derivatives(ev, X, dirs, method, acc, h, nlevels, bounds, max_memory, 
         if wide != acc:
             Dhi = np.empty_like(D)
             with np.errstate(invalid="ignore", over="ignore"):
-                _kernels.combine(Fm, Whi[a:b], W0hi[a:b], hla, order, Dhi, threads(ev, D.size))
+                _kernels.combine(Fm, Whi[a:b], W0hi[a:b], hla, order, Dhi, nt)
                 out["trunc"][a:b] = np.abs(Dhi - D)[0].reshape((b - a, k) + tail)
         # the magnitude of f over each level's stencil (and at x): the scale
         # of its rounding error (|f(x)| alone is 0 where f crosses 0)
@@ -258,7 +258,7 @@ def _fused(out, N, k, tail, Fm, a, b, W, W0, hla, S, order, acc, ev):
         _kernels.combine_extrapolate(Fm, W[a:b], W0[a:b], hla, S[a:b], order, acc, ev.eps,
                                      SAFETY, out["value"][a:b], out["err"][a:b],
                                      out["step"][a:b], out["bound"][a:b].view(np.uint8),
-                                     threads(ev, Fm.size))
+                                     threads(ev.nthreads, Fm.size))
 
 
 def _truncation_bound(trunc, rounding):

@@ -120,7 +120,7 @@ def ladder(ev, X, dirs, h, order, box, max_memory):
 
     def layout(a, b, P):
         _kernels.layout(np.ascontiguousarray(X[a:b]), D3[a:b], OFF[a:b],
-                        np.ascontiguousarray(hl[:, a:b]), P, threads(ev, P.size))
+                        np.ascontiguousarray(hl[:, a:b]), P, threads(ev.nthreads, P.size))
 
     def consume(a, b, F):
         tail = F.shape[2:]

@@ -58,7 +58,7 @@ def _fast_levels(ev, X, h, L, mm, pairs):
 
     def layout(a, b, P):
         _kernels.layout2(np.ascontiguousarray(X[a:b]), np.ascontiguousarray(h[a:b]), L,
-                         I, J, P, threads(ev, P.size))
+                         I, J, P, threads(ev.nthreads, P.size))
 
     def consume(a, b, F):
         Nc, tail = b - a, F.shape[2:]

@@ -27,7 +27,7 @@ import numpy as np
 from .. import _validation as V
 from .._kernels import _points as _kernels
 from ._drive import base_step, first, meets
-from ._engine import SERIAL_WORK
+from ._engine import threads
 from ._evaluate import Result
 
 __all__ = ["color_columns", "pattern", "sparse_jacobian"]
@@ -127,8 +127,7 @@ def sparse_jacobian(S, colors, derivative, N, nthreads, full_output, scale=None)
         # entry (row, col) of the pattern is output ``row`` of col's group
         data = np.empty((N, S.nnz))
         _kernels.pattern_gather(np.ascontiguousarray(a, dtype=np.float64).reshape(N, k, m),
-                                S.indptr, S.indices, colors, data,
-                                1 if data.size < SERIAL_WORK else nthreads)
+                                S.indptr, S.indices, colors, data, threads(nthreads, data.size))
         if scale is not None:
             s = scale[:, S.indices]
             data = data / s if inverse else data * s
