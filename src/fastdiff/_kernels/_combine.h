@@ -275,6 +275,43 @@ static inline void fd_copy_f(ptrdiff_t n, const float *src, float *dst, int stre
     FD_COPY_BODY(float, fd_v8f, 8, FD_NT_f)
 }
 
+/* The store of a coefficient group's n sums s (the data's type) into a
+ * contiguous output row o (see Put in _grid_impl.pxi): s = c*s first when c
+ * is given (unit stride), then by mode
+ *     FD_PUT_SET    o = al*s           FD_PUT_ADD  o = o + al*s
+ *     FD_PUT_AXPBY  o = be*o + al*s    FD_PUT_SRC  o = src + al*s
+ * the same operations, in the same order, as the element-wise stores; SET
+ * and SRC write whole lines with non-temporal stores when `stream`.  Own
+ * loops (no aliasing between s, c, src and o) so that they vectorise. */
+enum { FD_PUT_SET = 0, FD_PUT_ADD = 1, FD_PUT_AXPBY = 2, FD_PUT_SRC = 3 };
+#define FD_PUT_BODY(COPY)                                                     \
+    ptrdiff_t j;                                                              \
+    if (c) { FD_IVDEP for (j = 0; j < n; j++) s[j] = c[j] * s[j]; }           \
+    switch (mode) {                                                           \
+    case FD_PUT_ADD: FD_IVDEP for (j = 0; j < n; j++) o[j] = o[j] + al * s[j]; break; \
+    case FD_PUT_AXPBY: FD_IVDEP for (j = 0; j < n; j++) o[j] = be * o[j] + al * s[j]; break; \
+    case FD_PUT_SET:                                                          \
+        if (!stream) { FD_IVDEP for (j = 0; j < n; j++) o[j] = al * s[j]; break; } \
+        FD_IVDEP for (j = 0; j < n; j++) s[j] = al * s[j];                    \
+        COPY(n, s, o, stream); break;                                         \
+    default:                                                                  \
+        if (!stream) { FD_IVDEP for (j = 0; j < n; j++) o[j] = src[j] + al * s[j]; break; } \
+        FD_IVDEP for (j = 0; j < n; j++) s[j] = src[j] + al * s[j];           \
+        COPY(n, s, o, stream); break;                                         \
+    }
+
+static inline void fd_put_d(ptrdiff_t n, double *s, const double *c, int mode, double al,
+                            double be, const double *src, double *o, int stream)
+{
+    FD_PUT_BODY(fd_copy_d)
+}
+
+static inline void fd_put_f(ptrdiff_t n, float *s, const float *c, int mode, float al,
+                            float be, const float *src, float *o, int stream)
+{
+    FD_PUT_BODY(fd_copy_f)
+}
+
 /* The stores of a sum: double sums are stored as they are; float sums are
  * accumulated with weights scaled by a power of two, 1/us, that keeps the sum
  * of their magnitudes below 1, and stored times us.  Scaling by a power of

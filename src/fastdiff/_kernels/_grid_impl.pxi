@@ -46,6 +46,11 @@ cdef extern from "_combine.h":
     void fd_prefetch(const void* p) noexcept nogil
     void fd_copy_d(Py_ssize_t n, const double* src, double* dst, bint stream) noexcept nogil
     void fd_copy_f(Py_ssize_t n, const float* src, float* dst, bint stream) noexcept nogil
+    enum: FD_PUT_SET, FD_PUT_ADD, FD_PUT_AXPBY, FD_PUT_SRC
+    void fd_put_d(Py_ssize_t n, double* s, const double* c, int mode, double al, double be,
+                  const double* src, double* o, bint stream) noexcept nogil
+    void fd_put_f(Py_ssize_t n, float* s, const float* c, int mode, float al, float be,
+                  const float* src, float* o, bint stream) noexcept nogil
     void fd_edge_batch_d(const double* row, Py_ssize_t sD, Py_ssize_t nrows,
                          const Py_ssize_t* off, const double* w, int ntaps, double c,
                          double* o, Py_ssize_t osD) noexcept nogil
@@ -307,23 +312,30 @@ cdef inline int _add_tap(const floating** p, double* w, int T, const floating* p
 ctypedef struct Put:
     # how the sum S of an output's terms (one coefficient group) is stored:
     # o = beta*o + alpha*c*S when ``first`` (o = alpha*c*S if beta == 0: o
-    # is then never read), else o = o + alpha*c*S; c is 1 when ``c`` is NULL
+    # is then never read), else o = o + alpha*c*S; c is 1 when ``c`` is NULL.
+    # With ``src`` (the last group, the earlier ones summed in a scratch
+    # block): o = src + alpha*c*S, o never read, streamed when ``stream``.
     const void* c            # coefficient at the block's first row, element 0
     Py_ssize_t csr           # its stride along the row (elements)
     Py_ssize_t csD           # and along the run axis D
+    const void* src          # earlier groups' sum at the block's first row, element 0
+    Py_ssize_t srcD          # its stride along D (along the row: 1)
     double alpha
     double beta
     bint first
+    bint stream
 
 
 cdef inline void _put_one(const Put* put, double s, floating* o,
-                          const floating* c) noexcept nogil:
+                          const floating* c, const floating* src) noexcept nogil:
     """One element of ``_put_range`` (s in double)."""
     cdef floating v = <floating>s
     if c != NULL:
         v = c[0] * v
     v = (<floating>put.alpha) * v
-    if not put.first:
+    if src != NULL:
+        o[0] = src[0] + v
+    elif not put.first:
         o[0] = o[0] + v
     elif put.beta != 0.0:
         o[0] = (<floating>put.beta) * o[0] + v
@@ -332,7 +344,8 @@ cdef inline void _put_one(const Put* put, double s, floating* o,
 
 
 cdef inline void _put_range(const Put* put, Py_ssize_t n, double* tmp, floating* o,
-                            Py_ssize_t osr, const floating* c) noexcept nogil:
+                            Py_ssize_t osr, const floating* c,
+                            const floating* src) noexcept nogil:
     """Store n sums held in ``tmp`` (accumulator type: the data's) as ``put`` says.
 
     Each case is its own loop so that the contiguous ones vectorise."""
@@ -340,10 +353,37 @@ cdef inline void _put_range(const Put* put, Py_ssize_t n, double* tmp, floating*
     cdef floating al = <floating>put.alpha
     cdef floating be = <floating>put.beta
     cdef Py_ssize_t j, csr = put.csr
+    cdef int mode
+    if osr == 1 and (c == NULL or csr == 1):
+        # the common layouts, as vector loops in C
+        if src != NULL:
+            mode = FD_PUT_SRC
+        elif not put.first:
+            mode = FD_PUT_ADD
+        elif put.beta != 0.0:
+            mode = FD_PUT_AXPBY
+        else:
+            mode = FD_PUT_SET
+        if floating is double:
+            fd_put_d(n, s, c, mode, al, be, src, o, put.stream)
+        else:
+            fd_put_f(n, s, c, mode, al, be, src, o, put.stream)
+        return
     if c != NULL:
         for j in range(n):
             s[j] = c[j * csr] * s[j]
-    if not put.first:
+    if src != NULL:
+        for j in range(n):
+            s[j] = src[j] + al * s[j]
+        if osr == 1:    # (whole lines with non-temporal stores when streaming)
+            if floating is double:
+                fd_copy_d(n, s, o, put.stream)
+            else:
+                fd_copy_f(n, s, o, put.stream)
+        else:
+            for j in range(n):
+                o[j * osr] = s[j]
+    elif not put.first:
         if osr == 1:
             for j in range(n):
                 o[j] = o[j] + al * s[j]
@@ -406,6 +446,7 @@ cdef void _block(const Geometry* g, const floating* row, Py_ssize_t* idx, Py_ssi
     cdef Py_ssize_t kb = 0, nb = 0
     cdef const floating* rowk
     cdef const floating* ck
+    cdef const floating* sk
     cdef floating* ok
     cdef double v
     if g.D >= 0:
@@ -514,10 +555,11 @@ cdef void _block(const Geometry* g, const floating* row, Py_ssize_t* idx, Py_ssi
                     continue
         if put != NULL:
             ck = <const floating*>put.c + kk * put.csD if put.c != NULL else NULL
+            sk = <const floating*>put.src + kk * put.srcD if put.src != NULL else NULL
             # start loading the output (and coefficient) lines this block
             # and the next row's block store to (the next row's arrive while
             # this row's taps are combined)
-            if osr == 1 and (put.beta != 0.0 or not put.first):
+            if osr == 1 and sk == NULL and (put.beta != 0.0 or not put.first):
                 j = j0
                 while j < je:
                     if kk == 0:
@@ -536,7 +578,8 @@ cdef void _block(const Geometry* g, const floating* row, Py_ssize_t* idx, Py_ssi
             if ia < ib:
                 _combine(ib - ia, T, p, w, c0, sr, tmp, ok, osr, False, False, 1.0)
                 _put_range(put, ib - ia, tmp, ok + ia * osr, osr,
-                           ck + ia * put.csr if ck != NULL else NULL)
+                           ck + ia * put.csr if ck != NULL else NULL,
+                           sk + ia if sk != NULL else NULL)
             # the edge elements: [j0, ia) and [ib, je) (q counts them in order)
             for q in range((ia - j0) + (je - ib)):
                 j = j0 + q if q < ia - j0 else ib + q - (ia - j0)
@@ -544,7 +587,8 @@ cdef void _block(const Geometry* g, const floating* row, Py_ssize_t* idx, Py_ssi
                     v = _edge_sum(rowk, eoff, ew, estart[q], estart[q + 1], ec[q])
                 else:
                     v = _edge_elem(sr, j, c0, te - tb, rstart, rp, rw, along)
-                _put_one(put, v, ok + j * osr, ck + j * put.csr if ck != NULL else NULL)
+                _put_one(put, v, ok + j * osr, ck + j * put.csr if ck != NULL else NULL,
+                         sk + j if sk != NULL else NULL)
             kk += 1
             continue
         if ia < ib:
@@ -699,6 +743,11 @@ cdef void _unit(Py_ssize_t unit, const Geometry* g, const floating* u,
     cdef int d, c, m, k
     cdef const AxisOp* op
     cdef const floating* row
+    # the earlier coefficient groups' sums of a block (beta == 0): the last
+    # group then writes the output once (streamed when large) instead of
+    # every group reading and writing it
+    cdef floating* scratch = NULL
+    cdef bint use_scratch
     if fd_stopped(co.stop):
         return      # interrupted: the caller discards the result
     if jend > g.L:
@@ -768,6 +817,10 @@ cdef void _unit(Py_ssize_t unit, const Geometry* g, const floating* u,
             put.alpha = co.alpha
             put.beta = co.beta
             put.first = True
+            put.src = NULL
+            put.srcD = 0
+            put.stream = False
+            use_scratch = False
             # (an output without terms still takes one empty group: out = beta*out)
             tb = term_start[c]
             while True:
@@ -776,6 +829,11 @@ cdef void _unit(Py_ssize_t unit, const Geometry* g, const floating* u,
                     te += 1
                     while te < term_start[c + 1] and terms[te].coef == terms[tb].coef:
                         te += 1
+                if put.first and co.beta == 0.0 and te < term_start[c + 1]:
+                    # several groups: sum all but the last in the scratch block
+                    if scratch == NULL:
+                        scratch = <floating*>malloc(g.run * g.cblk * sizeof(floating))
+                    use_scratch = scratch != NULL
                 q = terms[tb].coef if tb < te else -1
                 if q >= 0:
                     coff = 0
@@ -787,8 +845,18 @@ cdef void _unit(Py_ssize_t unit, const Geometry* g, const floating* u,
                     put.csD = co.cstr[q * g.ndim + g.D] if g.D >= 0 else 0
                 else:
                     put.c = NULL
-                _block(g, row, idx, nk, j0, jl, a, b, outs[c] + ooff, osr, osD, False,
-                       tb, te, terms, ops, tmp, &put)
+                if use_scratch and te < term_start[c + 1]:
+                    # (scratch row k at element j: scratch[k*cblk + j - j0])
+                    _block(g, row, idx, nk, j0, jl, a, b, scratch - j0, 1, g.cblk, False,
+                           tb, te, terms, ops, tmp, &put)
+                else:
+                    if use_scratch:
+                        put.src = <const void*>(scratch - j0)
+                        put.srcD = g.cblk
+                    # the output is written once here (no later group adds to it)
+                    put.stream = g.stream and (use_scratch or (put.first and co.beta == 0.0))
+                    _block(g, row, idx, nk, j0, jl, a, b, outs[c] + ooff, osr, osD, False,
+                           tb, te, terms, ops, tmp, &put)
                 put.first = False
                 tb = te
                 if tb >= term_start[c + 1]:
@@ -819,6 +887,7 @@ cdef void _unit(Py_ssize_t unit, const Geometry* g, const floating* u,
                     for jr in range(j0, j0 + jl):
                         outs[c][ooff + kk * osD + jr * osr] = outs[m][q + kk * b + jr * a]
         j0 += jl
+    free(scratch)
 
 
 cdef void _run(const Geometry* g, const floating* u, floating** outs,
