@@ -276,29 +276,33 @@ static inline void fd_copy_f(ptrdiff_t n, const float *src, float *dst, int stre
 }
 
 /* The store of a coefficient group's n sums s (the data's type) into a
- * contiguous output row o (see Put in _grid_impl.pxi): s = c*s first when c
- * is given (unit stride), then by mode
- *     FD_PUT_SET    o = al*s           FD_PUT_ADD  o = o + al*s
- *     FD_PUT_AXPBY  o = be*o + al*s    FD_PUT_SRC  o = src + al*s
+ * contiguous output row o (see Put in _grid_impl.pxi), with t = al*(c*s)
+ * when a coefficient row c is given (unit stride), else t = al*s:
+ *     FD_PUT_SET    o = t              FD_PUT_ADD  o = o + t
+ *     FD_PUT_AXPBY  o = be*o + t       FD_PUT_SRC  o = src + t
  * the same operations, in the same order, as the element-wise stores; SET
  * and SRC write whole lines with non-temporal stores when `stream`.  Own
  * loops (no aliasing between s, c, src and o) so that they vectorise. */
 enum { FD_PUT_SET = 0, FD_PUT_ADD = 1, FD_PUT_AXPBY = 2, FD_PUT_SRC = 3 };
-#define FD_PUT_BODY(COPY)                                                     \
-    ptrdiff_t j;                                                              \
-    if (c) { FD_IVDEP for (j = 0; j < n; j++) s[j] = c[j] * s[j]; }           \
+/* one loop per mode, the term al*(c*s) (or al*s) computed in each */
+#define FD_PUT_LOOPS(TERM, COPY)                                              \
     switch (mode) {                                                           \
-    case FD_PUT_ADD: FD_IVDEP for (j = 0; j < n; j++) o[j] = o[j] + al * s[j]; break; \
-    case FD_PUT_AXPBY: FD_IVDEP for (j = 0; j < n; j++) o[j] = be * o[j] + al * s[j]; break; \
+    case FD_PUT_ADD: FD_IVDEP for (j = 0; j < n; j++) o[j] = o[j] + TERM(j); break; \
+    case FD_PUT_AXPBY: FD_IVDEP for (j = 0; j < n; j++) o[j] = be * o[j] + TERM(j); break; \
     case FD_PUT_SET:                                                          \
-        if (!stream) { FD_IVDEP for (j = 0; j < n; j++) o[j] = al * s[j]; break; } \
-        FD_IVDEP for (j = 0; j < n; j++) s[j] = al * s[j];                    \
+        if (!stream) { FD_IVDEP for (j = 0; j < n; j++) o[j] = TERM(j); break; } \
+        FD_IVDEP for (j = 0; j < n; j++) s[j] = TERM(j);                      \
         COPY(n, s, o, stream); break;                                         \
     default:                                                                  \
-        if (!stream) { FD_IVDEP for (j = 0; j < n; j++) o[j] = src[j] + al * s[j]; break; } \
-        FD_IVDEP for (j = 0; j < n; j++) s[j] = src[j] + al * s[j];           \
+        if (!stream) { FD_IVDEP for (j = 0; j < n; j++) o[j] = src[j] + TERM(j); break; } \
+        FD_IVDEP for (j = 0; j < n; j++) s[j] = src[j] + TERM(j);             \
         COPY(n, s, o, stream); break;                                         \
     }
+#define FD_PUT_C(j) (al * (c[j] * s[j]))
+#define FD_PUT_1(j) (al * s[j])
+#define FD_PUT_BODY(COPY)                                                     \
+    ptrdiff_t j;                                                              \
+    if (c) { FD_PUT_LOOPS(FD_PUT_C, COPY) } else { FD_PUT_LOOPS(FD_PUT_1, COPY) }
 
 static inline void fd_put_d(ptrdiff_t n, double *s, const double *c, int mode, double al,
                             double be, const double *src, double *o, int stream)
