@@ -639,3 +639,63 @@ def test_read_only_out_and_huge_thread_counts():
         p(v, ro)
     with pytest.raises(ValueError, match="more threads than fastdiff runs"):
         fd.grid.laplacian(np.ones((8, 8)), num_threads=32768)
+
+
+def test_last_layout_fast_path_falls_back_on_anything_else():
+    """A reused plan first tries its last call's layout and threads, checked
+    in C (`Prepared.fast_run`); every other input takes the checked path,
+    with the same results and errors as a first call."""
+    rng = np.random.default_rng(4)
+    A = 0.5 * D(0)**2 + D(1)
+    p = A.plan((12, 10), spacing=0.5, boundary="periodic")
+    u = rng.standard_normal((12, 10))
+    want = p(u)
+    out = np.empty_like(u)
+    assert p(u, out) is out                       # (now the last layout)
+    np.testing.assert_array_equal(out, want)
+    np.testing.assert_array_equal(p(u, np.empty_like(u)), want)
+    # another layout, dtype, byte order, alignment or alpha type: same values
+    np.testing.assert_array_equal(p(np.asfortranarray(u), out), want)
+    np.testing.assert_array_equal(p(u.astype(">f8"), out), want)
+    np.testing.assert_array_equal(p(u.astype(np.float32).astype(np.float64), out),
+                                  p(u.astype(np.float32).astype(np.float64)))
+    raw = np.zeros(u.nbytes + 1, np.uint8)[1:].view(np.float64).reshape(u.shape)
+    raw[...] = u
+    assert not raw.flags.aligned
+    np.testing.assert_array_equal(p(raw, out), want)
+    np.testing.assert_array_equal(p(u, out, alpha=2), 2 * want)
+    np.testing.assert_array_equal(p(u, out), want)      # (back to the fast path)
+    base = rng.standard_normal(u.shape)
+    o2 = base.copy()
+    np.testing.assert_array_equal(p(u, o2, alpha=0.5, beta=1.0), base + 0.5 * want)
+    # subclasses: a masked u is masked where its stencils touch the mask
+    mu = np.ma.array(u, mask=np.zeros(u.shape, bool))
+    mu.mask[3, 4] = True
+    assert np.ma.isMaskedArray(p(mu)) and p(mu).mask.any()
+    # errors as on the checked path
+    with pytest.raises(ValueError, match="overlaps"):
+        p(u, u)
+    with pytest.raises(ValueError, match="overlaps"):
+        p(u, u[::-1])
+    with pytest.raises(ValueError, match="alpha must be finite"):
+        p(u, out, alpha=float("nan"))
+    with pytest.raises(TypeError, match="alpha must be a real number"):
+        p(u, out, alpha=True)
+    with pytest.raises(ValueError, match="beta must be finite"):
+        p(u, out, beta=float("inf"))
+    ro = out.copy()
+    ro.flags.writeable = False
+    with pytest.raises(ValueError, match="out is read-only"):
+        p(u, ro)
+    np.testing.assert_array_equal(p(u, out), want)
+    # a thread count changed since the last call: its own prepared call
+    np.testing.assert_array_equal(p(u, out, num_threads=1), want)
+    from fastdiff import _config
+    nt = _config.max_threads()
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("OMP_NUM_THREADS", "1")     # (read by fastdiff at every call)
+        assert _config.max_threads() == 1
+        np.testing.assert_array_equal(p(u, out), want)
+        assert p._cache[None][0] == 1
+    np.testing.assert_array_equal(p(u, out), want)
+    assert p._cache[None][0] == nt

@@ -17,6 +17,7 @@
 # thread count or the unit it falls in, so results are bitwise reproducible.
 from cython.parallel cimport parallel, prange
 from libc.stdlib cimport malloc, free
+from libc.math cimport isfinite
 from cpython.pyport cimport PY_SSIZE_T_MAX
 
 import numpy as np
@@ -912,6 +913,25 @@ cdef void _run(const Geometry* g, const floating* u, floating** outs,
             fd_sfence()  # this thread's streaming stores are visible after the join
 
 
+cdef bint _extent(cnp.ndarray a, char** lo, char** hi):
+    """The bytes a spans, [lo, hi) (False when a is empty)."""
+    cdef int d
+    cdef Py_ssize_t n, st
+    cdef Py_ssize_t isz = cnp.PyArray_ITEMSIZE(a)
+    lo[0] = <char*>cnp.PyArray_DATA(a)
+    hi[0] = lo[0] + isz
+    for d in range(a.ndim):
+        n = a.shape[d]
+        if n == 0:
+            return False
+        st = a.strides[d] * (n - 1)
+        if st < 0:
+            lo[0] += st
+        else:
+            hi[0] += st
+    return True
+
+
 cdef bint _same_layout(cnp.ndarray a, tuple shape, tuple strides):
     cdef int d
     if a.ndim != len(shape):
@@ -1143,9 +1163,6 @@ cdef class Prepared:
         prepared for; ``uoff``/``roff`` are byte offsets added to their data
         pointers (0, or the imaginary part's offset).
         """
-        cdef int c
-        cdef Coefs co
-        cdef char* rbase
         if not _same_layout(u, self.ushape, self.ustrides):
             raise ValueError("internal: input layout differs from the prepared one")
         if not _same_layout(res, self.rshape, self.rstrides):
@@ -1157,10 +1174,53 @@ cdef class Prepared:
             raise TypeError("internal: input dtype differs from the prepared one")
         if res.itemsize != u.itemsize:
             raise TypeError("internal: result dtype differs from the input's")
-        if self.empty:
-            return
         if self.ncopy and beta != 0.0:
             raise ValueError("internal: copied outputs with beta != 0")
+        self._go(u, uoff, res, roff, alpha, beta)
+
+    def fast_run(self, u, res, alpha, beta):
+        """A reused plan's call without the Python checks: run and return True
+        when ``u`` and ``res`` are exact ndarrays of the prepared dtype
+        (native byte order) and layouts, aligned, ``res`` writeable and not
+        overlapping ``u``'s bytes, and ``alpha``/``beta`` finite Python
+        floats; else do nothing and return False (the caller's checked path
+        then runs or raises).  Real plans only (``uoff = roff = 0``)."""
+        cdef cnp.ndarray a, r
+        cdef char *alo
+        cdef char *ahi
+        cdef char *rlo
+        cdef char *rhi
+        if type(u) is not np.ndarray or type(res) is not np.ndarray:
+            return False
+        if type(alpha) is not float or type(beta) is not float:
+            return False
+        if not (isfinite(<double>alpha) and isfinite(<double>beta)):
+            return False
+        a = u
+        r = res
+        if (a.descr.type_num != self.typenum or r.descr.type_num != self.typenum
+                or not cnp.PyArray_ISNOTSWAPPED(a) or not cnp.PyArray_ISNOTSWAPPED(r)
+                or not cnp.PyArray_ISALIGNED(a) or not cnp.PyArray_ISALIGNED(r)
+                or not cnp.PyArray_ISWRITEABLE(r)):
+            return False
+        if not (_same_layout(a, self.ushape, self.ustrides)
+                and _same_layout(r, self.rshape, self.rstrides)):
+            return False
+        if self.ncopy and <double>beta != 0.0:
+            return False
+        if _extent(a, &alo, &ahi) and _extent(r, &rlo, &rhi) and alo < rhi and rlo < ahi:
+            return False        # (bounds overlap, as np.may_share_memory)
+        self._go(a, 0, r, 0, alpha, beta)
+        return True
+
+    cdef int _go(self, cnp.ndarray u, Py_ssize_t uoff, cnp.ndarray res, Py_ssize_t roff,
+                 double alpha, double beta) except -1:
+        """`run` once its arguments are checked."""
+        cdef int c
+        cdef Coefs co
+        cdef char* rbase
+        if self.empty:
+            return 0
         co.general = alpha != 1.0 or beta != 0.0
         co.has_coef = self.has_coef
         co.cptr = self.cptr
@@ -1222,3 +1282,4 @@ cdef class Prepared:
         finally:
             if optr != local:
                 free(optr)
+        return 0

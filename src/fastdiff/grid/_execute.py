@@ -43,6 +43,9 @@ _TILE_BYTES = 8 << 20
 # Prepared layouts kept per plan (a plan meets few layouts; more means a
 # caller cycling through views, and the oldest are dropped).
 _MAX_LAYOUTS = 8
+# the plan's cache entry of its last real, unstaged kernel call: (threads,
+# Prepared), tried first by the next call (`Prepared.fast_run`)
+_LAST = None
 
 
 def alloc(field, lead, dtype):
@@ -158,6 +161,9 @@ def execute(plan, u, res, nthreads, alpha=1.0, beta=0.0):
     parts[0].run(u, 0, res, 0, alpha, beta)
     if len(parts) > 1:
         parts[1].run(u, isz, res, isz, alpha, beta)
+    elif not plan.staged:
+        # the next call's first try (`call_plan`): this layout, these threads
+        plan._cache[_LAST] = (nthreads, parts[0])
     for inner, outer in plan.staged:
         # a mixed partial along 3+ axes: outer(inner(u)), added to the output
         tmp = execute(inner, u, alloc(u, (), inner.dtype), nthreads)
@@ -191,6 +197,13 @@ _max_threads = _config.max_threads   # (1 in a forked child: see _config)
 def call_plan(plan, u, out, alpha, beta, num_threads):
     """``plan(u, out, alpha=, beta=, num_threads=)``: checks only what can
     change between calls (u's shape and dtype, out, the scalars)."""
+    # the reused plan's fastest path: the layout, dtype and thread count of
+    # the last call, checked in C (16x16 with out=: 1.8 us instead of 2.8)
+    if num_threads is None:
+        last = plan._cache.get(_LAST)
+        if last is not None and last[0] == _max_threads() and last[1].fast_run(u, out, alpha,
+                                                                                 beta):
+            return out
     # the reused plan's fast path: arrays of the plan's shape and dtype in a
     # layout met before; anything else takes the checked path below
     if (type(u) is np.ndarray and type(out) is np.ndarray and num_threads is None
@@ -199,13 +212,15 @@ def call_plan(plan, u, out, alpha, beta, num_threads):
             and out.flags.writeable
             and u.shape == plan.input_shape and out.shape == plan.result_shape
             and u.dtype == plan.dtype and out.dtype == plan.dtype and not plan.staged):
-        prep = plan._cache.get((u.strides, out.strides, _max_threads(),
-                                beta == 0.0 or not plan.copies))
+        nt = _max_threads()
+        prep = plan._cache.get((u.strides, out.strides, nt, beta == 0.0 or not plan.copies))
         if prep is not None and not np.may_share_memory(out, u):
             parts, isz = prep
             parts[0].run(u, 0, out, 0, alpha, beta)
             if len(parts) > 1:
                 parts[1].run(u, isz, out, isz, alpha, beta)
+            else:
+                plan._cache[_LAST] = (nt, parts[0])
             return out
     alpha = V.real_number(alpha, "alpha")
     beta = V.real_number(beta, "beta")
