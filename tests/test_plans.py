@@ -699,3 +699,27 @@ def test_last_layout_fast_path_falls_back_on_anything_else():
         assert p._cache[None][0] == 1
     np.testing.assert_array_equal(p(u, out), want)
     assert p._cache[None][0] == nt
+
+
+def test_functions_with_out_take_the_last_layout_path_and_still_check():
+    rng = np.random.default_rng(6)
+    u = rng.standard_normal((9, 11))
+    want = ref.laplacian(u, spacing=0.5)
+    out = np.empty_like(u)
+    for _ in range(3):          # (the second and third calls: the last layout)
+        assert fd.grid.laplacian(u, spacing=0.5, out=out) is out
+        np.testing.assert_allclose(out, want, rtol=1e-12, atol=1e-12)
+    np.testing.assert_array_equal(fd.grid.laplacian(u, spacing=0.5, out=np.empty_like(u)), out)
+    f_out = np.empty(u.shape, order="F")
+    np.testing.assert_array_equal(fd.grid.laplacian(u, spacing=0.5, out=f_out), out)
+    with pytest.raises(ValueError, match="overlaps"):
+        fd.grid.laplacian(u, spacing=0.5, out=u)
+    with pytest.raises(ValueError, match="out"):
+        fd.grid.laplacian(u, spacing=0.5, out=np.empty((9, 12)))
+    with pytest.raises((TypeError, ValueError), match="out"):
+        fd.grid.laplacian(u, spacing=0.5, out=np.empty(u.shape, np.float32))
+    ro = np.empty_like(u)
+    ro.flags.writeable = False
+    with pytest.raises(ValueError, match="read-only"):
+        fd.grid.laplacian(u, spacing=0.5, out=ro)
+    np.testing.assert_array_equal(fd.grid.laplacian(u, spacing=0.5, out=out), f_out)

@@ -96,6 +96,8 @@ def run(builder, u, out, num_threads, vector=False, cache=True, **kw):
         if res is not None:
             return res
     plan, u = _make_plan(builder, u, vector, kw, cache)
+    if num_threads is None and out is not None and _execute.run_last(plan, u, out):
+        return out          # (out and threads as in the plan's last call)
     nt = V.num_threads(num_threads)
     res = _execute.result(plan, u, out)
     return _execute.execute(plan, u, res, nt)
