@@ -119,8 +119,10 @@ def test_coefficient_groups_bitwise_as_added_one_by_one(dtype, shape):
     u = rng.standard_normal(shape).astype(dtype)
     kappa = (1 + rng.random(shape)).astype(dtype)
     row = (1 + rng.random(shape[1])).astype(dtype)
+    col = (1 + rng.random((shape[0], 1))).astype(dtype)     # (broadcast along rows)
     for A in [kappa * (D(0)**2 + D(1)**2) + 0.5 * D(0),
               kappa * D(0)**2 - row * D(1) + 3.0 + kappa * D(1)**2,
+              col * D(0)**2 + kappa * D(1),
               kappa * (D(0)**2 + D(1)**2)]:
         p = A.plan(shape, dtype, spacing=0.25, boundary="reflect")
         once = p(u, alpha=0.75)

@@ -277,7 +277,8 @@ static inline void fd_copy_f(ptrdiff_t n, const float *src, float *dst, int stre
 
 /* The store of a coefficient group's n sums s (the data's type) into a
  * contiguous output row o (see Put in _grid_impl.pxi), with t = al*(c*s)
- * when a coefficient row c is given (unit stride), else t = al*s:
+ * when a coefficient row c is given (stride csr: 1, or 0 where it is
+ * broadcast along the row), else t = al*s:
  *     FD_PUT_SET    o = t              FD_PUT_ADD  o = o + t
  *     FD_PUT_AXPBY  o = be*o + t       FD_PUT_SRC  o = src + t
  * the same operations, in the same order, as the element-wise stores; SET
@@ -299,19 +300,24 @@ enum { FD_PUT_SET = 0, FD_PUT_ADD = 1, FD_PUT_AXPBY = 2, FD_PUT_SRC = 3 };
         COPY(n, s, o, stream); break;                                         \
     }
 #define FD_PUT_C(j) (al * (c[j] * s[j]))
+#define FD_PUT_CS(j) (al * (c[j * csr] * s[j]))
 #define FD_PUT_1(j) (al * s[j])
 #define FD_PUT_BODY(COPY)                                                     \
     ptrdiff_t j;                                                              \
-    if (c) { FD_PUT_LOOPS(FD_PUT_C, COPY) } else { FD_PUT_LOOPS(FD_PUT_1, COPY) }
+    if (!c) { FD_PUT_LOOPS(FD_PUT_1, COPY) }                                  \
+    else if (csr == 1) { FD_PUT_LOOPS(FD_PUT_C, COPY) }                       \
+    else { FD_PUT_LOOPS(FD_PUT_CS, COPY) }
 
-static inline void fd_put_d(ptrdiff_t n, double *s, const double *c, int mode, double al,
-                            double be, const double *src, double *o, int stream)
+static inline void fd_put_d(ptrdiff_t n, double *s, const double *c, ptrdiff_t csr,
+                            int mode, double al, double be, const double *src, double *o,
+                            int stream)
 {
     FD_PUT_BODY(fd_copy_d)
 }
 
-static inline void fd_put_f(ptrdiff_t n, float *s, const float *c, int mode, float al,
-                            float be, const float *src, float *o, int stream)
+static inline void fd_put_f(ptrdiff_t n, float *s, const float *c, ptrdiff_t csr,
+                            int mode, float al, float be, const float *src, float *o,
+                            int stream)
 {
     FD_PUT_BODY(fd_copy_f)
 }

@@ -48,10 +48,11 @@ cdef extern from "_combine.h":
     void fd_copy_d(Py_ssize_t n, const double* src, double* dst, bint stream) noexcept nogil
     void fd_copy_f(Py_ssize_t n, const float* src, float* dst, bint stream) noexcept nogil
     enum: FD_PUT_SET, FD_PUT_ADD, FD_PUT_AXPBY, FD_PUT_SRC
-    void fd_put_d(Py_ssize_t n, double* s, const double* c, int mode, double al, double be,
-                  const double* src, double* o, bint stream) noexcept nogil
-    void fd_put_f(Py_ssize_t n, float* s, const float* c, int mode, float al, float be,
-                  const float* src, float* o, bint stream) noexcept nogil
+    void fd_put_d(Py_ssize_t n, double* s, const double* c, Py_ssize_t csr, int mode,
+                  double al, double be, const double* src, double* o,
+                  bint stream) noexcept nogil
+    void fd_put_f(Py_ssize_t n, float* s, const float* c, Py_ssize_t csr, int mode,
+                  float al, float be, const float* src, float* o, bint stream) noexcept nogil
     void fd_edge_batch_d(const double* row, Py_ssize_t sD, Py_ssize_t nrows,
                          const Py_ssize_t* off, const double* w, int ntaps, double c,
                          double* o, Py_ssize_t osD) noexcept nogil
@@ -347,16 +348,13 @@ cdef inline void _put_one(const Put* put, double s, floating* o,
 cdef inline void _put_range(const Put* put, Py_ssize_t n, double* tmp, floating* o,
                             Py_ssize_t osr, const floating* c,
                             const floating* src) noexcept nogil:
-    """Store n sums held in ``tmp`` (accumulator type: the data's) as ``put`` says.
-
-    Each case is its own loop so that the contiguous ones vectorise."""
+    """Store n sums held in ``tmp`` (accumulator type: the data's) as ``put``
+    says: a contiguous output row by the vector loops of ``fd_put``, a
+    strided one element by element (`_put_one`, the same operations)."""
     cdef floating* s = <floating*>tmp
-    cdef floating al = <floating>put.alpha
-    cdef floating be = <floating>put.beta
     cdef Py_ssize_t j, csr = put.csr
     cdef int mode
-    if osr == 1 and (c == NULL or csr == 1):
-        # the common layouts, as vector loops in C
+    if osr == 1:
         if src != NULL:
             mode = FD_PUT_SRC
         elif not put.first:
@@ -366,41 +364,14 @@ cdef inline void _put_range(const Put* put, Py_ssize_t n, double* tmp, floating*
         else:
             mode = FD_PUT_SET
         if floating is double:
-            fd_put_d(n, s, c, mode, al, be, src, o, put.stream)
+            fd_put_d(n, s, c, csr, mode, put.alpha, put.beta, src, o, put.stream)
         else:
-            fd_put_f(n, s, c, mode, al, be, src, o, put.stream)
+            fd_put_f(n, s, c, csr, mode, <float>put.alpha, <float>put.beta, src, o,
+                     put.stream)
         return
-    if c != NULL:
-        for j in range(n):
-            s[j] = c[j * csr] * s[j]
-    if src != NULL:
-        for j in range(n):
-            s[j] = src[j] + al * s[j]
-        if osr == 1:    # (whole lines with non-temporal stores when streaming)
-            if floating is double:
-                fd_copy_d(n, s, o, put.stream)
-            else:
-                fd_copy_f(n, s, o, put.stream)
-        else:
-            for j in range(n):
-                o[j * osr] = s[j]
-    elif not put.first:
-        if osr == 1:
-            for j in range(n):
-                o[j] = o[j] + al * s[j]
-        else:
-            for j in range(n):
-                o[j * osr] = o[j * osr] + al * s[j]
-    elif put.beta != 0.0:
-        if osr == 1:
-            for j in range(n):
-                o[j] = be * o[j] + al * s[j]
-        else:
-            for j in range(n):
-                o[j * osr] = be * o[j * osr] + al * s[j]
-    else:
-        for j in range(n):
-            o[j * osr] = al * s[j]
+    for j in range(n):
+        _put_one(put, s[j], o + j * osr, c + j * csr if c != NULL else NULL,
+                 src + j if src != NULL else NULL)
 
 
 cdef void _block(const Geometry* g, const floating* row, Py_ssize_t* idx, Py_ssize_t nk,
