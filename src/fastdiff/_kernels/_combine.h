@@ -144,6 +144,34 @@ typedef float fd_v8f __attribute__((vector_size(32), aligned(4)));
     }
 #endif
 
+/* The address class (mod 64) to align the main loop on: the output's, or
+ * that of the taps when more of them share one class than the weight of
+ * the output (a split store costs about two split loads).  NumPy arrays are
+ * only 16-byte aligned, so a source and an output usually differ in class;
+ * aligning the output alone then splits every 64-byte load of every tap. */
+#ifndef FD_STORE_WEIGHT
+#define FD_STORE_WEIGHT 2
+#endif
+static inline int fd_class_count(const void *const *p, int G, unsigned c)
+{
+    int k, m = 0;
+    for (k = 0; k < G; k++) m += ((unsigned)((uintptr_t)p[k] & 63) == c);
+    return m;
+}
+static inline unsigned fd_align_to(const void *const *p, int G, const void *out)
+{
+    const unsigned oc = (unsigned)((uintptr_t)out & 63);
+    unsigned best = oc, c;
+    int nbest = FD_STORE_WEIGHT + fd_class_count(p, G, oc), t, m;
+    for (t = 0; t < G; t++) {
+        c = (unsigned)((uintptr_t)p[t] & 63);
+        if (c == oc || c == best) continue;
+        m = fd_class_count(p, G, c);
+        if (m > nbest) { nbest = m; best = c; }
+    }
+    return best;
+}
+
 /* One pass straight to a contiguous output (at most FD_MAXG taps, no
  * streaming): the common case, in a function of its own so that the loop
  * keeps every pointer in a register (inside the large body the output
@@ -165,9 +193,11 @@ static void NAME(ptrdiff_t n, int G, const T *const *p, const double *w,     \
     const ACC w6 = G > 6 ? (ACC)w[6] : 0, w7 = G > 7 ? (ACC)w[7] : 0;         \
     (void)p1; (void)p2; (void)p3; (void)p4; (void)p5; (void)p6; (void)p7;     \
     (void)w1; (void)w2; (void)w3; (void)w4; (void)w5; (void)w6; (void)w7;     \
-    /* the elements before the first 64-byte boundary of the output first:  \
-     * the vector stores of the main loop then never split a cache line */   \
-    ptrdiff_t head = (ptrdiff_t)(((64 - ((uintptr_t)out & 63)) & 63) / sizeof(T)); \
+    /* the elements before the first 64-byte boundary of the output (or of \
+     * the taps, see fd_align_to) first: the main loop's vector accesses to \
+     * those arrays then never split a cache line */                         \
+    ptrdiff_t head = (ptrdiff_t)(((64 - fd_align_to((const void *const *)p, G, out)) \
+                                  & 63) / sizeof(T));                         \
     if (((uintptr_t)out) % sizeof(T) || head > n) head = n;                  \
     ptrdiff_t lo = 0, hi = head;                                              \
     FD_SWITCH_G(FD_ONE_LOOP)                                                  \
