@@ -110,9 +110,10 @@ def test_alpha_beta_one_pass():
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
 @pytest.mark.parametrize("shape", [(40, 50), (2048, 1040)], ids=["small", "streamed"])
 def test_coefficient_groups_bitwise_as_added_one_by_one(dtype, shape):
-    """beta=0 sums all coefficient groups but the last in a scratch block and
-    writes the output once (streamed from 16 MiB up); beta=1 on zeros adds
-    each group to the output in turn: the same operations, bit for bit."""
+    """beta=0 sums all coefficient groups but the last in a row buffer (in one
+    pass over the rows; beyond 8 groups, group by group in a scratch block)
+    and writes the output once (streamed from 16 MiB up); beta=1 on zeros
+    adds each group to the output in turn: the same operations, bit for bit."""
     if np.dtype(dtype).itemsize == 4:
         shape = (shape[0], 2 * shape[1])
     rng = np.random.default_rng(5)
@@ -120,7 +121,8 @@ def test_coefficient_groups_bitwise_as_added_one_by_one(dtype, shape):
     kappa = (1 + rng.random(shape)).astype(dtype)
     row = (1 + rng.random(shape[1])).astype(dtype)
     col = (1 + rng.random((shape[0], 1))).astype(dtype)     # (broadcast along rows)
-    for A in [kappa * (D(0)**2 + D(1)**2) + 0.5 * D(0),
+    many = sum(((1 + 0.1 * i) * kappa) * D(i % 2, 1 + i % 3) for i in range(10))
+    for A in [kappa * (D(0)**2 + D(1)**2) + 0.5 * D(0), many,
               kappa * D(0)**2 - row * D(1) + 3.0 + kappa * D(1)**2,
               col * D(0)**2 + kappa * D(1),
               kappa * (D(0)**2 + D(1)**2)]:

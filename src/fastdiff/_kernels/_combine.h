@@ -152,24 +152,19 @@ typedef float fd_v8f __attribute__((vector_size(32), aligned(4)));
 #ifndef FD_STORE_WEIGHT
 #define FD_STORE_WEIGHT 2
 #endif
-static inline int fd_class_count(const void *const *p, int G, unsigned c)
+static inline unsigned fd_align_to(const void *const *p, int G, const void *out,
+                                   unsigned esize)
 {
-    int k, m = 0;
-    for (k = 0; k < G; k++) m += ((unsigned)((uintptr_t)p[k] & 63) == c);
-    return m;
-}
-static inline unsigned fd_align_to(const void *const *p, int G, const void *out)
-{
-    const unsigned oc = (unsigned)((uintptr_t)out & 63);
-    unsigned best = oc, c;
-    int nbest = FD_STORE_WEIGHT + fd_class_count(p, G, oc), t, m;
-    for (t = 0; t < G; t++) {
-        c = (unsigned)((uintptr_t)p[t] & 63);
-        if (c == oc || c == best) continue;
-        m = fd_class_count(p, G, c);
-        if (m > nbest) { nbest = m; best = c; }
-    }
-    return best;
+    /* a histogram of the classes, in elements (8 or 16 of them) */
+    unsigned char count[64 / 4] = {0};
+    const unsigned oc = (unsigned)((uintptr_t)out & 63) / esize;
+    unsigned c, best = oc, nbest, nc = 64 / esize;
+    int t;
+    for (t = 0; t < G; t++) count[((unsigned)((uintptr_t)p[t] & 63) / esize) & 15]++;
+    nbest = count[oc & 15] + FD_STORE_WEIGHT;
+    for (c = 0; c < nc; c++)
+        if (count[c] > nbest) { nbest = count[c]; best = c; }
+    return best * esize;
 }
 
 /* One pass straight to a contiguous output (at most FD_MAXG taps, no
@@ -196,7 +191,7 @@ static void NAME(ptrdiff_t n, int G, const T *const *p, const double *w,     \
     /* the elements before the first 64-byte boundary of the output (or of \
      * the taps, see fd_align_to) first: the main loop's vector accesses to \
      * those arrays then never split a cache line */                         \
-    ptrdiff_t head = (ptrdiff_t)(((64 - fd_align_to((const void *const *)p, G, out)) \
+    ptrdiff_t head = (ptrdiff_t)(((64 - fd_align_to((const void *const *)p, G, out, sizeof(T))) \
                                   & 63) / sizeof(T));                         \
     if (((uintptr_t)out) % sizeof(T) || head > n) head = n;                  \
     ptrdiff_t lo = 0, hi = head;                                              \
@@ -351,6 +346,60 @@ static inline void fd_put_f(ptrdiff_t n, float *s, const float *c, ptrdiff_t csr
 {
     FD_PUT_BODY(fd_copy_f)
 }
+
+/* A coefficient group's sum and its store in one loop (contiguous taps,
+ * at most FD_MAXG of them, and a contiguous output row; c of stride 1 or
+ * none): fd_combine into s followed by fd_put, the same operations in the
+ * same order, without the round trip through s (still the staging buffer
+ * of streamed stores). */
+#define FD_CP_TC(SUM) (al * (c[j] * SUM(a0, j)))
+#define FD_CP_T1(SUM) (al * SUM(a0, j))
+#define FD_CP_MODES(SUM, TERM)                                                \
+    switch (mode) {                                                           \
+    case FD_PUT_ADD: FD_IVDEP for (j = 0; j < n; j++) o[j] = o[j] + TERM(SUM); break; \
+    case FD_PUT_AXPBY: FD_IVDEP for (j = 0; j < n; j++) o[j] = be * o[j] + TERM(SUM); break; \
+    case FD_PUT_SET:                                                          \
+        if (!stream) { FD_IVDEP for (j = 0; j < n; j++) o[j] = TERM(SUM); break; } \
+        FD_IVDEP for (j = 0; j < n; j++) s[j] = TERM(SUM);                    \
+        FD_CP_COPY(n, s, o, stream); break;                                   \
+    default:                                                                  \
+        if (!stream) { FD_IVDEP for (j = 0; j < n; j++) o[j] = src[j] + TERM(SUM); break; } \
+        FD_IVDEP for (j = 0; j < n; j++) s[j] = src[j] + TERM(SUM);           \
+        FD_CP_COPY(n, s, o, stream); break;                                   \
+    }
+#define FD_CP_LOOP_C(SUM) FD_CP_MODES(SUM, FD_CP_TC)
+#define FD_CP_LOOP_1(SUM) FD_CP_MODES(SUM, FD_CP_T1)
+#define FD_CPUT(NAME, T)                                                      \
+static void NAME(ptrdiff_t n, int G, const T *const *p, const double *w,     \
+                 double c0, const T *c, int mode, T al, T be, const T *src,   \
+                 T *o, int stream, T *s)                                      \
+{                                                                             \
+    ptrdiff_t j;                                                              \
+    const T a0 = (T)c0;                                                       \
+    const T *p0 = p[0], *p1 = p[(G > 1)], *p2 = p[2 * (G > 2)];              \
+    const T *p3 = p[3 * (G > 3)], *p4 = p[4 * (G > 4)];                       \
+    const T *p5 = p[5 * (G > 5)], *p6 = p[6 * (G > 6)];                       \
+    const T *p7 = p[7 * (G > 7)];                                             \
+    const T w0 = (T)w[0], w1 = G > 1 ? (T)w[1] : 0;                           \
+    const T w2 = G > 2 ? (T)w[2] : 0, w3 = G > 3 ? (T)w[3] : 0;               \
+    const T w4 = G > 4 ? (T)w[4] : 0, w5 = G > 5 ? (T)w[5] : 0;               \
+    const T w6 = G > 6 ? (T)w[6] : 0, w7 = G > 7 ? (T)w[7] : 0;               \
+    (void)p1; (void)p2; (void)p3; (void)p4; (void)p5; (void)p6; (void)p7;     \
+    (void)w1; (void)w2; (void)w3; (void)w4; (void)w5; (void)w6; (void)w7;     \
+    (void)src; (void)be; (void)s;                                             \
+    if (c) { FD_SWITCH_G(FD_CP_LOOP_C) }                                      \
+    else { FD_SWITCH_G(FD_CP_LOOP_1) }                                        \
+}
+#define ACC double
+#define FD_CP_COPY fd_copy_d
+FD_CPUT(fd_cput_d, double)
+#undef FD_CP_COPY
+#undef ACC
+#define ACC float
+#define FD_CP_COPY fd_copy_f
+FD_CPUT(fd_cput_f, float)
+#undef FD_CP_COPY
+#undef ACC
 
 /* The stores of a sum: double sums are stored as they are; float sums are
  * accumulated with weights scaled by a power of two, 1/us, that keeps the sum

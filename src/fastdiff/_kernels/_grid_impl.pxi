@@ -53,6 +53,12 @@ cdef extern from "_combine.h":
                   bint stream) noexcept nogil
     void fd_put_f(Py_ssize_t n, float* s, const float* c, Py_ssize_t csr, int mode,
                   float al, float be, const float* src, float* o, bint stream) noexcept nogil
+    void fd_cput_d(Py_ssize_t n, int G, const double* const* p, const double* w, double c0,
+                   const double* c, int mode, double al, double be, const double* src,
+                   double* o, bint stream, double* s) noexcept nogil
+    void fd_cput_f(Py_ssize_t n, int G, const float* const* p, const double* w, double c0,
+                   const float* c, int mode, float al, float be, const float* src,
+                   float* o, bint stream, float* s) noexcept nogil
     void fd_edge_batch_d(const double* row, Py_ssize_t sD, Py_ssize_t nrows,
                          const Py_ssize_t* off, const double* w, int ntaps, double c,
                          double* o, Py_ssize_t osD) noexcept nogil
@@ -110,6 +116,7 @@ cdef enum:
     MAXW = 64          # taps of one 1-D operator row
     MAXCOPY = 512      # copied outputs
     MAXEDGE = 64       # edge elements of a block with precomputed taps
+    MAXGROUPS = 8      # coefficient groups of an output summed in one pass
 
 
 ctypedef struct AxisOp:
@@ -374,10 +381,37 @@ cdef inline void _put_range(const Put* put, Py_ssize_t n, double* tmp, floating*
                  src + j if src != NULL else NULL)
 
 
+cdef inline void _combine_put(const Put* put, Py_ssize_t n, int T, const floating** p,
+                              const double* w, double c0, double* tmp, floating* o,
+                              Py_ssize_t osr, const floating* c, const floating* src) noexcept nogil:
+    """``_combine`` of n contiguous elements into ``tmp``, then ``_put_range``;
+    one loop (``fd_cput``, the same operations) where the taps fit one
+    pass (``FD_MAXG``), the output row is contiguous and so is c (or none)."""
+    cdef int mode
+    if not (0 < T <= FD_MAXG and osr == 1 and (c == NULL or put.csr == 1)):
+        _combine(n, T, p, w, c0, 1, tmp, o, osr, False, False, 1.0)
+        _put_range(put, n, tmp, o, osr, c, src)
+        return
+    if src != NULL:
+        mode = FD_PUT_SRC
+    elif not put.first:
+        mode = FD_PUT_ADD
+    elif put.beta != 0.0:
+        mode = FD_PUT_AXPBY
+    else:
+        mode = FD_PUT_SET
+    if floating is double:
+        fd_cput_d(n, T, p, w, c0, c, mode, put.alpha, put.beta, src, o, put.stream, tmp)
+    else:
+        fd_cput_f(n, T, p, w, c0, c, mode, <float>put.alpha, <float>put.beta, src, o,
+                  put.stream, <float*>tmp)
+
+
 cdef void _block(const Geometry* g, const floating* row, Py_ssize_t* idx, Py_ssize_t nk,
                  Py_ssize_t j0, Py_ssize_t jl, Py_ssize_t a, Py_ssize_t b,
                  floating* o, Py_ssize_t osr, Py_ssize_t osD, bint stream, int tb, int te,
-                 const Term* terms, const AxisOp* ops, double* tmp, const Put* put) noexcept nogil:
+                 const Term* terms, const AxisOp* ops, double* tmp, const Put* put,
+                 int ng, const int* gterm) noexcept nogil:
     """Output elements [j0, j0 + jl) (jl <= BLK) of ``nk`` consecutive rows
     along the run axis D (row k at ``row + k*sD``, output ``o + k*osD``; ``o``
     is the output row at element 0, stride osr), for the terms tb..te-1.
@@ -391,6 +425,12 @@ cdef void _block(const Geometry* g, const floating* row, Py_ssize_t* idx, Py_ssi
     ``put`` (NULL: plain stores of the sum) says how the sum S of the terms
     reaches the output otherwise: ``o = beta*o + alpha*c*S`` (or ``o += ...``),
     c a coefficient array or 1 (see ``Put``).
+
+    ``ng`` > 1 (with ``put``): the terms are ``ng`` coefficient groups, group
+    k the terms gterm[k]..gterm[k+1]-1 stored as ``put[k]`` says, all in one
+    pass over the rows: groups 0..ng-2 go to a row buffer (their puts SET
+    then ADD), the last writes the output from it (its put's ``src`` is the
+    buffer), the same operations as group by group through a scratch block.
     """
     cdef const floating* rp[MAXTAPS]
     cdef double rw[MAXTAPS]
@@ -399,6 +439,14 @@ cdef void _block(const Geometry* g, const floating* row, Py_ssize_t* idx, Py_ssi
     cdef int rstart[MAXTERMS + 1]
     cdef const AxisOp* along[MAXTERMS]
     cdef double c0 = 0.0
+    # per coefficient group k: its constant, its first tap, its first term
+    cdef double c0g[MAXGROUPS]
+    cdef int tstart[MAXGROUPS + 1]
+    cdef int gt[MAXGROUPS + 1]
+    cdef int k, e
+    cdef double rbuf[BLK]
+    cdef floating* dk
+    cdef Py_ssize_t dsr
     # the weights of stores straight to the output (float32: scaled, see
     # fd_scale_taps; us undoes it as the sums are stored)
     cdef double ws[MAXTAPS]
@@ -421,6 +469,13 @@ cdef void _block(const Geometry* g, const floating* row, Py_ssize_t* idx, Py_ssi
     cdef const floating* sk
     cdef floating* ok
     cdef double v
+    if gterm == NULL:
+        ng = 1
+        gt[0] = tb
+        gt[1] = te
+    else:
+        for k in range(ng + 1):
+            gt[k] = gterm[k]
     if g.D >= 0:
         sD = g.ustr[g.D]
         i_base = idx[g.D]
@@ -469,23 +524,34 @@ cdef void _block(const Geometry* g, const floating* row, Py_ssize_t* idx, Py_ssi
             kb = kk
             if g.D >= 0:
                 idx[g.D] = i_base + kk
-            c0 = 0.0
             R = 0
             T = 0
-            for m in range(tb, te):
-                rstart[m - tb] = R
-                R = _term_rows(g, rowk, idx, &terms[m], ops, rp, rw, R, &c0, &along[m - tb])
+            for k in range(ng):
+                c0g[k] = 0.0
+                for m in range(gt[k], gt[k + 1]):
+                    rstart[m - tb] = R
+                    R = _term_rows(g, rowk, idx, &terms[m], ops, rp, rw, R, &c0g[k],
+                                   &along[m - tb])
             rstart[te - tb] = R
-            if ia < ib:
-                for m in range(te - tb):
+            c0 = c0g[0]
+            for k in range(ng):
+                tstart[k] = T
+                if ia >= ib:
+                    continue
+                # (a group's taps merge only among themselves)
+                for m in range(gt[k] - tb, gt[k + 1] - tb):
                     op = along[m]
                     for q in range(rstart[m], rstart[m + 1]):
                         if op == NULL:
-                            T = _add_tap(p, w, T, rp[q] + ia * sr, rw[q])
+                            T = tstart[k] + _add_tap(p + tstart[k], w + tstart[k], T - tstart[k],
+                                                     rp[q] + ia * sr, rw[q])
                         else:
                             for t in range(op.W):
-                                T = _add_tap(p, w, T, rp[q] + (ia + op.co[t]) * sr,
-                                             rw[q] * op.cw[t])
+                                T = tstart[k] + _add_tap(p + tstart[k], w + tstart[k],
+                                                         T - tstart[k],
+                                                         rp[q] + (ia + op.co[t]) * sr,
+                                                         rw[q] * op.cw[t])
+            tstart[ng] = T
             c0o = c0
             if floating is float:
                 if ia < ib:
@@ -496,18 +562,23 @@ cdef void _block(const Geometry* g, const floating* row, Py_ssize_t* idx, Py_ssi
             # with it), gathered once per pattern
             E = 0
             nedge = 0
-            edges_ok = (ia - j0) + (je - ib) <= MAXEDGE
+            # (entry q*ng + k: edge element q's sum of group k)
+            edges_ok = ((ia - j0) + (je - ib)) * ng <= MAXEDGE
             if edges_ok:
                 estart[0] = 0
                 for q in range((ia - j0) + (je - ib)):
                     j = j0 + q if q < ia - j0 else ib + q - (ia - j0)
-                    E = _edge_taps(sr, j, te - tb, rstart, rp, rw, along, rowk,
-                                   eoff, ew, E, &ec[nedge], c0)
+                    for k in range(ng):
+                        E = _edge_taps(sr, j, gt[k + 1] - gt[k], rstart + (gt[k] - tb), rp,
+                                       rw, along + (gt[k] - tb), rowk, eoff, ew, E,
+                                       &ec[nedge], c0g[k])
+                        if E < 0:
+                            break
+                        nedge += 1
+                        estart[nedge] = E
                     if E < 0:
                         edges_ok = False
                         break
-                    nedge += 1
-                    estart[nedge] = E
             if flat and reuse and edges_ok and ia < ib:
                 ke = dhi - i_base
                 if ke > nk:
@@ -526,12 +597,10 @@ cdef void _block(const Geometry* g, const floating* row, Py_ssize_t* idx, Py_ssi
                     reuse = False
                     continue
         if put != NULL:
-            ck = <const floating*>put.c + kk * put.csD if put.c != NULL else NULL
-            sk = <const floating*>put.src + kk * put.srcD if put.src != NULL else NULL
             # start loading the output (and coefficient) lines this block
             # and the next row's block store to (the next row's arrive while
             # this row's taps are combined)
-            if osr == 1 and sk == NULL and (put.beta != 0.0 or not put.first):
+            if ng == 1 and osr == 1 and put.src == NULL and (put.beta != 0.0 or not put.first):
                 j = j0
                 while j < je:
                     if kk == 0:
@@ -539,28 +608,54 @@ cdef void _block(const Geometry* g, const floating* row, Py_ssize_t* idx, Py_ssi
                     if kk + 1 < nk:
                         fd_prefetch(ok + osD + j)
                     j += 8
-            if ck != NULL and put.csr == 1:
-                j = j0
-                while j < je:
-                    if kk == 0:
-                        fd_prefetch(ck + j)
-                    if kk + 1 < nk:
-                        fd_prefetch(ck + put.csD + j)
-                    j += 8
-            if ia < ib:
-                _combine(ib - ia, T, p, w, c0, sr, tmp, ok, osr, False, False, 1.0)
-                _put_range(put, ib - ia, tmp, ok + ia * osr, osr,
-                           ck + ia * put.csr if ck != NULL else NULL,
-                           sk + ia if sk != NULL else NULL)
-            # the edge elements: [j0, ia) and [ib, je) (q counts them in order)
-            for q in range((ia - j0) + (je - ib)):
-                j = j0 + q if q < ia - j0 else ib + q - (ia - j0)
-                if edges_ok:
-                    v = _edge_sum(rowk, eoff, ew, estart[q], estart[q + 1], ec[q])
+            for k in range(ng):
+                if put[k].c != NULL and put[k].csr == 1:
+                    ck = <const floating*>put[k].c + kk * put[k].csD
+                    j = j0
+                    while j < je:
+                        if kk == 0:
+                            fd_prefetch(ck + j)
+                        if kk + 1 < nk:
+                            fd_prefetch(ck + put[k].csD + j)
+                        j += 8
+            for k in range(ng):
+                ck = <const floating*>put[k].c + kk * put[k].csD if put[k].c != NULL else NULL
+                if k + 1 < ng:      # an earlier group: to the row buffer
+                    dk = <floating*>rbuf - j0
+                    dsr = 1
+                    sk = NULL
                 else:
-                    v = _edge_elem(sr, j, c0, te - tb, rstart, rp, rw, along)
-                _put_one(put, v, ok + j * osr, ck + j * put.csr if ck != NULL else NULL,
-                         sk + j if sk != NULL else NULL)
+                    dk = ok
+                    dsr = osr
+                    if ng > 1:
+                        sk = <const floating*>rbuf - j0
+                    elif put.src != NULL:
+                        sk = <const floating*>put.src + kk * put.srcD
+                    else:
+                        sk = NULL
+                if ia < ib and sr == 1:
+                    _combine_put(&put[k], ib - ia, tstart[k + 1] - tstart[k], p + tstart[k],
+                                 w + tstart[k], c0g[k], tmp, dk + ia * dsr, dsr,
+                                 ck + ia * put[k].csr if ck != NULL else NULL,
+                                 sk + ia if sk != NULL else NULL)
+                elif ia < ib:
+                    _combine(ib - ia, tstart[k + 1] - tstart[k], p + tstart[k], w + tstart[k],
+                             c0g[k], sr, tmp, ok, osr, False, False, 1.0)
+                    _put_range(&put[k], ib - ia, tmp, dk + ia * dsr, dsr,
+                               ck + ia * put[k].csr if ck != NULL else NULL,
+                               sk + ia if sk != NULL else NULL)
+                # the edge elements: [j0, ia) and [ib, je) (q counts them in order)
+                for q in range((ia - j0) + (je - ib)):
+                    j = j0 + q if q < ia - j0 else ib + q - (ia - j0)
+                    if edges_ok:
+                        e = q * ng + k
+                        v = _edge_sum(rowk, eoff, ew, estart[e], estart[e + 1], ec[e])
+                    else:
+                        v = _edge_elem(sr, j, c0g[k], gt[k + 1] - gt[k], rstart + (gt[k] - tb),
+                                       rp, rw, along + (gt[k] - tb))
+                    _put_one(&put[k], v, dk + j * dsr,
+                             ck + j * put[k].csr if ck != NULL else NULL,
+                             sk + j if sk != NULL else NULL)
             kk += 1
             continue
         if ia < ib:
@@ -698,6 +793,39 @@ ctypedef struct Coefs:
     int* stop                # the interrupt flag of a watched call, or NULL
 
 
+cdef int _groups(const Term* terms, int tb, int te, int* gterm) noexcept nogil:
+    """The coefficient groups (runs of consecutive terms sharing a
+    coefficient) of terms tb..te-1: group k is gterm[k]..gterm[k+1]-1.
+    Returns their count, or MAXGROUPS + 1 when there are more."""
+    cdef int n = 0, t = tb
+    gterm[0] = tb
+    while t < te:
+        t += 1
+        while t < te and terms[t].coef == terms[t - 1].coef:
+            t += 1
+        n += 1
+        gterm[n] = t
+        if n > MAXGROUPS:
+            break
+    return n
+
+
+cdef inline void _group_coef(Put* put, const Geometry* g, const Coefs* co,
+                             const Py_ssize_t* idx, int q, size_t esize) noexcept nogil:
+    """Point ``put`` at coefficient array q (or none: q < 0; elements of
+    esize bytes) at the rows idx."""
+    cdef Py_ssize_t coff = 0
+    cdef int m
+    if q < 0:
+        put.c = NULL
+        return
+    for m in range(g.nrd):
+        coff = coff + idx[g.rdims[m]] * co.cstr[q * g.ndim + g.rdims[m]]
+    put.c = <const void*>((<const char*>co.cptr[q]) + coff * <Py_ssize_t>esize)
+    put.csr = co.cstr[q * g.ndim + g.r]
+    put.csD = co.cstr[q * g.ndim + g.D] if g.D >= 0 else 0
+
+
 cdef void _unit(Py_ssize_t unit, const Geometry* g, const floating* u,
                 floating** outs, const Py_ssize_t* ostr, int nout,
                 const int* term_start, const Term* terms, const AxisOp* ops,
@@ -705,7 +833,6 @@ cdef void _unit(Py_ssize_t unit, const Geometry* g, const floating* u,
     cdef double tmp[BLK]
     cdef Put put
     cdef int tb, te
-    cdef Py_ssize_t coff
     cdef Py_ssize_t idx[MAXDIM]
     cdef Py_ssize_t t = unit // g.nseg
     cdef Py_ssize_t s = unit - t * g.nseg
@@ -720,6 +847,9 @@ cdef void _unit(Py_ssize_t unit, const Geometry* g, const floating* u,
     # every group reading and writing it
     cdef floating* scratch = NULL
     cdef bint use_scratch
+    cdef Put puts[MAXGROUPS]
+    cdef int gterm[MAXGROUPS + 2]
+    cdef int ngr
     if fd_stopped(co.stop):
         return      # interrupted: the caller discards the result
     if jend > g.L:
@@ -781,7 +911,22 @@ cdef void _unit(Py_ssize_t unit, const Geometry* g, const floating* u,
                 b = a
             if not (co.general or co.has_coef[c]):
                 _block(g, row, idx, nk, j0, jl, a, b, outs[c] + ooff, osr, osD, g.stream,
-                       term_start[c], term_start[c + 1], terms, ops, tmp, NULL)
+                       term_start[c], term_start[c + 1], terms, ops, tmp, NULL, 1, NULL)
+                continue
+            # coefficient groups (consecutive terms sharing a coefficient):
+            # with beta == 0 and at most MAXGROUPS of them, all in one pass
+            ngr = _groups(terms, term_start[c], term_start[c + 1], gterm)
+            if co.beta == 0.0 and 2 <= ngr <= MAXGROUPS:
+                for k in range(ngr):
+                    puts[k].alpha = co.alpha
+                    puts[k].beta = 0.0
+                    puts[k].first = k == 0
+                    puts[k].src = NULL
+                    puts[k].srcD = 0
+                    puts[k].stream = g.stream and k == ngr - 1
+                    _group_coef(&puts[k], g, co, idx, terms[gterm[k]].coef, sizeof(floating))
+                _block(g, row, idx, nk, j0, jl, a, b, outs[c] + ooff, osr, osD, False,
+                       gterm[0], gterm[ngr], terms, ops, tmp, puts, ngr, gterm)
                 continue
             # coefficient groups (consecutive terms sharing a coefficient),
             # each summed and stored on its own: o = beta*o + alpha*c1*S1,
@@ -806,21 +951,12 @@ cdef void _unit(Py_ssize_t unit, const Geometry* g, const floating* u,
                     if scratch == NULL:
                         scratch = <floating*>malloc(g.run * g.cblk * sizeof(floating))
                     use_scratch = scratch != NULL
-                q = terms[tb].coef if tb < te else -1
-                if q >= 0:
-                    coff = 0
-                    for m in range(g.nrd):
-                        d = g.rdims[m]
-                        coff = coff + idx[d] * co.cstr[q * g.ndim + d]
-                    put.c = <const void*>((<const floating*>co.cptr[q]) + coff)
-                    put.csr = co.cstr[q * g.ndim + g.r]
-                    put.csD = co.cstr[q * g.ndim + g.D] if g.D >= 0 else 0
-                else:
-                    put.c = NULL
+                _group_coef(&put, g, co, idx, terms[tb].coef if tb < te else -1,
+                            sizeof(floating))
                 if use_scratch and te < term_start[c + 1]:
                     # (scratch row k at element j: scratch[k*cblk + j - j0])
                     _block(g, row, idx, nk, j0, jl, a, b, scratch - j0, 1, g.cblk, False,
-                           tb, te, terms, ops, tmp, &put)
+                           tb, te, terms, ops, tmp, &put, 1, NULL)
                 else:
                     if use_scratch:
                         put.src = <const void*>(scratch - j0)
@@ -828,7 +964,7 @@ cdef void _unit(Py_ssize_t unit, const Geometry* g, const floating* u,
                     # the output is written once here (no later group adds to it)
                     put.stream = g.stream and (use_scratch or (put.first and co.beta == 0.0))
                     _block(g, row, idx, nk, j0, jl, a, b, outs[c] + ooff, osr, osD, False,
-                           tb, te, terms, ops, tmp, &put)
+                           tb, te, terms, ops, tmp, &put, 1, NULL)
                 put.first = False
                 tb = te
                 if tb >= term_start[c + 1]:
