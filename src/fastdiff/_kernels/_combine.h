@@ -349,32 +349,56 @@ static inline void fd_put_f(ptrdiff_t n, float *s, const float *c, ptrdiff_t csr
 
 /* A coefficient group's sum and its store in one loop (contiguous taps,
  * at most FD_MAXG of them, and a contiguous output row; c of stride 1 or
- * none): fd_combine into s followed by fd_put, the same operations in the
- * same order, without the round trip through s (still the staging buffer
- * of streamed stores). */
+ * none): fd_combine into a buffer followed by fd_put, the same operations
+ * in the same order, without the round trip through the buffer.  SET and
+ * SRC with `stream` write whole lines with non-temporal stores (AVX2
+ * builds), the partial lines at both ends with ordinary ones. */
 #define FD_CP_TC(SUM) (al * (c[j] * SUM(a0, j)))
 #define FD_CP_T1(SUM) (al * SUM(a0, j))
 #define FD_CP_MODES(SUM, TERM)                                                \
     switch (mode) {                                                           \
-    case FD_PUT_ADD: FD_IVDEP for (j = 0; j < n; j++) o[j] = o[j] + TERM(SUM); break; \
-    case FD_PUT_AXPBY: FD_IVDEP for (j = 0; j < n; j++) o[j] = be * o[j] + TERM(SUM); break; \
-    case FD_PUT_SET:                                                          \
-        if (!stream) { FD_IVDEP for (j = 0; j < n; j++) o[j] = TERM(SUM); break; } \
-        FD_IVDEP for (j = 0; j < n; j++) s[j] = TERM(SUM);                    \
-        FD_CP_COPY(n, s, o, stream); break;                                   \
-    default:                                                                  \
-        if (!stream) { FD_IVDEP for (j = 0; j < n; j++) o[j] = src[j] + TERM(SUM); break; } \
-        FD_IVDEP for (j = 0; j < n; j++) s[j] = src[j] + TERM(SUM);           \
-        FD_CP_COPY(n, s, o, stream); break;                                   \
+    case FD_PUT_ADD: FD_IVDEP for (j = lo; j < hi; j++) o[j] = o[j] + TERM(SUM); break; \
+    case FD_PUT_AXPBY: FD_IVDEP for (j = lo; j < hi; j++) o[j] = be * o[j] + TERM(SUM); break; \
+    case FD_PUT_SET: FD_IVDEP for (j = lo; j < hi; j++) o[j] = TERM(SUM); break; \
+    default: FD_IVDEP for (j = lo; j < hi; j++) o[j] = src[j] + TERM(SUM); break; \
     }
 #define FD_CP_LOOP_C(SUM) FD_CP_MODES(SUM, FD_CP_TC)
 #define FD_CP_LOOP_1(SUM) FD_CP_MODES(SUM, FD_CP_T1)
+#define FD_CP_ALL                                                             \
+    if (c) { FD_SWITCH_G(FD_CP_LOOP_C) } else { FD_SWITCH_G(FD_CP_LOOP_1) }
+#if FD_CAN_STREAM
+#define FD_CP_VTC(SUM) (al * (FD_L(c, j) * SUM(a0 + (VT){0}, j)))
+#define FD_CP_VT1(SUM) (al * SUM(a0 + (VT){0}, j))
+#define FD_CP_NT(SUM, TERM)                                                   \
+    if (mode == FD_PUT_SET) {                                                 \
+        for (j = head; j < end; j += VW) { VT v = TERM(SUM); NTSTORE(o + j, v); } \
+    } else {                                                                  \
+        for (j = head; j < end; j += VW) {                                    \
+            VT v = FD_L(src, j) + TERM(SUM); NTSTORE(o + j, v); }             \
+    }
+#define FD_CP_NT_C(SUM) FD_CP_NT(SUM, FD_CP_VTC)
+#define FD_CP_NT_1(SUM) FD_CP_NT(SUM, FD_CP_VT1)
+#define FD_CP_STREAM                                                          \
+    if (stream && (mode == FD_PUT_SET || mode == FD_PUT_SRC)                  \
+        && !((uintptr_t)o % sizeof(*o))) {                                    \
+        const ptrdiff_t line = 64 / (ptrdiff_t)sizeof(*o);                    \
+        ptrdiff_t head = (ptrdiff_t)(((64 - ((uintptr_t)o & 63)) & 63) / sizeof(*o)), end; \
+        if (head > n) head = n;                                               \
+        end = head + ((n - head) / line) * line;                              \
+        lo = 0; hi = head; FD_CP_ALL                                          \
+        if (c) { FD_SWITCH_VG(FD_CP_NT_C) } else { FD_SWITCH_VG(FD_CP_NT_1) } \
+        lo = end; hi = n; FD_CP_ALL                                           \
+        return;                                                               \
+    }
+#else
+#define FD_CP_STREAM (void)stream;
+#endif
 #define FD_CPUT(NAME, T)                                                      \
 static void NAME(ptrdiff_t n, int G, const T *const *p, const double *w,     \
                  double c0, const T *c, int mode, T al, T be, const T *src,   \
-                 T *o, int stream, T *s)                                      \
+                 T *o, int stream)                                            \
 {                                                                             \
-    ptrdiff_t j;                                                              \
+    ptrdiff_t j, lo = 0, hi = n;                                              \
     const T a0 = (T)c0;                                                       \
     const T *p0 = p[0], *p1 = p[(G > 1)], *p2 = p[2 * (G > 2)];              \
     const T *p3 = p[3 * (G > 3)], *p4 = p[4 * (G > 4)];                       \
@@ -386,20 +410,28 @@ static void NAME(ptrdiff_t n, int G, const T *const *p, const double *w,     \
     const T w6 = G > 6 ? (T)w[6] : 0, w7 = G > 7 ? (T)w[7] : 0;               \
     (void)p1; (void)p2; (void)p3; (void)p4; (void)p5; (void)p6; (void)p7;     \
     (void)w1; (void)w2; (void)w3; (void)w4; (void)w5; (void)w6; (void)w7;     \
-    (void)src; (void)be; (void)s;                                             \
-    if (c) { FD_SWITCH_G(FD_CP_LOOP_C) }                                      \
-    else { FD_SWITCH_G(FD_CP_LOOP_1) }                                        \
+    (void)src; (void)be;                                                      \
+    FD_CP_STREAM                                                              \
+    FD_CP_ALL                                                                 \
 }
 #define ACC double
-#define FD_CP_COPY fd_copy_d
+#define VT fd_v4d
+#define VW 4
+#define NTSTORE FD_NT_d
 FD_CPUT(fd_cput_d, double)
-#undef FD_CP_COPY
 #undef ACC
+#undef VT
+#undef VW
+#undef NTSTORE
 #define ACC float
-#define FD_CP_COPY fd_copy_f
+#define VT fd_v8f
+#define VW 8
+#define NTSTORE FD_NT_f
 FD_CPUT(fd_cput_f, float)
-#undef FD_CP_COPY
 #undef ACC
+#undef VT
+#undef VW
+#undef NTSTORE
 
 /* The stores of a sum: double sums are stored as they are; float sums are
  * accumulated with weights scaled by a power of two, 1/us, that keeps the sum

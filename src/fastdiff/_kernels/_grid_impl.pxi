@@ -55,10 +55,10 @@ cdef extern from "_combine.h":
                   float al, float be, const float* src, float* o, bint stream) noexcept nogil
     void fd_cput_d(Py_ssize_t n, int G, const double* const* p, const double* w, double c0,
                    const double* c, int mode, double al, double be, const double* src,
-                   double* o, bint stream, double* s) noexcept nogil
+                   double* o, bint stream) noexcept nogil
     void fd_cput_f(Py_ssize_t n, int G, const float* const* p, const double* w, double c0,
                    const float* c, int mode, float al, float be, const float* src,
-                   float* o, bint stream, float* s) noexcept nogil
+                   float* o, bint stream) noexcept nogil
     void fd_edge_batch_d(const double* row, Py_ssize_t sD, Py_ssize_t nrows,
                          const Py_ssize_t* off, const double* w, int ntaps, double c,
                          double* o, Py_ssize_t osD) noexcept nogil
@@ -381,6 +381,14 @@ cdef inline void _put_range(const Put* put, Py_ssize_t n, double* tmp, floating*
                  src + j if src != NULL else NULL)
 
 
+cdef inline void _prefetch_lines(const void* p, Py_ssize_t nbytes) noexcept nogil:
+    """Start loading the cache lines of nbytes from p (one hint per 64 bytes)."""
+    cdef const char* q = <const char*>p
+    cdef Py_ssize_t i
+    for i in range(0, nbytes, 64):
+        fd_prefetch(q + i)
+
+
 cdef inline void _combine_put(const Put* put, Py_ssize_t n, int T, const floating** p,
                               const double* w, double c0, double* tmp, floating* o,
                               Py_ssize_t osr, const floating* c, const floating* src) noexcept nogil:
@@ -401,10 +409,10 @@ cdef inline void _combine_put(const Put* put, Py_ssize_t n, int T, const floatin
     else:
         mode = FD_PUT_SET
     if floating is double:
-        fd_cput_d(n, T, p, w, c0, c, mode, put.alpha, put.beta, src, o, put.stream, tmp)
+        fd_cput_d(n, T, p, w, c0, c, mode, put.alpha, put.beta, src, o, put.stream)
     else:
         fd_cput_f(n, T, p, w, c0, c, mode, <float>put.alpha, <float>put.beta, src, o,
-                  put.stream, <float*>tmp)
+                  put.stream)
 
 
 cdef void _block(const Geometry* g, const floating* row, Py_ssize_t* idx, Py_ssize_t nk,
@@ -600,24 +608,19 @@ cdef void _block(const Geometry* g, const floating* row, Py_ssize_t* idx, Py_ssi
             # start loading the output (and coefficient) lines this block
             # and the next row's block store to (the next row's arrive while
             # this row's taps are combined)
+            # (one prefetch per 64-byte line)
             if ng == 1 and osr == 1 and put.src == NULL and (put.beta != 0.0 or not put.first):
-                j = j0
-                while j < je:
-                    if kk == 0:
-                        fd_prefetch(ok + j)
-                    if kk + 1 < nk:
-                        fd_prefetch(ok + osD + j)
-                    j += 8
+                if kk == 0:
+                    _prefetch_lines(ok + j0, (je - j0) * sizeof(floating))
+                if kk + 1 < nk:
+                    _prefetch_lines(ok + osD + j0, (je - j0) * sizeof(floating))
             for k in range(ng):
                 if put[k].c != NULL and put[k].csr == 1:
                     ck = <const floating*>put[k].c + kk * put[k].csD
-                    j = j0
-                    while j < je:
-                        if kk == 0:
-                            fd_prefetch(ck + j)
-                        if kk + 1 < nk:
-                            fd_prefetch(ck + put[k].csD + j)
-                        j += 8
+                    if kk == 0:
+                        _prefetch_lines(ck + j0, (je - j0) * sizeof(floating))
+                    if kk + 1 < nk:
+                        _prefetch_lines(ck + put[k].csD + j0, (je - j0) * sizeof(floating))
             for k in range(ng):
                 ck = <const floating*>put[k].c + kk * put[k].csD if put[k].c != NULL else NULL
                 if k + 1 < ng:      # an earlier group: to the row buffer
