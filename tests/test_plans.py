@@ -122,7 +122,11 @@ def test_coefficient_groups_bitwise_as_added_one_by_one(dtype, shape):
     row = (1 + rng.random(shape[1])).astype(dtype)
     col = (1 + rng.random((shape[0], 1))).astype(dtype)     # (broadcast along rows)
     many = sum(((1 + 0.1 * i) * kappa) * D(i % 2, 1 + i % 3) for i in range(10))
+    # (two groups, one of at most two taps: one loop, fd_cput2, whichever
+    # group comes first and whichever has a coefficient array)
     for A in [kappa * (D(0)**2 + D(1)**2) + 0.5 * D(0), many,
+              kappa * (D(0)**2 + D(1)**2) + (2 * kappa) * D(0),
+              D(0)**2 + D(1)**2 + kappa * D(1), 0.5 * D(0) + kappa * D(1, 2),
               kappa * D(0)**2 - row * D(1) + 3.0 + kappa * D(1)**2,
               col * D(0)**2 + kappa * D(1),
               kappa * (D(0)**2 + D(1)**2)]:

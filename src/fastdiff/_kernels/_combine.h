@@ -433,6 +433,103 @@ FD_CPUT(fd_cput_f, float)
 #undef VW
 #undef NTSTORE
 
+/* Two coefficient groups in one loop, the second of one or two taps (an
+ * advection term next to a diffusion term): o = t1 + t2 with t1 =
+ * al*(c*S1) (or al*S1) rounded to T and t2 = al*(d*S2) (or al*S2), what
+ * fd_cput of the first group into a buffer and of the second with that
+ * buffer as src give, in one pass.  S1 sums the G taps p, S2 the H taps q
+ * (constants c0 and d0). */
+#define FD_Q1(b, j) ((b) + v0 * (ACC)q0[j])
+#define FD_Q2(b, j) (FD_Q1(b, j) + v1 * (ACC)q1[j])
+/* (each combination of coefficients a loop of its own: a conditional load
+ * in the loop body kept GCC from vectorising it) */
+#define FD_C2_TC(SUM) ((FD_T)(al * (c[j] * SUM(a0, j))))
+#define FD_C2_T1(SUM) ((FD_T)(al * SUM(a0, j)))
+#define FD_C2_LOOP(SUM, QSUM)                                                 \
+    if (c && d) { FD_IVDEP for (j = lo; j < hi; j++)                          \
+                 o[j] = FD_C2_TC(SUM) + al * (d[j] * QSUM(b0, j)); }           \
+    else if (c) { FD_IVDEP for (j = lo; j < hi; j++)                          \
+                 o[j] = FD_C2_TC(SUM) + al * QSUM(b0, j); }                    \
+    else if (d) { FD_IVDEP for (j = lo; j < hi; j++)                          \
+                 o[j] = FD_C2_T1(SUM) + al * (d[j] * QSUM(b0, j)); }           \
+    else { FD_IVDEP for (j = lo; j < hi; j++) o[j] = FD_C2_T1(SUM) + al * QSUM(b0, j); }
+#define FD_C2_H1(SUM) FD_C2_LOOP(SUM, FD_Q1)
+#define FD_C2_H2(SUM) FD_C2_LOOP(SUM, FD_Q2)
+#define FD_C2_ALL                                                             \
+    if (H == 1) { FD_SWITCH_G(FD_C2_H1) } else { FD_SWITCH_G(FD_C2_H2) }
+#if FD_CAN_STREAM
+#define FD_C2_VTC(SUM) (al * (FD_L(c, j) * SUM(a0 + (VT){0}, j)))
+#define FD_C2_VT1(SUM) (al * SUM(a0 + (VT){0}, j))
+#define FD_VQ1(b, j) ((b) + v0 * FD_L(q0, j))
+#define FD_VQ2(b, j) (FD_VQ1(b, j) + v1 * FD_L(q1, j))
+#define FD_C2_NTL(T1, T2) for (j = head; j < end; j += VW) { VT v = T1 + T2; NTSTORE(o + j, v); }
+#define FD_C2_NT(SUM, QSUM)                                                   \
+    if (c && d) { FD_C2_NTL(FD_C2_VTC(SUM), al * (FD_L(d, j) * QSUM(b0 + (VT){0}, j))) } \
+    else if (c) { FD_C2_NTL(FD_C2_VTC(SUM), al * QSUM(b0 + (VT){0}, j)) }    \
+    else if (d) { FD_C2_NTL(FD_C2_VT1(SUM), al * (FD_L(d, j) * QSUM(b0 + (VT){0}, j))) } \
+    else { FD_C2_NTL(FD_C2_VT1(SUM), al * QSUM(b0 + (VT){0}, j)) }
+#define FD_C2_NT1(SUM) FD_C2_NT(SUM, FD_VQ1)
+#define FD_C2_NT2(SUM) FD_C2_NT(SUM, FD_VQ2)
+#define FD_C2_STREAM                                                          \
+    if (stream && !((uintptr_t)o % sizeof(*o))) {                             \
+        const ptrdiff_t line = 64 / (ptrdiff_t)sizeof(*o);                    \
+        ptrdiff_t head = (ptrdiff_t)(((64 - ((uintptr_t)o & 63)) & 63) / sizeof(*o)), end; \
+        if (head > n) head = n;                                               \
+        end = head + ((n - head) / line) * line;                              \
+        lo = 0; hi = head; FD_C2_ALL                                          \
+        if (H == 1) { FD_SWITCH_VG(FD_C2_NT1) } else { FD_SWITCH_VG(FD_C2_NT2) } \
+        lo = end; hi = n; FD_C2_ALL                                           \
+        return;                                                               \
+    }
+#else
+#define FD_C2_STREAM (void)stream;
+#endif
+#define FD_CPUT2(NAME, T)                                                     \
+static void NAME(ptrdiff_t n, int G, const T *const *p, const double *w,     \
+                 double c0, const T *c, int H, const T *const *q,             \
+                 const double *wq, double d0, const T *d, T al, T *o, int stream) \
+{                                                                             \
+    ptrdiff_t j, lo = 0, hi = n;                                              \
+    const T a0 = (T)c0, b0 = (T)d0;                                           \
+    const T *p0 = p[0], *p1 = p[(G > 1)], *p2 = p[2 * (G > 2)];              \
+    const T *p3 = p[3 * (G > 3)], *p4 = p[4 * (G > 4)];                       \
+    const T *p5 = p[5 * (G > 5)], *p6 = p[6 * (G > 6)];                       \
+    const T *p7 = p[7 * (G > 7)];                                             \
+    const T w0 = (T)w[0], w1 = G > 1 ? (T)w[1] : 0;                           \
+    const T w2 = G > 2 ? (T)w[2] : 0, w3 = G > 3 ? (T)w[3] : 0;               \
+    const T w4 = G > 4 ? (T)w[4] : 0, w5 = G > 5 ? (T)w[5] : 0;               \
+    const T w6 = G > 6 ? (T)w[6] : 0, w7 = G > 7 ? (T)w[7] : 0;               \
+    const T *q0 = q[0], *q1 = q[(H > 1)];                                     \
+    const T v0 = (T)wq[0], v1 = H > 1 ? (T)wq[1] : 0;                         \
+    (void)p1; (void)p2; (void)p3; (void)p4; (void)p5; (void)p6; (void)p7;     \
+    (void)w1; (void)w2; (void)w3; (void)w4; (void)w5; (void)w6; (void)w7;     \
+    (void)q1; (void)v1;                                                       \
+    FD_C2_STREAM                                                              \
+    FD_C2_ALL                                                                 \
+}
+#define ACC double
+#define FD_T double
+#define VT fd_v4d
+#define VW 4
+#define NTSTORE FD_NT_d
+FD_CPUT2(fd_cput2_d, double)
+#undef ACC
+#undef FD_T
+#undef VT
+#undef VW
+#undef NTSTORE
+#define ACC float
+#define FD_T float
+#define VT fd_v8f
+#define VW 8
+#define NTSTORE FD_NT_f
+FD_CPUT2(fd_cput2_f, float)
+#undef ACC
+#undef FD_T
+#undef VT
+#undef VW
+#undef NTSTORE
+
 /* The stores of a sum: double sums are stored as they are; float sums are
  * accumulated with weights scaled by a power of two, 1/us, that keeps the sum
  * of their magnitudes below 1, and stored times us.  Scaling by a power of

@@ -59,6 +59,13 @@ cdef extern from "_combine.h":
     void fd_cput_f(Py_ssize_t n, int G, const float* const* p, const double* w, double c0,
                    const float* c, int mode, float al, float be, const float* src,
                    float* o, bint stream) noexcept nogil
+    void fd_cput2_d(Py_ssize_t n, int G, const double* const* p, const double* w, double c0,
+                    const double* c, int H, const double* const* q, const double* wq,
+                    double d0, const double* d, double al, double* o,
+                    bint stream) noexcept nogil
+    void fd_cput2_f(Py_ssize_t n, int G, const float* const* p, const double* w, double c0,
+                    const float* c, int H, const float* const* q, const double* wq,
+                    double d0, const float* d, float al, float* o, bint stream) noexcept nogil
     void fd_edge_batch_d(const double* row, Py_ssize_t sD, Py_ssize_t nrows,
                          const Py_ssize_t* off, const double* w, int ntaps, double c,
                          double* o, Py_ssize_t osD) noexcept nogil
@@ -452,6 +459,7 @@ cdef void _block(const Geometry* g, const floating* row, Py_ssize_t* idx, Py_ssi
     cdef int tstart[MAXGROUPS + 1]
     cdef int gt[MAXGROUPS + 1]
     cdef int k, e
+    cdef bint fused
     cdef double rbuf[BLK]
     cdef floating* dk
     cdef Py_ssize_t dsr
@@ -621,6 +629,31 @@ cdef void _block(const Geometry* g, const floating* row, Py_ssize_t* idx, Py_ssi
                         _prefetch_lines(ck + j0, (je - j0) * sizeof(floating))
                     if kk + 1 < nk:
                         _prefetch_lines(ck + put[k].csD + j0, (je - j0) * sizeof(floating))
+            # two groups, one of at most two taps (an advection term): their
+            # interior in one loop (fd_cput2: t_big + t_small, which IEEE
+            # addition makes bitwise t0 + t1); the edge elements below,
+            # group by group
+            fused = False
+            if ng == 2 and ia < ib and sr == 1 and osr == 1:
+                k = 1 if tstart[2] - tstart[1] <= 2 else 0    # the small group
+                e = 1 - k
+                fused = (0 < tstart[k + 1] - tstart[k] <= 2
+                         and 0 < tstart[e + 1] - tstart[e] <= FD_MAXG
+                         and (put[0].c == NULL or put[0].csr == 1)
+                         and (put[1].c == NULL or put[1].csr == 1))
+            if fused:
+                ck = <const floating*>put[e].c + kk * put[e].csD + ia if put[e].c != NULL else NULL
+                sk = <const floating*>put[k].c + kk * put[k].csD + ia if put[k].c != NULL else NULL
+                if floating is double:
+                    fd_cput2_d(ib - ia, tstart[e + 1] - tstart[e], p + tstart[e], w + tstart[e],
+                               c0g[e], ck, tstart[k + 1] - tstart[k], p + tstart[k],
+                               w + tstart[k], c0g[k], sk, put[0].alpha, ok + ia,
+                               put[1].stream)
+                else:
+                    fd_cput2_f(ib - ia, tstart[e + 1] - tstart[e], p + tstart[e], w + tstart[e],
+                               c0g[e], ck, tstart[k + 1] - tstart[k], p + tstart[k],
+                               w + tstart[k], c0g[k], sk, <float>put[0].alpha, ok + ia,
+                               put[1].stream)
             for k in range(ng):
                 ck = <const floating*>put[k].c + kk * put[k].csD if put[k].c != NULL else NULL
                 if k + 1 < ng:      # an earlier group: to the row buffer
@@ -636,7 +669,9 @@ cdef void _block(const Geometry* g, const floating* row, Py_ssize_t* idx, Py_ssi
                         sk = <const floating*>put.src + kk * put.srcD
                     else:
                         sk = NULL
-                if ia < ib and sr == 1:
+                if fused:
+                    pass
+                elif ia < ib and sr == 1:
                     _combine_put(&put[k], ib - ia, tstart[k + 1] - tstart[k], p + tstart[k],
                                  w + tstart[k], c0g[k], tmp, dk + ia * dsr, dsr,
                                  ck + ia * put[k].csr if ck != NULL else NULL,
