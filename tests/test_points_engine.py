@@ -191,3 +191,41 @@ def test_point_scale_is_the_largest_finite_magnitude():
     rng = np.random.default_rng(3)
     w = rng.standard_normal((6, 4, 5)) * 10.0 ** rng.integers(-300, 300, (6, 1, 1))
     np.testing.assert_array_equal(_point_scale(w), np.abs(w).reshape(6, -1).max(axis=1))
+
+
+def test_the_kept_evaluation_buffer_is_never_shared():
+    """The stencil-point buffer is kept for the next call (one point's rows
+    above CHUNK_BYTES got a fresh mmap every call), but never reused while
+    f still refers to it, nor shared with a nested call."""
+    x = np.random.default_rng(3).uniform(-1, 1, 100_000)
+    seen = []
+
+    def keeps_input(P):
+        seen.append(P)
+        return np.sin(P)
+
+    want = fd.points.gradient(lambda P: np.sum(np.sin(P), axis=-1), x[:3])
+    d1 = fd.points.derivative(keeps_input, x)
+    first = seen[0].copy()
+    d2 = fd.points.derivative(keeps_input, x + 0.5)
+    np.testing.assert_array_equal(seen[0], first)        # f's kept input untouched
+    assert not np.shares_memory(seen[0], seen[-1])
+    np.testing.assert_allclose(d1, np.cos(x), rtol=1e-9)
+    np.testing.assert_allclose(d2, np.cos(x + 0.5), rtol=1e-9)
+    seen.clear()
+    # a buffer is kept after a call whose f let go of its input, and used again
+    fd.points.derivative(np.sin, x)
+    kept = _engine._spare.get("buf")
+    assert kept is not None
+    fd.points.derivative(lambda P: seen.append(np.shares_memory(P, kept)) or np.sin(P), x)
+    # (the first call of f gets it; the test's own reference then keeps it
+    # from being kept again)
+    assert seen[0] and not any(seen[1:])
+
+    def nested(P):
+        # a derivative inside f: its own buffer, not the one f's input lives in
+        inner = fd.points.gradient(lambda Q: np.sum(np.sin(Q), axis=-1), x[:3])
+        np.testing.assert_allclose(inner, want, rtol=0, atol=0)
+        return np.sin(P)
+
+    np.testing.assert_allclose(fd.points.derivative(nested, x), np.cos(x), rtol=1e-9)

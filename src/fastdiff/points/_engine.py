@@ -13,6 +13,7 @@ Cython/OpenMP kernels (``_kernels/_points.pyx``).
 from __future__ import annotations
 
 import functools
+import sys
 
 import numpy as np
 
@@ -44,6 +45,13 @@ def threads(nthreads, work):
     """The kernels' thread count for ``work`` elements written."""
     return 1 if work < SERIAL_WORK else nthreads
 
+
+#: the largest evaluation buffer kept from one call to the next (bytes): a
+#: point whose stencil rows alone exceed CHUNK_BYTES (a sparse Jacobian of
+#: 10^5 inputs: 19 rows, 15 MB) got a fresh mmap on every call, and its
+#: first touch (3,700 page faults) cost 2.5 ms of a 13 ms call
+SPARE_BYTES = 64 << 20
+_spare = {}     # "buf": the kept buffer (uint8), taken out while a call uses it
 
 #: temporaries per (level, direction, output) of a point in a block: the
 #: combined levels, the Richardson tableau and its stacks, the error terms
@@ -111,12 +119,41 @@ def chunk_loop(ev, N, rows, n, max_memory, layout, consume, dtype=np.float64):
     per_point = max(1, rows) * max(1, n) * np.dtype(dtype).itemsize
     size = max(1, int(max_memory // per_point))
     chunks = [(a, min(N, a + size)) for a in range(0, N, size)]
-    buf = np.empty((max((b - a for a, b in chunks), default=0), rows, n), dtype=dtype)
+    shape = (max((b - a for a, b in chunks), default=0), rows, n)
+    raw = _take_spare(int(np.prod(shape)) * np.dtype(dtype).itemsize)
+    buf = raw[:int(np.prod(shape)) * np.dtype(dtype).itemsize].view(dtype).reshape(shape)
     for a, b in chunks:
         P = buf[:b - a]
         layout(a, b, P)
         Fv = ev(P.reshape(-1, n))
         consume(a, b, Fv.reshape((b - a, rows) + Fv.shape[1:]))
+        del P, Fv
+    del buf
+    _keep_spare(raw)
+
+
+def _take_spare(nbytes):
+    """A byte buffer of at least ``nbytes``: the one kept by an earlier call
+    when it is large enough, else a new one.  Taking it out of ``_spare``
+    (atomic under the GIL) keeps a nested or concurrent call from sharing
+    it."""
+    raw = _spare.pop("buf", None)
+    if raw is not None and raw.nbytes >= nbytes:
+        return raw
+    raw = None      # (freed before the new one is allocated)
+    return np.empty(max(nbytes, 1), dtype=np.uint8)
+
+
+def _keep_spare(raw):
+    """Keep ``raw`` for the next call when nothing else refers to it (f may
+    have kept its input, or a view of it: such a buffer is never rewritten)
+    and it is at most SPARE_BYTES; the larger of two kept buffers wins."""
+    # references: the caller's ``raw``, the one here and getrefcount's argument
+    if sys.getrefcount(raw) > 3 or raw.nbytes > SPARE_BYTES:
+        return
+    old = _spare.get("buf")
+    if old is None or old.nbytes < raw.nbytes:
+        _spare["buf"] = raw
 
 
 def _variant(st):
