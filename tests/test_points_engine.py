@@ -229,3 +229,22 @@ def test_the_kept_evaluation_buffer_is_never_shared():
         return np.sin(P)
 
     np.testing.assert_allclose(fd.points.derivative(nested, x), np.cos(x), rtol=1e-9)
+
+
+def test_refinement_misses_only_where_truncation_bound():
+    # `_misses` compares only the truncation-bound elements (the automatic
+    # goal): the same as all of them masked afterwards
+    from fastdiff.points import _drive
+    rng = np.random.default_rng(7)
+    for shape in [(5, 3, 40), (1, 300), (4, 6)]:
+        value = rng.standard_normal(shape) * 10.0 ** rng.integers(-3, 3, shape)
+        err = np.abs(value) * 10.0 ** rng.uniform(-12, -4, shape)
+        value.reshape(-1)[::17] = np.nan
+        err.reshape(-1)[::13] = np.inf
+        for frac in (0.0, 0.05, 1.0):
+            bound = rng.random(shape) < frac
+            tol = (1e-7, 0.0, 2, False)
+            want = ~_drive.meets(value, err, tol) & bound
+            np.testing.assert_array_equal(_drive._misses(value, err, tol, bound), want)
+        np.testing.assert_array_equal(_drive._misses(value, err, tol, None),
+                                      ~_drive.meets(value, err, tol))

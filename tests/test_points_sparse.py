@@ -368,8 +368,10 @@ def test_gather_and_conflict_kernels_take_int64_indices():
         kern.pattern_gather(value, ip, ix, colors, data, 2)
         rows = np.repeat(np.arange(7), np.diff(S.indptr))
         np.testing.assert_array_equal(data, value[:, colors[S.indices], rows])
-        assert kern.colors_conflict(ip, ix, colors, 3) == -1
-        assert kern.colors_conflict(ip, ix, np.zeros(7, np.int64), 1) == 0
+        assert kern.colors_conflict(ip, ix, colors, 3) == (-1, True)
+        assert kern.colors_conflict(ip, ix, np.zeros(7, np.int64), 1) == (0, True)
+        # (colour 1 of 0..2 has no column)
+        assert kern.colors_conflict(ip, ix, np.array([0, 2, 3, 0, 2, 3, 0]), 4) == (-1, False)
 
 
 @pytest.mark.parametrize("dt", [np.int32, np.int64])

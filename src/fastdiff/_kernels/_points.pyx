@@ -468,9 +468,12 @@ def csr_canonical(const csr_index[::1] indptr, const csr_index[::1] indices,
 
 def colors_conflict(const csr_index[::1] indptr, const csr_index[::1] indices,
                     const long long[::1] colors, Py_ssize_t ncolors):
-    """The first row of a CSR pattern in which two columns have the same
-    colour, or -1 (one pass over the pattern, a stamp per colour)."""
-    cdef Py_ssize_t m = indptr.shape[0] - 1, r, a, c, bad = -1
+    """(the first row of a CSR pattern in which two columns have the same
+    colour, or -1; whether every colour 0 .. ncolors-1 has a column): one
+    pass over the pattern with a stamp per colour, one over the colours
+    (each in [0, ncolors))."""
+    cdef Py_ssize_t m = indptr.shape[0] - 1, n = colors.shape[0], r, a, c, bad = -1
+    cdef Py_ssize_t seen = 0
     if indices.shape[0] and (indptr[0] != 0 or indptr[m] > indices.shape[0]):
         raise ValueError("internal: colors_conflict's CSR pattern is not consistent")
     cdef long long[::1] stamp_arr = np.full(max(ncolors, 1), -1, dtype=np.int64)
@@ -485,7 +488,14 @@ def colors_conflict(const csr_index[::1] indptr, const csr_index[::1] indices,
                 stamp[c] = r
             if bad >= 0:
                 break
-    return bad
+        # (the stamps of unused colours are still -1 after the rows: mark
+        # every column's colour with m, a row that does not exist)
+        for a in range(n):
+            c = colors[a]
+            if stamp[c] != m:
+                stamp[c] = m
+                seen += 1
+    return bad, seen == ncolors
 
 
 def pattern_gather(const double[:, :, ::1] value,     # IN  (N, k, m) group derivatives

@@ -249,13 +249,12 @@ def points_colors(colors, S, name="colors"):
     # 10^12 tried to allocate 21.8 TiB)
     if len(c) and c.max() >= len(c):
         c = np.unique(c, return_inverse=True)[1].astype(np.int64).reshape(-1)
-    elif len(c):
-        used = np.bincount(c) > 0
-        if not used.all():
-            c = (np.cumsum(used) - 1)[c]
     from .._kernels._points import colors_conflict
-    row = colors_conflict(S.indptr, S.indices, c,
-                          int(c.max()) + 1 if len(c) else 1)
+    k = int(c.max()) + 1 if len(c) else 1
+    row, every = colors_conflict(S.indptr, S.indices, c, k)
+    if not every:       # (some colour below the largest has no column)
+        used = np.bincount(c, minlength=k) > 0
+        c = (np.cumsum(used) - 1)[c]
     if row >= 0:
         raise ValueError(f"{name}: two columns that share row {row} of sparsity have the "
                          f"same colour (use fd.points.color_columns)")

@@ -156,6 +156,25 @@ def meets(value, err, tol):
         return np.isfinite(value) & (err <= rtol * mag.reshape((-1,) + (1,) * (value.ndim - 1)))
 
 
+def _misses(value, err, tol, bound):
+    """``~meets(value, err, tol) & bound`` (all elements if bound is None);
+    with ``bound`` (the automatic goal) only its elements are compared:
+    those whose estimate is mostly truncation, usually a few."""
+    if bound is None:
+        return ~meets(value, err, tol)
+    N = len(value)
+    at = np.flatnonzero(bound)
+    miss = np.zeros(bound.shape, dtype=bool)
+    if len(at) == 0:
+        return miss
+    mag = _point_scale(value)
+    vf, ef = value.reshape(-1)[at], err.reshape(-1)[at]
+    with np.errstate(invalid="ignore", over="ignore"):
+        ok = np.isfinite(vf) & (ef <= tol[0] * mag[at // (value.size // N)])
+    miss.reshape(-1)[at] = ~ok
+    return miss
+
+
 def _merge(value, err, step, rows, v2, e2, s2, disagree, agree=False):
     """Keep a round's results (v2, e2, s2) of the points ``rows`` where they
     are better: a smaller estimate, or (``disagree``: rounds with smaller
@@ -210,9 +229,7 @@ def _refine(ev, res, tol, point_bytes, mm, rerun, disagree=True, widen=False, ag
     depth = np.zeros(N, dtype=np.int64)     # rounds run by each point in its mode
     used = np.zeros(N, dtype=np.int64)      # evaluations each point's rounds spent
     for _ in range(min(tol[2], len(FACTORS))):
-        miss = ~meets(value, err, tol)
-        if bound is not None:
-            miss &= bound
+        miss = _misses(value, err, tol, bound)
         todo = np.flatnonzero(miss.reshape(N, -1).any(axis=1))
         if len(todo) == 0:
             break

@@ -53,7 +53,7 @@ def pattern(sparsity, n):
         status = _kernels.csr_canonical(ip, ix, ncols) if len(ip) == m + 1 else 0
         if status == 0:
             V.points_sparsity_structure(sparsity)
-        elif status == 2 and np.count_nonzero(sparsity.data[:ip[m]]) == ip[m]:
+        elif status == 2 and np.asarray(sparsity.data[:ip[m]]).all():   # (no stored 0)
             S = sp.csr_matrix((np.ones(int(ip[m]), dtype=bool), ix[:ip[m]], ip),
                               shape=sparsity.shape, copy=False)
             S.has_canonical_format = True
