@@ -55,6 +55,20 @@ typedef float fd_v8f __attribute__((vector_size(32), aligned(4)));
 #define FD_S7(b, j) (FD_S6(b, j) + w6 * (ACC)p6[j])
 #define FD_S8(b, j) (FD_S7(b, j) + w7 * (ACC)p7[j])
 
+/* the taps p[g .. g+G) as p0..p7 and their weights as w0..w7 (type WT),
+ * for the sums above (the unused ones alias p[g] with weight 0) */
+#define FD_TAP_VARS(T, WT, g)                                                 \
+    const T *p0 = p[g], *p1 = p[g + (G > 1)], *p2 = p[g + 2 * (G > 2)];       \
+    const T *p3 = p[g + 3 * (G > 3)], *p4 = p[g + 4 * (G > 4)];               \
+    const T *p5 = p[g + 5 * (G > 5)], *p6 = p[g + 6 * (G > 6)];               \
+    const T *p7 = p[g + 7 * (G > 7)];                                         \
+    const WT w0 = (WT)w[g], w1 = G > 1 ? (WT)w[g + 1] : 0;                    \
+    const WT w2 = G > 2 ? (WT)w[g + 2] : 0, w3 = G > 3 ? (WT)w[g + 3] : 0;    \
+    const WT w4 = G > 4 ? (WT)w[g + 4] : 0, w5 = G > 5 ? (WT)w[g + 5] : 0;    \
+    const WT w6 = G > 6 ? (WT)w[g + 6] : 0, w7 = G > 7 ? (WT)w[g + 7] : 0;    \
+    (void)p1; (void)p2; (void)p3; (void)p4; (void)p5; (void)p6; (void)p7;     \
+    (void)w1; (void)w2; (void)w3; (void)w4; (void)w5; (void)w6; (void)w7;
+
 #define FD_SWITCH_G(LOOP)                                                     \
     switch (G) {                                                              \
     case 1: LOOP(FD_S1) break;                                                \
@@ -178,16 +192,7 @@ static void NAME(ptrdiff_t n, int G, const T *const *p, const double *w,     \
     ptrdiff_t j;                                                              \
     const ACC a0 = (ACC)c0;                                                   \
     (void)us;                                                                 \
-    const T *p0 = p[0], *p1 = p[(G > 1)], *p2 = p[2 * (G > 2)];              \
-    const T *p3 = p[3 * (G > 3)], *p4 = p[4 * (G > 4)];                       \
-    const T *p5 = p[5 * (G > 5)], *p6 = p[6 * (G > 6)];                       \
-    const T *p7 = p[7 * (G > 7)];                                             \
-    const ACC w0 = (ACC)w[0], w1 = G > 1 ? (ACC)w[1] : 0;                     \
-    const ACC w2 = G > 2 ? (ACC)w[2] : 0, w3 = G > 3 ? (ACC)w[3] : 0;         \
-    const ACC w4 = G > 4 ? (ACC)w[4] : 0, w5 = G > 5 ? (ACC)w[5] : 0;         \
-    const ACC w6 = G > 6 ? (ACC)w[6] : 0, w7 = G > 7 ? (ACC)w[7] : 0;         \
-    (void)p1; (void)p2; (void)p3; (void)p4; (void)p5; (void)p6; (void)p7;     \
-    (void)w1; (void)w2; (void)w3; (void)w4; (void)w5; (void)w6; (void)w7;     \
+    FD_TAP_VARS(T, ACC, 0)                                                    \
     /* the elements before the first 64-byte boundary of the output (or of \
      * the taps, see fd_align_to) first: the main loop's vector accesses to \
      * those arrays then never split a cache line */                         \
@@ -224,16 +229,7 @@ static void NAME(ptrdiff_t n, int G, const T *const *p, const double *w,     \
     while (g < ntaps) {                                                       \
         G = ntaps - g < FD_MAXG ? ntaps - g : FD_MAXG;                        \
         const int first = g == 0, last = g + G == ntaps;                      \
-        const T *p0 = p[g], *p1 = p[g + (G > 1)], *p2 = p[g + 2 * (G > 2)];   \
-        const T *p3 = p[g + 3 * (G > 3)], *p4 = p[g + 4 * (G > 4)];           \
-        const T *p5 = p[g + 5 * (G > 5)], *p6 = p[g + 6 * (G > 6)];           \
-        const T *p7 = p[g + 7 * (G > 7)];                                     \
-        const ACC w0 = (ACC)w[g], w1 = G > 1 ? (ACC)w[g + 1] : 0;             \
-        const ACC w2 = G > 2 ? (ACC)w[g + 2] : 0, w3 = G > 3 ? (ACC)w[g + 3] : 0; \
-        const ACC w4 = G > 4 ? (ACC)w[g + 4] : 0, w5 = G > 5 ? (ACC)w[g + 5] : 0; \
-        const ACC w6 = G > 6 ? (ACC)w[g + 6] : 0, w7 = G > 7 ? (ACC)w[g + 7] : 0; \
-        (void)p1; (void)p2; (void)p3; (void)p4; (void)p5; (void)p6; (void)p7; \
-        (void)w1; (void)w2; (void)w3; (void)w4; (void)w5; (void)w6; (void)w7; \
+        FD_TAP_VARS(T, ACC, g)                                                \
         if (!(last && to_out)) {                                              \
             if (first) { FD_SWITCH_G(FD_TMP_FIRST) }                          \
             else { FD_SWITCH_G(FD_TMP_NEXT) }                                 \
@@ -367,6 +363,20 @@ static inline void fd_put_f(ptrdiff_t n, float *s, const float *c, ptrdiff_t csr
 #define FD_CP_ALL                                                             \
     if (c) { FD_SWITCH_G(FD_CP_LOOP_C) } else { FD_SWITCH_G(FD_CP_LOOP_1) }
 #if FD_CAN_STREAM
+/* A streamed row o[0, n): the partial 64-byte lines at both ends by the
+ * scalar loops ALL over [lo, hi), the whole lines [head, end) by VPART's
+ * non-temporal stores; then the function returns. */
+#define FD_NT_FRAME(ALL, VPART)                                               \
+    {                                                                         \
+        const ptrdiff_t line = 64 / (ptrdiff_t)sizeof(*o);                    \
+        ptrdiff_t head = (ptrdiff_t)(((64 - ((uintptr_t)o & 63)) & 63) / sizeof(*o)), end; \
+        if (head > n) head = n;                                               \
+        end = head + ((n - head) / line) * line;                              \
+        lo = 0; hi = head; ALL                                                \
+        VPART                                                                 \
+        lo = end; hi = n; ALL                                                 \
+        return;                                                               \
+    }
 #define FD_CP_VTC(SUM) (al * (FD_L(c, j) * SUM(a0 + (VT){0}, j)))
 #define FD_CP_VT1(SUM) (al * SUM(a0 + (VT){0}, j))
 #define FD_CP_NT(SUM, TERM)                                                   \
@@ -380,16 +390,9 @@ static inline void fd_put_f(ptrdiff_t n, float *s, const float *c, ptrdiff_t csr
 #define FD_CP_NT_1(SUM) FD_CP_NT(SUM, FD_CP_VT1)
 #define FD_CP_STREAM                                                          \
     if (stream && (mode == FD_PUT_SET || mode == FD_PUT_SRC)                  \
-        && !((uintptr_t)o % sizeof(*o))) {                                    \
-        const ptrdiff_t line = 64 / (ptrdiff_t)sizeof(*o);                    \
-        ptrdiff_t head = (ptrdiff_t)(((64 - ((uintptr_t)o & 63)) & 63) / sizeof(*o)), end; \
-        if (head > n) head = n;                                               \
-        end = head + ((n - head) / line) * line;                              \
-        lo = 0; hi = head; FD_CP_ALL                                          \
-        if (c) { FD_SWITCH_VG(FD_CP_NT_C) } else { FD_SWITCH_VG(FD_CP_NT_1) } \
-        lo = end; hi = n; FD_CP_ALL                                           \
-        return;                                                               \
-    }
+        && !((uintptr_t)o % sizeof(*o)))                                      \
+        FD_NT_FRAME(FD_CP_ALL,                                                \
+                    if (c) { FD_SWITCH_VG(FD_CP_NT_C) } else { FD_SWITCH_VG(FD_CP_NT_1) })
 #else
 #define FD_CP_STREAM (void)stream;
 #endif
@@ -400,16 +403,7 @@ static void NAME(ptrdiff_t n, int G, const T *const *p, const double *w,     \
 {                                                                             \
     ptrdiff_t j, lo = 0, hi = n;                                              \
     const T a0 = (T)c0;                                                       \
-    const T *p0 = p[0], *p1 = p[(G > 1)], *p2 = p[2 * (G > 2)];              \
-    const T *p3 = p[3 * (G > 3)], *p4 = p[4 * (G > 4)];                       \
-    const T *p5 = p[5 * (G > 5)], *p6 = p[6 * (G > 6)];                       \
-    const T *p7 = p[7 * (G > 7)];                                             \
-    const T w0 = (T)w[0], w1 = G > 1 ? (T)w[1] : 0;                           \
-    const T w2 = G > 2 ? (T)w[2] : 0, w3 = G > 3 ? (T)w[3] : 0;               \
-    const T w4 = G > 4 ? (T)w[4] : 0, w5 = G > 5 ? (T)w[5] : 0;               \
-    const T w6 = G > 6 ? (T)w[6] : 0, w7 = G > 7 ? (T)w[7] : 0;               \
-    (void)p1; (void)p2; (void)p3; (void)p4; (void)p5; (void)p6; (void)p7;     \
-    (void)w1; (void)w2; (void)w3; (void)w4; (void)w5; (void)w6; (void)w7;     \
+    FD_TAP_VARS(T, T, 0)                                                      \
     (void)src; (void)be;                                                      \
     FD_CP_STREAM                                                              \
     FD_CP_ALL                                                                 \
@@ -471,16 +465,9 @@ FD_CPUT(fd_cput_f, float)
 #define FD_C2_NT1(SUM) FD_C2_NT(SUM, FD_VQ1)
 #define FD_C2_NT2(SUM) FD_C2_NT(SUM, FD_VQ2)
 #define FD_C2_STREAM                                                          \
-    if (stream && !((uintptr_t)o % sizeof(*o))) {                             \
-        const ptrdiff_t line = 64 / (ptrdiff_t)sizeof(*o);                    \
-        ptrdiff_t head = (ptrdiff_t)(((64 - ((uintptr_t)o & 63)) & 63) / sizeof(*o)), end; \
-        if (head > n) head = n;                                               \
-        end = head + ((n - head) / line) * line;                              \
-        lo = 0; hi = head; FD_C2_ALL                                          \
-        if (H == 1) { FD_SWITCH_VG(FD_C2_NT1) } else { FD_SWITCH_VG(FD_C2_NT2) } \
-        lo = end; hi = n; FD_C2_ALL                                           \
-        return;                                                               \
-    }
+    if (stream && !((uintptr_t)o % sizeof(*o)))                               \
+        FD_NT_FRAME(FD_C2_ALL,                                                \
+                    if (H == 1) { FD_SWITCH_VG(FD_C2_NT1) } else { FD_SWITCH_VG(FD_C2_NT2) })
 #else
 #define FD_C2_STREAM (void)stream;
 #endif
@@ -491,18 +478,9 @@ static void NAME(ptrdiff_t n, int G, const T *const *p, const double *w,     \
 {                                                                             \
     ptrdiff_t j, lo = 0, hi = n;                                              \
     const T a0 = (T)c0, b0 = (T)d0;                                           \
-    const T *p0 = p[0], *p1 = p[(G > 1)], *p2 = p[2 * (G > 2)];              \
-    const T *p3 = p[3 * (G > 3)], *p4 = p[4 * (G > 4)];                       \
-    const T *p5 = p[5 * (G > 5)], *p6 = p[6 * (G > 6)];                       \
-    const T *p7 = p[7 * (G > 7)];                                             \
-    const T w0 = (T)w[0], w1 = G > 1 ? (T)w[1] : 0;                           \
-    const T w2 = G > 2 ? (T)w[2] : 0, w3 = G > 3 ? (T)w[3] : 0;               \
-    const T w4 = G > 4 ? (T)w[4] : 0, w5 = G > 5 ? (T)w[5] : 0;               \
-    const T w6 = G > 6 ? (T)w[6] : 0, w7 = G > 7 ? (T)w[7] : 0;               \
+    FD_TAP_VARS(T, T, 0)                                                      \
     const T *q0 = q[0], *q1 = q[(H > 1)];                                     \
     const T v0 = (T)wq[0], v1 = H > 1 ? (T)wq[1] : 0;                         \
-    (void)p1; (void)p2; (void)p3; (void)p4; (void)p5; (void)p6; (void)p7;     \
-    (void)w1; (void)w2; (void)w3; (void)w4; (void)w5; (void)w6; (void)w7;     \
     (void)q1; (void)v1;                                                       \
     FD_C2_STREAM                                                              \
     FD_C2_ALL                                                                 \

@@ -51,7 +51,8 @@ def threads(nthreads, work):
 #: 10^5 inputs: 19 rows, 15 MB) got a fresh mmap on every call, and its
 #: first touch (3,700 page faults) cost 2.5 ms of a 13 ms call
 SPARE_BYTES = 64 << 20
-_spare = {}     # "buf": the kept buffer (uint8), taken out while a call uses it
+#: "buf": the kept buffer (uint8), taken out while a call uses it
+_spare: dict[str, np.ndarray] = {}
 
 #: temporaries per (level, direction, output) of a point in a block: the
 #: combined levels, the Richardson tableau and its stacks, the error terms
