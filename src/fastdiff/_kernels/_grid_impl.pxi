@@ -616,14 +616,17 @@ cdef void _block(const Geometry* g, const floating* row, Py_ssize_t* idx, Py_ssi
             # start loading the output (and coefficient) lines this block
             # and the next row's block store to (the next row's arrive while
             # this row's taps are combined)
-            # (one prefetch per 64-byte line)
-            if ng == 1 and osr == 1 and put.src == NULL and (put.beta != 0.0 or not put.first):
+            # (one prefetch per 64-byte line; only for outputs of at least
+            # the streaming size, g.stream: smaller ones come from cache,
+            # where the hints cost 100 of a row's 540 instructions)
+            if (g.stream and ng == 1 and osr == 1 and put.src == NULL
+                    and (put.beta != 0.0 or not put.first)):
                 if kk == 0:
                     _prefetch_lines(ok + j0, (je - j0) * sizeof(floating))
                 if kk + 1 < nk:
                     _prefetch_lines(ok + osD + j0, (je - j0) * sizeof(floating))
             for k in range(ng):
-                if put[k].c != NULL and put[k].csr == 1:
+                if g.stream and put[k].c != NULL and put[k].csr == 1:
                     ck = <const floating*>put[k].c + kk * put[k].csD
                     if kk == 0:
                         _prefetch_lines(ck + j0, (je - j0) * sizeof(floating))
