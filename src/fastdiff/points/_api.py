@@ -355,9 +355,10 @@ def derivative(f: Function, x: ArrayLike, order: int = 1, *, args: Any = (),
         of smaller steps disagree with it far beyond the estimates: larger
         steps can alias); the stencils gain 2 accuracy orders per order
         above 5 (one-sided: 2); ``rtol`` rounds widen them by 4 more on the
-        same steps (central, order >= 4: one round over 7 steps from ``0.5
-        * max(|x|, 1)`` down by halves, every stencil of accuracy 4-24 at
-        each, f up to ``8 * max(|x|, 1)`` from x).  An f oscillating within a few
+        same steps (central, order >= 3: one round over 13 steps from ``0.5
+        * max(|x|, 1)`` down by factors of sqrt(2), every stencil of
+        accuracy 4-24 at each, the values of the smallest estimates pooled,
+        f up to ``8 * max(|x|, 1)`` from x).  An f oscillating within a few
         steps at ``1 < |x| <= 16`` (``sin(32 x)`` at 15.9) can alias: give
         ``step``.
     {params}

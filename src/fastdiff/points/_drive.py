@@ -11,10 +11,11 @@ resolve features narrower than the automatic step (and stencils that left
 f's domain); their error estimates stay reliable, while larger steps gave
 estimates that looked converged but were not (coverage fell to 75 % on the
 classic functions).  Three exceptions, where the estimates are mostly
-rounding, which smaller steps only raise: central derivatives of order >= 4
-with a user's tolerance climb the ladder of `_ladder` (one round: steps
-from 4x the searched one down, every accuracy to 24; its value kept only
-where it agrees with the first pass's within both estimates); other
+rounding, which smaller steps only raise: central derivatives of order >=
+`LADDER_MIN_ORDER` (3) with a user's tolerance climb the ladder of
+`_ladder` (one round: steps from 4x the searched one down, every accuracy
+to 24, the best pairs pooled; its value kept only where it agrees with the
+first pass's within both estimates); other
 searched high orders keep their steps and widen the stencils by 4 accuracy
 orders per round; central second
 derivatives with a user's tolerance, at points resolved by the first pass
