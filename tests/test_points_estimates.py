@@ -476,3 +476,31 @@ def test_complex_step_truncation_at_large_coordinates():
     want = ref.points.derivative(np.sin, x, method="complex", step=0.5, full_output=True)
     np.testing.assert_allclose(got.error, want.error, rtol=1e-9)
     assert np.all(np.abs(got.value - np.cos(x)) <= got.error)
+
+
+@pytest.mark.parametrize("what", ["hessian", "laplacian"])
+@pytest.mark.parametrize("method", ["central", "forward"])
+def test_tolerance_grows_the_steps_where_rounding_dominates(what, method):
+    # second derivatives of a quadratic: no truncation, so smaller steps only
+    # add rounding; towards a tolerance the rounds grow the steps instead
+    # (central Hessians with atol=1e-11: 2.4e-9 -> 1.1e-12, success at every
+    # point; they had spent 325 evaluations per point on smaller steps and
+    # gained nothing)
+    rng = np.random.default_rng(7)
+    A = rng.standard_normal((4, 4))
+    A = A + A.T
+    X = 3 * rng.standard_normal((20, 4))
+
+    def q(X):
+        return 0.5 * np.einsum("ni,ij,nj->n", X, A, X) + X.sum(axis=1)
+    truth = A if what == "hessian" else np.trace(A)
+    fn = getattr(fd.points, what)
+    plain = fn(q, X, method=method, full_output=True)
+    tight = fn(q, X, method=method, atol=1e-11, full_output=True)
+    err = np.abs(tight.value - truth)
+    assert np.all(err <= tight.error)
+    assert err.max() < 0.1 * np.abs(plain.value - truth).max()
+    assert err.max() < 2e-11
+    assert np.all(tight.step >= plain.step)
+    if method == "central" and what == "hessian":
+        assert tight.success.all()

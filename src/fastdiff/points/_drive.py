@@ -10,7 +10,7 @@ the wider steps missed a narrow feature, and the refined value is kept).  Smalle
 resolve features narrower than the automatic step (and stencils that left
 f's domain); their error estimates stay reliable, while larger steps gave
 estimates that looked converged but were not (coverage fell to 75 % on the
-classic functions).  Three exceptions, where the estimates are mostly
+classic functions).  Four exceptions, where the estimates are mostly
 rounding, which smaller steps only raise: central derivatives of order >=
 `LADDER_MIN_ORDER` (3) with a user's tolerance climb the ladder of
 `_ladder` (one round: steps from 4x the searched one down, every accuracy
@@ -22,8 +22,11 @@ derivatives with a user's tolerance, at points resolved by the first pass
 (`WIDEN_GOAL`), widen them likewise at twice the steps (`WIDEN_FACTOR`),
 without the disagreement rule, while each round cuts a point's estimates
 by `WIDEN_GAIN` (at most `WIDEN_ROUNDS`); the point then shrinks its
-steps.  ``success`` then says which elements met the tolerance, and
-``nfev`` counts the evaluations of the most refined point.
+steps; Hessians and Laplacians with a user's tolerance, at points resolved
+by the first pass, grow their steps (`GROW_FACTOR`) likewise, their values
+kept only where they agree within both estimates.  ``success`` then says
+which elements met the tolerance, and ``nfev`` counts the evaluations of
+the most refined point.
 """
 from __future__ import annotations
 
@@ -105,6 +108,13 @@ def widen_factor(order, acc, nlevels, eps):
     stencil's balanced step is at least that much larger, else 1."""
     ratio = base_c(order, acc + 4, nlevels, False, eps) / base_c(order, acc, nlevels, False, eps)
     return WIDEN_FACTOR if ratio >= WIDEN_FACTOR else 1.0
+
+
+#: the step factor per round of Hessians and Laplacians resolved by the
+#: first pass, towards a user's tolerance (`second`): rounding falls 16x per
+#: round, while truncation, if any, shows in the estimates and stops the
+#: growth (`WIDEN_GAIN`, at most `WIDEN_ROUNDS` rounds)
+GROW_FACTOR = 4.0
 
 
 #: the refinement goal when no rtol/atol is given: an estimate above this
@@ -195,7 +205,8 @@ def _merge(value, err, step, rows, v2, e2, s2, disagree, agree=False):
     return better, gap
 
 
-def _refine(ev, res, tol, point_bytes, mm, rerun, disagree=True, widen=False, agree=False):
+def _refine(ev, res, tol, point_bytes, mm, rerun, disagree=True, widen=False, agree=False,
+            grow=False):
     """The refinement rounds (see the module docstring) of the result ``res``
     (value, error, step, nfev, truncation-bound) of N points; ``rerun(rows,
     r, wide)`` runs the engine on those points for round r = 1, 2, ... and
@@ -211,8 +222,11 @@ def _refine(ev, res, tol, point_bytes, mm, rerun, disagree=True, widen=False, ag
     steps.  The automatic goal (no tolerance given) refines only
     elements whose estimate is mostly truncation: smaller steps add rounding
     to the others.  ``agree``: a round's value replaces the kept one only
-    within both estimates of it (`_ladder`).  Returns (value, error, step,
-    nfev)."""
+    within both estimates of it (`_ladder`).  ``grow`` (`second`): the ``wide``
+    rounds grow the steps (`GROW_FACTOR`), and their values must agree with
+    the kept ones within both estimates (larger steps can look converged
+    on a wrong value); a point whose truncation shows stops growing after
+    one round.  Returns (value, error, step, nfev)."""
     value, err, step, nfev = res[:4]
     if not tol[3] and ev.eps > EPS:
         return res[:4]          # (the automatic goal is for float64 values of f)
@@ -241,9 +255,13 @@ def _refine(ev, res, tol, point_bytes, mm, rerun, disagree=True, widen=False, ag
             rows = todo[(tw == w) & (td == d)]
             v2, e2, s2, n2, *b2 = by_blocks(ev, len(rows), lambda m: point_bytes(m, d, w), mm,
                                             lambda a, b: rerun(rows[a:b], d, w), 3)
+            # (elements that met the tolerance need not gain: the real part
+            # of a complex f that is 0, estimates 0, stopped every round)
+            met = meets(value[rows], err[rows], tol) if w else None
             with np.errstate(invalid="ignore"):
-                gained = e2 * WIDEN_GAIN <= err[rows] if w else None
-            better, gap = _merge(value, err, step, rows, v2, e2, s2, disagree and not w, agree)
+                gained = (e2 * WIDEN_GAIN <= err[rows]) | met if w else None
+            better, gap = _merge(value, err, step, rows, v2, e2, s2, disagree and not w,
+                                 agree or (grow and w))
             if bound is not None:
                 # a point goes on while its rounds improve it, while the new
                 # value lies outside the kept one's estimate (a narrow feature
@@ -257,7 +275,8 @@ def _refine(ev, res, tol, point_bytes, mm, rerun, disagree=True, widen=False, ag
                 # a point whose estimates wider stencils did not cut by
                 # `WIDEN_GAIN` (or that has widened `WIDEN_ROUNDS` times)
                 # shrinks its steps from the next round on
-                done = ~(gained & better).reshape(len(rows), -1).all(axis=1) | (d >= WIDEN_ROUNDS)
+                done = ~(gained & (better | met)).reshape(len(rows), -1).all(axis=1)
+                done |= d >= WIDEN_ROUNDS
                 stuck = rows[done]
                 wide[stuck] = False
                 depth[stuck] = 0
@@ -266,7 +285,7 @@ def _refine(ev, res, tol, point_bytes, mm, rerun, disagree=True, widen=False, ag
 
 
 def _blocks(ev, N, point_bytes, mm, run, full_output, tol, disagree=True, widen=False,
-            agree=False):
+            agree=False, grow=False):
     """``run`` over the N points block by block (`by_blocks`), each block
     refined towards ``tol`` (if not None) before the next, so that only the
     values (and with ``full_output`` errors and steps) of all N points are
@@ -277,7 +296,7 @@ def _blocks(ev, N, point_bytes, mm, run, full_output, tol, disagree=True, widen=
         if tol is None:
             return res[:4]
         return _refine(ev, res, tol, point_bytes, mm,
-                       lambda rows, r, w: run(a + rows, r, w), disagree, widen, agree)
+                       lambda rows, r, w: run(a + rows, r, w), disagree, widen, agree, grow)
     return by_blocks(ev, N, point_bytes, mm, block, 3 if full_output else 1)
 
 
@@ -464,8 +483,15 @@ def second(ev, X, method, acc, mm, step, adaptive, bounds, full_output, what, to
     fast = acc == 2 and method == "central" and bnd is None
     levels_fn = hessian_levels if mixed else laplacian_levels
 
-    def run(sel, r=0, wide=False):        # (Hessians and Laplacians never widen)
-        factor = 1.0 if r == 0 else FACTORS[r - 1]
+    # towards a user's tolerance, points resolved by the first pass
+    # (`WIDEN_GOAL`) first grow their steps while that cuts their estimates
+    # (`GROW_FACTOR` per round, `_refine`): smaller steps only add rounding
+    # there (the Hessian of a quadratic kept 2e-9 estimates for 4e-11
+    # errors at every smaller step, atol=1e-12 unmet; now 5e-15)
+    grow = adaptive and user is None and tol is not None and tol[3]
+
+    def run(sel, r=0, wide=False):
+        factor = 1.0 if r == 0 else GROW_FACTOR ** r if wide else FACTORS[r - 1]
         Xb = X[sel]
         M = Xb.shape[0]
         h, types = second_steps(Xb, method, acc, L, None if user is None else user[sel], bnd,
@@ -486,4 +512,4 @@ def second(ev, X, method, acc, mm, step, adaptive, bounds, full_output, what, to
         return second_point_bytes(n, max(L, 2), acc, fast, mixed, m)
 
     return _blocks(ev, N, point_bytes, mm, run, full_output,
-                   _refinement(tol, what, adaptive, method))
+                   _refinement(tol, what, adaptive, method), widen=grow, grow=grow)
