@@ -54,15 +54,16 @@ _PARAMS = """
         pass: stencils wider by 4 orders per round at twice the automatic
         step while each round cuts the estimate 3-fold, at most 3 rounds,
         then smaller steps -- f up to 14 automatic steps from x: ``bounds``
-        keeps it in its domain); ``success`` says where the tolerance was
-        met.  Default (neither given): the elements whose estimate is
+        keeps it in its domain; Hessians and Laplacians: steps 4x larger,
+        kept where they agree, likewise); ``success`` says where the
+        tolerance was met.  Default (neither given): the elements whose estimate is
         mostly truncation and above 1e-6 of their point's largest
         ``|value|`` (Hessians: 1e-4) are refined the same way, so that a
         feature narrower than the automatic step gets smaller steps (float64
         f; not for searched high orders); ``success`` says where the
         estimates are finite.
     maxiter : int, optional
-        Refinement rounds at most (default 4).
+        Refinement rounds at most, 0 to 8 (default 8; the automatic goal: 2).
     max_memory : int, optional
         Bytes of working memory beyond the input and the output (default
         8 MiB): the stencil points handed to f at once and every temporary.
@@ -163,7 +164,7 @@ def gradient(f: Function, x: ArrayLike, *, args: Any = (), kwargs: dict[str, Any
              method: str = "central", acc: int = 2, step: ArrayLike | None = None,
              adaptive: bool = True, bounds: tuple[ArrayLike, ArrayLike] | None = None,
              full_output: bool = False, rtol: float | None = None, atol: float | None = None,
-             maxiter: int = 4, max_memory: float | None = None, vectorized: bool = True,
+             maxiter: int = 8, max_memory: float | None = None, vectorized: bool = True,
              num_threads: Threads = None, workers: Any = None) -> Any:
     """Gradient of a scalar function at one point (n,) or at N points (N, n).
 
@@ -205,7 +206,7 @@ def jacobian(f: Function, x: ArrayLike, *, args: Any = (), kwargs: dict[str, Any
              method: str = "central", acc: int = 2, step: ArrayLike | None = None,
              adaptive: bool = True, bounds: tuple[ArrayLike, ArrayLike] | None = None,
              full_output: bool = False, rtol: float | None = None, atol: float | None = None,
-             maxiter: int = 4, max_memory: float | None = None, vectorized: bool = True,
+             maxiter: int = 8, max_memory: float | None = None, vectorized: bool = True,
              num_threads: Threads = None, workers: Any = None, sparsity: Any = None,
              colors: ArrayLike | None = None) -> Any:
     """Jacobian J[i, j] = df_i/dx_j of a vector function: (N, m, n) (or (m, n)).
@@ -269,7 +270,7 @@ def directional(f: Function, x: ArrayLike, v: ArrayLike, *, normalize: bool = Tr
                 kwargs: dict[str, Any] | None = None, method: str = "central", acc: int = 2,
                 step: ArrayLike | None = None, adaptive: bool = True,
                 bounds: tuple[ArrayLike, ArrayLike] | None = None, full_output: bool = False,
-                rtol: float | None = None, atol: float | None = None, maxiter: int = 4,
+                rtol: float | None = None, atol: float | None = None, maxiter: int = 8,
                 max_memory: float | None = None, vectorized: bool = True,
                 num_threads: Threads = None, workers: Any = None) -> Any:
     """Directional derivative along v, unit-normalised by default.
@@ -332,7 +333,7 @@ def derivative(f: Function, x: ArrayLike, order: int = 1, *, args: Any = (),
                kwargs: dict[str, Any] | None = None, method: str = "central", acc: int = 2,
                step: ArrayLike | None = None, adaptive: bool = True,
                bounds: tuple[ArrayLike, ArrayLike] | None = None, full_output: bool = False,
-               rtol: float | None = None, atol: float | None = None, maxiter: int = 4,
+               rtol: float | None = None, atol: float | None = None, maxiter: int = 8,
                max_memory: float | None = None, vectorized: bool = True,
                num_threads: Threads = None, workers: Any = None) -> Any:
     """Derivative of ``order`` of a univariate function, elementwise.
@@ -355,12 +356,10 @@ def derivative(f: Function, x: ArrayLike, order: int = 1, *, args: Any = (),
         of smaller steps disagree with it far beyond the estimates: larger
         steps can alias); the stencils gain 2 accuracy orders per order
         above 5 (one-sided: 2); ``rtol`` rounds widen them by 4 more on the
-        same steps (central, order >= 3: one round over 13 steps from ``0.5
-        * max(|x|, 1)`` down by factors of sqrt(2), every stencil of
-        accuracy 4-24 at each, the values of the smallest estimates pooled,
-        f up to ``8 * max(|x|, 1)`` from x).  An f oscillating within a few
-        steps at ``1 < |x| <= 16`` (``sin(32 x)`` at 15.9) can alias: give
-        ``step``.
+        same steps (central: one round over 13 steps from ``0.5 max(|x|,
+        1)`` down by sqrt(2), stencils of accuracy 4-24, the best pooled, f
+        up to ``8 max(|x|, 1)`` from x).  An f oscillating within a few steps
+        at ``1 < |x| <= 16`` (``sin(32 x)`` at 15.9) can alias: give ``step``.
     {params}
 
     Returns
@@ -420,7 +419,7 @@ def hessian(f: Function, x: ArrayLike, *, args: Any = (), kwargs: dict[str, Any]
             method: str = "central", acc: int = 2, step: ArrayLike | None = None,
             adaptive: bool = True, bounds: tuple[ArrayLike, ArrayLike] | None = None,
             full_output: bool = False, rtol: float | None = None, atol: float | None = None,
-            maxiter: int = 4, max_memory: float | None = None, vectorized: bool = True,
+            maxiter: int = 8, max_memory: float | None = None, vectorized: bool = True,
             num_threads: Threads = None, workers: Any = None) -> Any:
     """Hessian of f at one point or N points: (N, n, n), or (N, m, n, n) for vector f.
 
@@ -468,7 +467,7 @@ def laplacian(f: Function, x: ArrayLike, *, args: Any = (), kwargs: dict[str, An
               method: str = "central", acc: int = 2, step: ArrayLike | None = None,
               adaptive: bool = True, bounds: tuple[ArrayLike, ArrayLike] | None = None,
               full_output: bool = False, rtol: float | None = None, atol: float | None = None,
-              maxiter: int = 4, max_memory: float | None = None, vectorized: bool = True,
+              maxiter: int = 8, max_memory: float | None = None, vectorized: bool = True,
               num_threads: Threads = None, workers: Any = None) -> Any:
     """Laplacian (trace of the Hessian) with 2n + 1 evaluations per level.
 

@@ -115,7 +115,7 @@ def hvp(f: Function, x: ArrayLike, v: ArrayLike, *, args: Any = (),
         # estimate (float64 rounding of exact values) leaves out
         res.error = res.error * HVP_SAFETY
         tol = V.points_tolerance(options.get("rtol"), options.get("atol"),
-                                 options.get("maxiter", 4))
+                                 options.get("maxiter", 8))
         if tol[3]:
             res.success = res.success & meets(np.ma.getdata(res.value),
                                               np.ma.getdata(res.error), tol)
