@@ -169,21 +169,18 @@ def meets(value, err, tol):
 
 def _misses(value, err, tol, bound):
     """``~meets(value, err, tol) & bound`` (all elements if bound is None);
-    with ``bound`` (the automatic goal) only its elements are compared:
-    those whose estimate is mostly truncation, usually a few."""
+    with ``bound`` (the automatic goal) only its elements can miss: those
+    whose estimate is mostly truncation.  (Compared everywhere, then masked:
+    gathering the bound elements cost twice as much, 0.58 against 0.38 ms
+    for 3 x 10^5 elements with 5 % bound.)"""
     if bound is None:
         return ~meets(value, err, tol)
     N = len(value)
-    at = np.flatnonzero(bound)
-    miss = np.zeros(bound.shape, dtype=bool)
-    if len(at) == 0:
-        return miss
     mag = _point_scale(value)
-    vf, ef = value.reshape(-1)[at], err.reshape(-1)[at]
     with np.errstate(invalid="ignore", over="ignore"):
-        ok = np.isfinite(vf) & (ef <= tol[0] * mag[at // (value.size // N)])
-    miss.reshape(-1)[at] = ~ok
-    return miss
+        ok = err.reshape(N, -1) <= tol[0] * mag[:, None]
+    ok &= np.isfinite(value.reshape(N, -1))
+    return (bound.reshape(N, -1) & ~ok).reshape(bound.shape)
 
 
 def _merge(value, err, step, rows, v2, e2, s2, disagree, agree=False):
