@@ -174,6 +174,45 @@ def test_fused_kernel_equals_the_numpy_steps(L, K, order, acc, S):
     assert np.isnan(out[1][1, 0, 20]) and (L == 2 or np.isfinite(out[0][1, 0, 20]))
 
 
+@pytest.mark.parametrize("order, acc, S", [(1, 2, 2), (1, 2, 1), (2, 4, 2), (3, 2, 1)])
+def test_fused_three_levels_two_taps_equal_the_general_block(order, acc, S):
+    # the one-loop path of the fused kernel (3 levels, 2 taps: central first
+    # derivatives at acc=2) gives the bits of the general block, reached with
+    # a third tap of weight 0 on zero rows (adding +0.0 changes no bit of a
+    # finite sum, |0| no maximum); NaNs and infinities among f's values
+    from fastdiff._kernels import _points as kern
+    rng = np.random.default_rng(order * 7 + acc + S)
+    N, k, m, L = 2, 3, 200, 3
+    R = 1 + L * k * 2
+    F2 = rng.normal(size=(N, R, m)) * 10.0 ** rng.integers(-3, 3, (N, R, m))
+    F2[0, 1, 5] = np.nan
+    F2[1, -1, 7] = np.inf
+    F2[1, -2, 8] = -np.inf
+    F2[0, 0, 9] = np.nan
+    F2[1, 1:, 11] = F2[1, 0, 11]
+    F3 = np.zeros((N, 1 + L * k * 3, m))
+    F3[:, 0] = F2[:, 0]
+    for l in range(L):
+        for j in range(k):
+            for t in range(2):
+                F3[:, 1 + (l * k + j) * 3 + t] = F2[:, 1 + (l * k + j) * 2 + t]
+    W2 = rng.normal(size=(N, k, 2))
+    W3 = np.concatenate([W2, np.zeros((N, k, 1))], axis=2)
+    W0 = rng.normal(size=(N, k))
+    h = rng.uniform(0.01, 0.1, (N, k))
+    hl = np.ascontiguousarray(h[None] / (2.0 ** np.arange(L))[:, None, None])
+    Sg = np.full((N, k), S, np.int8)
+    outs = []
+    for F, W in ((F2, W2), (F3, W3)):
+        out = [np.empty((N, k, m)) for _ in range(3)] + [np.empty((N, k, m), np.uint8)]
+        with np.errstate(all="ignore"):
+            kern.combine_extrapolate(F, W, W0, hl, Sg, order, acc, 2.2e-16, 4.0, *out, 2)
+        outs.append(out)
+    for a, b in zip(*outs):
+        np.testing.assert_array_equal(a, b)
+    assert np.isnan(outs[0][1][0, 0, 5]) and np.isnan(outs[0][1][0, 0, 9])
+
+
 def test_tiny_user_steps_do_not_overflow_the_fused_kernel():
     # found in review: the kernel multiplies by 1/h^order, which overflowed
     # to inf for h = 1e-154 (the NumPy steps, dividing, gave 2)

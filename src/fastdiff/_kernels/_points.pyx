@@ -141,6 +141,15 @@ cdef enum:
     _LMAX = 16      # levels at most
 
 
+cdef extern from "_points_kernels.h" nogil:
+    void fd_extrapolate_3x2(const double* F, const double* a0, const double* a1,
+                            const double* a2, Py_ssize_t m, Py_ssize_t nb, double w0, double wa,
+                            double wb, double i0, double i1, double i2, double h1, double h2,
+                            double den1, double den2, double rnd_scale, double safety,
+                            double* value, double* err, double* step,
+                            unsigned char* bound) noexcept
+
+
 cdef void _extrapolate_block(const double* F, Py_ssize_t m, Py_ssize_t nb, const double* W,
                              double w0, const double* hl, Py_ssize_t hstride, int s_gain,
                              Py_ssize_t L, Py_ssize_t k, Py_ssize_t K, Py_ssize_t j,
@@ -166,6 +175,25 @@ cdef void _extrapolate_block(const double* F, Py_ssize_t m, Py_ssize_t nb, const
     cdef Py_ssize_t l, t, mm, qq
     cdef const double* Fr
     cdef double hp, w, den, d, ws, rnd, hlev, r, b
+    cdef double inv[3]
+    if L == 3 and K == 2:
+        # (the default central first derivatives: one fused loop, same bits)
+        for l in range(3):
+            hp = 1.0
+            for t in range(order):
+                hp = hp * hl[l * hstride]
+            inv[l] = 1.0 / hp
+        if inv[0] < INFINITY and inv[1] < INFINITY and inv[2] < INFINITY:
+            ws = (0.0 + fabs(W[0])) + fabs(W[1])
+            ws = ws + fabs(w0)
+            fd_extrapolate_3x2(F, F + (1 + j * 2) * m, F + (1 + (k + j) * 2) * m,
+                               F + (1 + (2 * k + j) * 2) * m, m, nb, w0, W[0], W[1], inv[0],
+                               inv[1], inv[2], hl[hstride], hl[2 * hstride],
+                               1.0 / (ldexp(1.0, acc) - 1.0),
+                               1.0 / (ldexp(1.0, acc + s_gain) - 1.0),
+                               eps * ws / _power(hl[2 * hstride], order), safety, value, err,
+                               step, bound)
+            return
     # (every loop over the block is branch-free, so that it vectorises)
     for qq in range(nb):
         d = fabs(F[qq])
