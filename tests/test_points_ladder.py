@@ -121,3 +121,26 @@ def test_pool_weights_the_values_of_the_smallest_estimates():
     assert value[2] == 9.0 and err[2] == 0.0
     assert value[3] == 1.5 and err[3] == 1.0
     np.testing.assert_array_equal(pick[:, 0], [0, 0, 1, 1])
+
+
+@pytest.mark.parametrize("order", [3, 7])
+def test_ladder_stays_within_max_memory(order):
+    # its tables of every (accuracy, step) pair count against max_memory:
+    # 4 of them per point were counted, 6.2-6.5 were alive at the peak (9.7
+    # MiB traced for max_memory = 8 MiB)
+    import tracemalloc
+    x = np.linspace(0.5, 2.0, 2000)
+    fd.points.derivative(np.sin, x[:5], order=order, rtol=1e-10)     # (warm caches)
+    mm = 1 << 20
+    tracemalloc.start()
+    try:
+        r = fd.points.derivative(np.sin, x, order=order, rtol=1e-10, max_memory=mm,
+                                 full_output=True)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    # (beside the result, arrays of its size: the first pass's values,
+    # estimates and steps, the refinement's state per point)
+    out = r.value.nbytes + r.error.nbytes + r.step.nbytes + r.success.nbytes
+    assert peak <= mm + 4 * out
+    assert np.max(np.abs(r.value - np.sin(x + order * np.pi / 2))) < 1e-8
