@@ -69,7 +69,8 @@ LADDER_STEPS = 13
 #: values whose estimate is within this factor of the smallest are pooled
 #: (`_pool`): the pick of the single smallest estimate was 0.2-0.6 digits
 #: behind the mean on the classic functions (its rounding errors average
-#: out); 2 and 10 did no better
+#: out); 2, 8 and 16 gave the same worst digits within 0.2 at orders 3-6
+#: (at order 7, 2 gave arctan 5.5 against 5.0, tan 6.7 against 5.3)
 LADDER_POOL = 4.0
 
 #: the accuracies of the central stencils tried at every step (the first
