@@ -504,3 +504,41 @@ def test_tolerance_grows_the_steps_where_rounding_dominates(what, method):
     assert np.all(tight.step >= plain.step)
     if method == "central" and what == "hessian":
         assert tight.success.all()
+
+
+@pytest.mark.parametrize("method", ["central", "forward", "backward"])
+def test_default_hessians_grow_where_every_estimate_is_rounding(method):
+    # at default settings a Hessian whose truncation estimates are all below
+    # its rounding ones (a cubic: exact second differences) grows its steps
+    # (4x per round, at most two rounds); a smooth f's truncation shows at
+    # the default steps, and its steps do not grow
+    from fastdiff import reference as ref
+    rng = np.random.default_rng(11)
+    X = 3 * rng.standard_normal((200, 3))
+
+    def cubic(X):
+        return X[:, 0] ** 3 - X[:, 1] * X[:, 2] ** 2 + 2 * X[:, 0] * X[:, 1]
+    z = np.zeros(len(X))
+    truth = np.stack([np.stack([6 * X[:, 0], 2 + z, z], 1),
+                      np.stack([2 + z, z, -2 * X[:, 2]], 1),
+                      np.stack([z, -2 * X[:, 2], -2 * X[:, 1]], 1)], 1)
+    once = 37 if method == "central" else 85
+    grown = fd.points.hessian(cubic, X, method=method, full_output=True)
+    plain = ref.points.hessian(cubic, X, method=method, full_output=True)   # one pass
+    err, err0 = np.abs(grown.value - truth), np.abs(plain.value - truth)
+    assert grown.nfev == 3 * once
+    assert np.median(err.max(axis=(1, 2))) < 0.02 * np.median(err0.max(axis=(1, 2)))
+    assert np.mean(err <= grown.error) >= 0.99
+    assert np.median(grown.step) >= 8 * np.median(plain.step)
+
+    def smooth(X):
+        return np.exp(0.3 * X[:, 0]) * np.cos(X[:, 1]) + np.sin(X[:, 2])
+    got = fd.points.hessian(smooth, X, method=method, full_output=True)
+    one = ref.points.hessian(smooth, X, method=method, full_output=True)
+    grew = np.any(got.step > one.step * (1 + 1e-12), axis=(1, 2))   # (smaller if refined)
+    # (the one-sided Hessians' four levels put a smooth f's truncation near
+    # its rounding: a few points try, `AUTO_GROW_CALM`)
+    assert np.mean(grew) <= (0 if method == "central" else 0.05)
+    # (not Laplacians: at the default steps a smooth f's are mostly rounding)
+    lap = fd.points.laplacian(cubic, X, method=method, full_output=True)
+    assert lap.nfev == 1 + 3 * (2 if method == "central" else 3) * 3

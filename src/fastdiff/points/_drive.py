@@ -24,7 +24,8 @@ without the disagreement rule, while each round cuts a point's estimates
 by `WIDEN_GAIN` (at most `WIDEN_ROUNDS`); the point then shrinks its
 steps; Hessians and Laplacians with a user's tolerance, at points resolved
 by the first pass, grow their steps (`GROW_FACTOR`) likewise, their values
-kept only where they agree within both estimates.  ``success`` then says
+kept only where they agree within both estimates, and so do Hessians
+without one where every estimate is mostly rounding (`AUTO_GROW_CALM`).  ``success`` then says
 which elements met the tolerance, and ``nfev`` counts the evaluations of
 the most refined point.
 """
@@ -117,6 +118,18 @@ def widen_factor(order, acc, nlevels, eps):
 GROW_FACTOR = 4.0
 
 
+#: towards the automatic goal, a Hessian grows its steps (`_wide`) where
+#: every truncation estimate is below this share of its rounding estimate
+#: (central, one-sided): a quadratic's central estimates are all rounding
+#: (0.9 at most over 600 points), a smooth f's truncation 10^4 times it; at
+#: the one-sided Hessians' four levels a smooth f's truncation sits near its
+#: rounding (ratios 0.1-10), a polynomial's mostly below 0.2: at 1 a round
+#: ran for 30-50 % of the points of 2-d exp and sin cos, at 0.25 for 1.5 %
+#: (and for none of the benchmark function's, n = 10, at either share);
+#: 3-d quadratics and cubics: median errors 250x smaller, 3x the evaluations
+AUTO_GROW_CALM = (1.0, 0.25)
+
+
 #: the refinement goal when no rtol/atol is given: an estimate above this
 #: share of its point's largest |value| (all its elements) is refined too
 #: (so that narrow features get smaller steps; measured on the benchmark
@@ -202,6 +215,25 @@ def _merge(value, err, step, rows, v2, e2, s2, disagree, agree=False):
     return better, gap
 
 
+def _wide(value, err, tol, bound, widen, calm):
+    """The points (N,) that start the refinement in the ``wide`` mode:
+    with a user's tolerance (``widen``), those resolved at the automatic
+    steps (`WIDEN_GOAL`); towards the automatic goal (``bound`` given) with
+    ``calm`` (Hessians: where the truncation estimate is below
+    `AUTO_GROW_CALM` of the rounding one), those calm everywhere (exact
+    second differences: a quadratic's Hessian at the default steps erred
+    4e-11, its estimates 50x that; one or two rounds 4x larger cut both 16x
+    each, while a smooth f's truncation shows at once and stops the
+    growth)."""
+    N = len(value)
+    if widen and tol[3]:
+        resolved = meets(value, err, (WIDEN_GOAL, 0.0, 0, False))
+        return resolved.reshape(N, -1).all(axis=1)
+    if calm is not None and bound is not None:
+        return calm.reshape(N, -1).all(axis=1)
+    return np.zeros(N, dtype=bool)
+
+
 def _refine(ev, res, tol, point_bytes, mm, rerun, disagree=True, widen=False, agree=False,
             grow=False):
     """The refinement rounds (see the module docstring) of the result ``res``
@@ -230,19 +262,18 @@ def _refine(ev, res, tol, point_bytes, mm, rerun, disagree=True, widen=False, ag
     # (a non-finite estimate counts as truncation, `_truncation_bound`: a
     # stencil that left f's domain, log'(0.001) from steps of 0.006, was NaN)
     bound = res[4] if len(res) > 4 and not tol[3] else None
-    if bound is not None and not bound.any():
-        return res[:4]          # (all estimates mostly rounding: nothing to refine)
     N = len(value)
-    wide = np.zeros(N, dtype=bool)
-    if widen and tol[3]:
-        # resolved at the automatic steps (`WIDEN_GOAL`)
-        resolved = meets(value, err, (WIDEN_GOAL, 0.0, 0, False))
-        wide = resolved.reshape(N, -1).all(axis=1)
+    wide = _wide(value, err, tol, bound, widen, res[5] if grow and len(res) > 5 else None)
+    auto_grow = wide.copy() if bound is not None else None
+    if bound is not None and not bound.any() and not wide.any():
+        return res[:4]          # (all estimates mostly rounding: nothing to refine)
     depth = np.zeros(N, dtype=np.int64)     # rounds run by each point in its mode
     used = np.zeros(N, dtype=np.int64)      # evaluations each point's rounds spent
     for _ in range(min(tol[2], len(FACTORS))):
-        miss = _misses(value, err, tol, bound)
-        todo = np.flatnonzero(miss.reshape(N, -1).any(axis=1))
+        miss = _misses(value, err, tol, bound).reshape(N, -1).any(axis=1)
+        if auto_grow is not None:
+            miss |= wide & auto_grow
+        todo = np.flatnonzero(miss)
         if len(todo) == 0:
             break
         # (each point's mode and depth as the round starts: a point a group
@@ -255,6 +286,9 @@ def _refine(ev, res, tol, point_bytes, mm, rerun, disagree=True, widen=False, ag
             # (elements that met the tolerance need not gain: the real part
             # of a complex f that is 0, estimates 0, stopped every round)
             met = meets(value[rows], err[rows], tol) if w else None
+            if w and auto_grow is not None:
+                # (no tolerance: every element gains, except exact ones)
+                met = (err[rows] == 0) & (e2 == 0)
             with np.errstate(invalid="ignore"):
                 gained = (e2 * WIDEN_GAIN <= err[rows]) | met if w else None
             better, gap = _merge(value, err, step, rows, v2, e2, s2, disagree and not w,
@@ -411,7 +445,13 @@ def second(ev, X, method, acc, mm, step, adaptive, bounds, full_output, what, to
     # (`GROW_FACTOR` per round, `_refine`): smaller steps only add rounding
     # there (the Hessian of a quadratic kept 2e-9 estimates for 4e-11
     # errors at every smaller step, atol=1e-12 unmet; now 5e-15)
-    grow = adaptive and user is None and tol is not None and tol[3]
+    # (and towards the automatic goal, Hessians whose every estimate is
+    # rounding, `_wide`; not Laplacians: their three levels' estimates are
+    # mostly rounding at the default steps for smooth f too, for every
+    # point of the benchmark function, which a round would cost 2x)
+    grow = adaptive and user is None and tol is not None and (tol[3] or mixed)
+
+    calm_share = AUTO_GROW_CALM[method != "central"]
 
     def run(sel, r=0, wide=False):
         factor = 1.0 if r == 0 else GROW_FACTOR ** r if wide else FACTORS[r - 1]
@@ -428,8 +468,9 @@ def second(ev, X, method, acc, mm, step, adaptive, bounds, full_output, what, to
             f0 = np.abs(f0).reshape((M,) + ex + f0.shape[1:])
             rounding = rounding * f0 / hmin ** 2
             bound = _truncation_bound(err, rounding)
+            calm = ~_truncation_bound(err, rounding * calm_share) if mixed else None
             err = SAFETY * (err + rounding)
-        return value, err, step_arr, nfev, bound
+        return value, err, step_arr, nfev, bound, calm
 
     def point_bytes(m, r=0, wide=False):     # (one level is evaluated at h and h/2)
         return second_point_bytes(n, max(L, 2), acc, fast, mixed, m)
