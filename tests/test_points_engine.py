@@ -3,6 +3,7 @@ import tracemalloc
 
 import numpy as np
 import pytest
+import scipy.sparse as sp
 
 import fastdiff as fd
 from fastdiff.points import _engine
@@ -36,6 +37,34 @@ def test_max_memory_bounds_every_call_of_f():
     assert max(calls) * 4 * 16 <= 4 * 4 * 16 * 25 and sum(calls) == 500 * 4 + 1
     with pytest.raises(ValueError, match="max_memory must be None or a positive number"):
         fd.points.gradient(g, X, max_memory=0)
+
+
+@pytest.mark.parametrize("method", ["central", "forward"])
+def test_a_stencil_beyond_max_memory_reaches_f_row_by_row(method):
+    # one point whose stencil rows alone exceed max_memory (a sparse
+    # Jacobian of 2 x 10^5 inputs: 19 rows of 1.6 MB): f gets them
+    # `ROW_BYTES` at a time (here one row per call), the values equal those
+    # of one call with every row
+    n = 200_000
+    x = np.random.default_rng(1).uniform(-1, 1, n)
+
+    def F(P):
+        out = P ** 3 - 2 * P
+        out[:, 1:] += P[:, :-1]
+        out[:, :-1] += P[:, 1:]
+        return out
+    S = sp.diags([np.ones(n - 1), np.ones(n), np.ones(n - 1)], [-1, 0, 1], format="csr")
+    g, calls = _counting(F)
+    kw = {"sparsity": S, "method": method, "full_output": True}
+    split = fd.points.jacobian(g, x, **kw)
+    rows = split.nfev
+    assert sum(calls) == rows and max(calls) == 1 and len(calls) == rows
+    calls.clear()
+    whole = fd.points.jacobian(g, x, max_memory=64 << 20, **kw)
+    assert calls == [whole.nfev]
+    for a in ("value", "error", "step"):
+        np.testing.assert_array_equal(getattr(split, a).data, getattr(whole, a).data)
+    assert _engine.ROW_BYTES < n * 8 <= 8 << 20 < rows * n * 8
 
 
 def _dot(p):

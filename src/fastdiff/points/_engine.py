@@ -51,6 +51,17 @@ def threads(nthreads, work):
 #: 10^5 inputs: 19 rows, 15 MB) got a fresh mmap on every call, and its
 #: first touch (3,700 page faults) cost 2.5 ms of a 13 ms call
 SPARE_BYTES = 64 << 20
+
+#: the bytes of points a vectorized f gets at once (at least one row) when
+#: one point's stencil exceeds ``max_memory``: the sparse Jacobian of a
+#: tridiagonal F (n = 10^5, 19 rows of 0.8 MB, `benchmarks/
+#: bench_points_scale.py`) took 14.0 ms with all rows at once (F's 15 MB
+#: temporaries: 1,258 page faults per call), 17.6 ms in two calls of 10 and
+#: 9 rows within 8 MiB (2,280 faults: glibc trimmed its heap between them)
+#: and 10.1 ms row by row (no fault: F's temporaries reuse freed memory,
+#: still in cache); n = 3 10^5 and 10^6: 1.54 -> 1.36 and 1.53 -> 1.31 times
+#: F's time alone
+ROW_BYTES = 1 << 20
 #: "buf": the kept buffer (uint8), taken out while a call uses it
 _spare: dict[str, np.ndarray] = {}
 
@@ -126,11 +137,30 @@ def chunk_loop(ev, N, rows, n, max_memory, layout, consume, dtype=np.float64):
     for a, b in chunks:
         P = buf[:b - a]
         layout(a, b, P)
-        Fv = ev(P.reshape(-1, n))
+        Fv = (_rows_of(ev, P.reshape(-1, n), max_memory) if per_point > max_memory
+              else ev(P.reshape(-1, n)))
         consume(a, b, Fv.reshape((b - a, rows) + Fv.shape[1:]))
         del P, Fv
     del buf
     _keep_spare(raw)
+
+
+def _rows_of(ev, P, max_memory):
+    """f at the rows of P, one point's stencil larger than ``max_memory``:
+    a vectorized f gets them `ROW_BYTES` (at most ``max_memory``) at a time
+    and the values are assembled."""
+    step = max(1, int(min(ROW_BYTES, max_memory) // max(1, P.shape[1] * P.itemsize)))
+    if not ev.vectorized or step >= len(P):
+        return ev(P)
+    out = None
+    for r in range(0, len(P), step):
+        o = ev(P[r:r + step])
+        if out is None:
+            out = np.empty((len(P),) + o.shape[1:], dtype=o.dtype)
+        elif np.result_type(out.dtype, o.dtype) != out.dtype:
+            out = out.astype(np.result_type(out.dtype, o.dtype))
+        out[r:r + step] = o
+    return out
 
 
 def _take_spare(nbytes):
