@@ -308,7 +308,9 @@ def test_refinement_misses_only_where_truncation_bound():
         value = rng.standard_normal(shape) * 10.0 ** rng.integers(-3, 3, shape)
         err = np.abs(value) * 10.0 ** rng.uniform(-12, -4, shape)
         value.reshape(-1)[::17] = np.nan
+        value.reshape(-1)[5::19] = np.inf           # (the scale: the largest finite)
         err.reshape(-1)[::13] = np.inf
+        err.reshape(-1)[3::23] = np.nan
         for frac in (0.0, 0.05, 1.0):
             bound = rng.random(shape) < frac
             tol = (1e-7, 0.0, 2, False)
