@@ -134,9 +134,9 @@ def test_one_chunk_loop_serves_every_derivative(monkeypatch):
     seen = []
     real = _engine.chunk_loop
 
-    def spy(ev, N, rows, n, mm, layout, consume, dtype=np.float64):
+    def spy(ev, N, rows, n, mm, layout, consume, dtype=np.float64, pieces=False):
         seen.append(rows)
-        return real(ev, N, rows, n, mm, layout, consume, dtype)
+        return real(ev, N, rows, n, mm, layout, consume, dtype, pieces)
 
     monkeypatch.setattr(_engine, "chunk_loop", spy)
     from fastdiff.points import _second
@@ -240,6 +240,42 @@ def test_fused_three_levels_two_taps_equal_the_general_block(order, acc, S):
     for a, b in zip(*outs):
         np.testing.assert_array_equal(a, b)
     assert np.isnan(outs[0][1][0, 0, 5]) and np.isnan(outs[0][1][0, 0, 9])
+
+
+@pytest.mark.parametrize("L, K", [(3, 2), (2, 4), (4, 3), (5, 1)])
+def test_fused_kernel_on_rows_in_pieces_equals_one_array(L, K):
+    # `combine_extrapolate_rows`: one point's rows in the separate arrays f
+    # returned for them (pieces of uneven sizes), addressed row by row, give
+    # the bits of the assembled array
+    from fastdiff._kernels import _points as kern
+    rng = np.random.default_rng(L * 10 + K)
+    k, m = 3, 101
+    R = 1 + L * k * K
+    F = rng.normal(size=(1, R, m)) * 10.0 ** rng.integers(-3, 3, (1, R, m))
+    F[0, 1, 5], F[0, -1, 7], F[0, 0, 9] = np.nan, np.inf, np.nan
+    W = rng.normal(size=(1, k, K))
+    W0 = rng.normal(size=(1, k))
+    hl = np.ascontiguousarray(rng.uniform(0.01, 0.1, (1, k))[None]
+                              / (2.0 ** np.arange(L))[:, None, None])
+    Sg = np.full((1, k), 2, np.int8)
+    cuts = np.unique(np.r_[0, rng.integers(1, R, 3), R])
+    pieces = [F[0, a:b].copy() for a, b in zip(cuts[:-1], cuts[1:])]
+    addr = np.concatenate([p.ctypes.data + 8 * m * np.arange(len(p), dtype=np.uintp)
+                           for p in pieces]).astype(np.uintp)
+    outs = []
+    for call in (lambda o: kern.combine_extrapolate(F, W, W0, hl, Sg, 1, 2, 2.2e-16, 4.0,
+                                                    *o, 2),
+                 lambda o: kern.combine_extrapolate_rows(addr, m, W, W0, hl, Sg, 1, 2,
+                                                         2.2e-16, 4.0, *o, 2)):
+        out = [np.empty((1, k, m)) for _ in range(3)] + [np.empty((1, k, m), np.uint8)]
+        with np.errstate(all="ignore"):
+            call(out)
+        outs.append(out)
+    for a, b in zip(*outs):
+        np.testing.assert_array_equal(a, b)
+    with pytest.raises(ValueError, match="disagree in shape"):
+        kern.combine_extrapolate_rows(addr[:-1], m, W, W0, hl, Sg, 1, 2, 2.2e-16, 4.0,
+                                      *outs[1], 2)
 
 
 def test_tiny_user_steps_do_not_overflow_the_fused_kernel():

@@ -2,7 +2,7 @@
 # and combine f's values at them with the stencil weights.  OpenMP over the
 # input points; the GIL is released; every output element is computed by the
 # same operations whatever the thread count.
-from cython.parallel cimport prange
+from cython.parallel cimport prange, threadid
 
 import numpy as np
 
@@ -142,25 +142,26 @@ cdef enum:
 
 
 cdef extern from "_points_kernels.h" nogil:
-    void fd_extrapolate_3x2(const double* F, const double* a0, const double* a1,
-                            const double* a2, Py_ssize_t m, Py_ssize_t nb, double w0, double wa,
+    void fd_extrapolate_3x2(const double* F, const double* a0, const double* b0,
+                            const double* a1, const double* b1, const double* a2,
+                            const double* b2, Py_ssize_t nb, double w0, double wa,
                             double wb, double i0, double i1, double i2, double h1, double h2,
                             double den1, double den2, double rnd_scale, double safety,
                             double* value, double* err, double* step,
                             unsigned char* bound) noexcept
 
 
-cdef void _extrapolate_block(const double* F, Py_ssize_t m, Py_ssize_t nb, const double* W,
-                             double w0, const double* hl, Py_ssize_t hstride, int s_gain,
-                             Py_ssize_t L, Py_ssize_t k, Py_ssize_t K, Py_ssize_t j,
+cdef void _extrapolate_block(const double* F, const double** taps, Py_ssize_t nb,
+                             const double* W, double w0, const double* hl, Py_ssize_t hstride,
+                             int s_gain, Py_ssize_t L, Py_ssize_t K,
                              int order, int acc, double eps, double safety,
                              double* value, double* err, double* step,
                              unsigned char* bound) noexcept nogil:
-    """``nb`` <= _QB consecutive elements of direction j of one point: F
-    points at their f(x) (row r at F + r*m), W at the direction's K weights,
-    hl at its step of level 0 (level l at hl[l*hstride]).  The blocks live
-    on this call's stack (each thread has its own); the loops over the
-    block vectorise."""
+    """``nb`` <= _QB consecutive elements of one direction of one point: F
+    points at their f(x), taps[l*K + t] at their f values of tap t at level
+    l, W at the direction's K weights, hl at its step of level 0 (level l at
+    hl[l*hstride]).  The blocks live on this call's stack (each thread has
+    its own); the loops over the block vectorise."""
     cdef double D[_LMAX][_QB]
     cdef double row[_LMAX][_QB]
     cdef double prev[_LMAX][_QB]
@@ -186,8 +187,8 @@ cdef void _extrapolate_block(const double* F, Py_ssize_t m, Py_ssize_t nb, const
         if inv[0] < INFINITY and inv[1] < INFINITY and inv[2] < INFINITY:
             ws = (0.0 + fabs(W[0])) + fabs(W[1])
             ws = ws + fabs(w0)
-            fd_extrapolate_3x2(F, F + (1 + j * 2) * m, F + (1 + (k + j) * 2) * m,
-                               F + (1 + (2 * k + j) * 2) * m, m, nb, w0, W[0], W[1], inv[0],
+            fd_extrapolate_3x2(F, taps[0], taps[1], taps[2], taps[3], taps[4], taps[5],
+                               nb, w0, W[0], W[1], inv[0],
                                inv[1], inv[2], hl[hstride], hl[2 * hstride],
                                1.0 / (ldexp(1.0, acc) - 1.0),
                                1.0 / (ldexp(1.0, acc + s_gain) - 1.0),
@@ -206,7 +207,7 @@ cdef void _extrapolate_block(const double* F, Py_ssize_t m, Py_ssize_t nb, const
         for qq in range(nb):
             D[l][qq] = w0 * F[qq]
         for t in range(K):
-            Fr = F + (1 + (l * k + j) * K + t) * m
+            Fr = taps[l * K + t]
             w = W[t]
             for qq in range(nb):
                 D[l][qq] = D[l][qq] + w * Fr[qq]
@@ -314,8 +315,39 @@ def combine_extrapolate(const double[:, :, ::1] F,    # IN  (N, 1 + L*k*K, m) va
     third of the kernel): results agree with the NumPy steps to a few ulps,
     not bitwise."""
     cdef Py_ssize_t N = F.shape[0], R = F.shape[1], m = F.shape[2]
+    _extrapolate_checks(N, R, m, W, W0, hl, S, value, err, step, bound)
+    if N == 0 or m == 0 or W.shape[1] == 0:
+        return
+    _extrapolate_all(&F[0, 0, 0], NULL, N, R, m, W, W0, hl, S, order, acc, eps, safety,
+                     value, err, step, bound, nthreads)
+
+
+def combine_extrapolate_rows(const size_t[::1] rows,   # IN  (R,) addresses of f's values
+                             Py_ssize_t m,
+                             const double[:, :, ::1] W, const double[:, ::1] W0,
+                             const double[:, :, ::1] hl, const signed char[:, ::1] S,
+                             int order, int acc, double eps, double safety,
+                             double[:, :, ::1] value, double[:, :, ::1] err,
+                             double[:, :, ::1] step, unsigned char[:, :, ::1] bound,
+                             int nthreads):
+    """`combine_extrapolate` for one point whose R rows of f's values (m
+    each, float64, contiguous) lie in separate arrays, ``rows`` their
+    addresses (the caller keeps the arrays alive): f's values in pieces,
+    as f returned them, without assembling them first."""
+    cdef Py_ssize_t R = rows.shape[0]
+    _extrapolate_checks(1, R, m, W, W0, hl, S, value, err, step, bound)
+    if m == 0 or W.shape[1] == 0:
+        return
+    _extrapolate_all(NULL, <const double**> &rows[0], 1, R, m, W, W0, hl, S, order, acc, eps,
+                     safety, value, err, step, bound, nthreads)
+
+
+cdef _extrapolate_checks(Py_ssize_t N, Py_ssize_t R, Py_ssize_t m,
+                         const double[:, :, ::1] W, const double[:, ::1] W0,
+                         const double[:, :, ::1] hl, const signed char[:, ::1] S,
+                         double[:, :, ::1] value, double[:, :, ::1] err,
+                         double[:, :, ::1] step, unsigned char[:, :, ::1] bound):
     cdef Py_ssize_t k = W.shape[1], K = W.shape[2], L = hl.shape[0]
-    cdef Py_ssize_t nq, task, i, j, b, q0, o
     if L < 2 or L > _LMAX:
         raise ValueError("internal: combine_extrapolate needs 2 <= L <= 16")
     if (R != 1 + L * k * K or W.shape[0] != N or W0.shape[0] != N or W0.shape[1] != k
@@ -326,9 +358,21 @@ def combine_extrapolate(const double[:, :, ::1] F,    # IN  (N, 1 + L*k*K, m) va
             or step.shape[0] != N or step.shape[1] != k or step.shape[2] != m
             or bound.shape[0] != N or bound.shape[1] != k or bound.shape[2] != m):
         raise ValueError("internal: combine_extrapolate outputs need shape (N, k, m)")
-    if N == 0 or m == 0 or k == 0:
-        return
-    cdef const double* Fp = &F[0, 0, 0]
+
+
+cdef void _extrapolate_all(const double* Fp, const double** rows, Py_ssize_t N, Py_ssize_t R,
+                           Py_ssize_t m, const double[:, :, ::1] W, const double[:, ::1] W0,
+                           const double[:, :, ::1] hl, const signed char[:, ::1] S,
+                           int order, int acc, double eps, double safety,
+                           double[:, :, ::1] value, double[:, :, ::1] err,
+                           double[:, :, ::1] step, unsigned char[:, :, ::1] bound,
+                           int nthreads):
+    """The blocks of every (point, direction): f's values of point i in
+    rows of ``Fp`` (row r at Fp + (i*R + r)*m) or, if Fp is NULL, at
+    rows[r] (one point).  Each thread keeps its table of the L*K taps'
+    addresses."""
+    cdef Py_ssize_t k = W.shape[1], K = W.shape[2], L = hl.shape[0]
+    cdef Py_ssize_t nq, task, i, j, b, q0, o, r, lt
     cdef const double* Wp = &W[0, 0, 0]
     cdef const double* W0p = &W0[0, 0]
     cdef const double* hp = &hl[0, 0, 0]
@@ -337,15 +381,26 @@ def combine_extrapolate(const double[:, :, ::1] F,    # IN  (N, 1 + L*k*K, m) va
     cdef double* ep = &err[0, 0, 0]
     cdef double* sp = &step[0, 0, 0]
     cdef unsigned char* bp = &bound[0, 0, 0]
+    cdef const double** taps
+    cdef const double* f0
+    # (one table per thread, made here: no allocation inside the loop; 16
+    # addresses apart at least, so that no two threads write one cache line)
+    cdef size_t[:, ::1] tables = np.empty((max(nthreads, 1), L * K + 16), dtype=np.uintp)
     nq = (m + _QB - 1) // _QB
     for task in prange(N * k * nq, nogil=True, schedule="static", num_threads=nthreads):
+        taps = <const double**> &tables[threadid(), 0]
         b = task % nq
         j = (task // nq) % k
         i = task // (nq * k)
         q0 = b * _QB
         o = (i * k + j) * m + q0
-        _extrapolate_block(Fp + i * R * m + q0, m, min(_QB, m - q0), Wp + (i * k + j) * K,
-                           W0p[i * k + j], hp + i * k + j, N * k, Sp[i * k + j], L, k, K, j,
+        for lt in range(L):
+            for r in range(1 + (lt * k + j) * K, 1 + (lt * k + j + 1) * K):
+                taps[lt * K + r - 1 - (lt * k + j) * K] = (
+                    (Fp + (i * R + r) * m + q0) if Fp != NULL else rows[r] + q0)
+        f0 = (Fp + i * R * m + q0) if Fp != NULL else rows[0] + q0
+        _extrapolate_block(f0, taps, min(_QB, m - q0), Wp + (i * k + j) * K,
+                           W0p[i * k + j], hp + i * k + j, N * k, Sp[i * k + j], L, K,
                            order, acc, eps, safety, vp + o, ep + o, sp + o, bp + o)
 
 

@@ -10,13 +10,16 @@
 
 #define FD_QB 32   /* the largest block (_QB in _points.pyx) */
 
-/* F: f(x) of the block's elements (row r at F + r*m); a0, a1, a2: the first
- * tap's row of levels 0-2 (the second tap at + m); i0..i2: the reciprocals
+/* F: f(x) of the block's elements; a0, a1, a2: the first tap's values at
+ * levels 0-2, b0, b1, b2: the second tap's (rows of one array, or of the
+ * separate arrays f returned for a point's rows); i0..i2: the reciprocals
  * of the levels' h^order; den1, den2: those of the tableau's 2^q - 1;
  * rnd_scale: eps * sum|w| / h_2^order. */
 static void fd_extrapolate_3x2(const double *restrict F, const double *restrict a0,
-                               const double *restrict a1, const double *restrict a2,
-                               ptrdiff_t m, ptrdiff_t nb, double w0, double wa, double wb,
+                               const double *restrict b0, const double *restrict a1,
+                               const double *restrict b1, const double *restrict a2,
+                               const double *restrict b2, ptrdiff_t nb, double w0, double wa,
+                               double wb,
                                double i0, double i1, double i2, double h1, double h2,
                                double den1, double den2, double rnd_scale, double safety,
                                double *restrict value, double *restrict err,
@@ -26,9 +29,9 @@ static void fd_extrapolate_3x2(const double *restrict F, const double *restrict 
     ptrdiff_t q;
     for (q = 0; q < nb; q++) {
         double f0 = F[q];
-        double d0 = ((w0 * f0 + wa * a0[q]) + wb * a0[q + m]) * i0;
-        double d1 = ((w0 * f0 + wa * a1[q]) + wb * a1[q + m]) * i1;
-        double x0 = a2[q], x1 = a2[q + m];
+        double d0 = ((w0 * f0 + wa * a0[q]) + wb * b0[q]) * i0;
+        double d1 = ((w0 * f0 + wa * a1[q]) + wb * b1[q]) * i1;
+        double x0 = a2[q], x1 = b2[q];
         double d2 = ((w0 * f0 + wa * x0) + wb * x1) * i2;
         /* |f| over the finest stencil and at x; a NaN anywhere: NaN */
         double fm = fabs(f0), g = fabs(x0);

@@ -67,10 +67,9 @@ _PARAMS = """
     max_memory : int, optional
         Bytes of working memory beyond the input and the output (default
         8 MiB): the stencil points handed to f at once and every temporary.
-        Larger batches are evaluated block by block of points; f's own
-        temporaries come on top, and one point's stencil is laid out whole
-        (a Hessian in 100-D needs about 60 MiB for one point at acc=2); a
-        vectorized f then gets its points 1 MiB at a time.
+        Larger batches run block by block of points; f's temporaries come
+        on top; one point's stencil is laid out whole (a Hessian in 100-D:
+        60 MiB at acc=2), a vectorized f then gets it 1 MiB at a time.
     vectorized : bool, optional
         f takes an (M, n) array of points (default; the array is reused for
         the next chunk, so f must not keep a reference to it); False calls

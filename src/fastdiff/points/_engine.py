@@ -120,13 +120,16 @@ def first_point_bytes(method, n, k, nlevels, acc, order, m):
     return 8 * (rows * (n + m) + 2 * k * K + _TEMPS_PER_LEVEL * nlevels * k * m)
 
 
-def chunk_loop(ev, N, rows, n, max_memory, layout, consume, dtype=np.float64):
+def chunk_loop(ev, N, rows, n, max_memory, layout, consume, dtype=np.float64, pieces=False):
     """Evaluate f at ``rows`` stencil points per input point, chunk by chunk.
 
     For each chunk [a, b) of the N points: ``layout(a, b, P)`` fills the
     buffer P (b - a, rows, n) of ``dtype`` (its bytes count against
     ``max_memory``), f is called once on its rows, and ``consume(a, b, F)``
-    receives the values F (b - a, rows[, m]).
+    receives the values F (b - a, rows[, m]).  A point whose stencil exceeds
+    ``max_memory`` is a chunk of its own, and a vectorized f gets its rows
+    `ROW_BYTES` at a time (`_rows_of`); with ``pieces`` consume then
+    receives the list of what f returned, each (r_i[, m]), not assembled.
     """
     per_point = max(1, rows) * max(1, n) * np.dtype(dtype).itemsize
     size = max(1, int(max_memory // per_point))
@@ -137,21 +140,30 @@ def chunk_loop(ev, N, rows, n, max_memory, layout, consume, dtype=np.float64):
     for a, b in chunks:
         P = buf[:b - a]
         layout(a, b, P)
-        Fv = (_rows_of(ev, P.reshape(-1, n), max_memory) if per_point > max_memory
-              else ev(P.reshape(-1, n)))
+        if per_point > max_memory:
+            Fv = _rows_of(ev, P.reshape(-1, n), max_memory, pieces)
+            if isinstance(Fv, list):
+                consume(a, b, Fv)
+                del P, Fv
+                continue
+        else:
+            Fv = ev(P.reshape(-1, n))
         consume(a, b, Fv.reshape((b - a, rows) + Fv.shape[1:]))
         del P, Fv
     del buf
     _keep_spare(raw)
 
 
-def _rows_of(ev, P, max_memory):
+def _rows_of(ev, P, max_memory, pieces=False):
     """f at the rows of P, one point's stencil larger than ``max_memory``:
     a vectorized f gets them `ROW_BYTES` (at most ``max_memory``) at a time
-    and the values are assembled."""
+    and the values are assembled, or with ``pieces`` returned as the list of
+    f's results."""
     step = max(1, int(min(ROW_BYTES, max_memory) // max(1, P.shape[1] * P.itemsize)))
     if not ev.vectorized or step >= len(P):
         return ev(P)
+    if pieces:
+        return [ev(P[r:r + step]) for r in range(0, len(P), step)]
     out = None
     for r in range(0, len(P), step):
         o = ev(P[r:r + step])
@@ -278,11 +290,10 @@ def first_derivatives(ev, X, dirs, method, acc, h, nlevels, bounds, max_memory, 
         S = np.where((kinds != 0) | (method != "central"), 1, 2).astype(np.int8)
 
     def consume(a, b, F):
-        tail = F.shape[2:]
-        Fm = np.ascontiguousarray(F.reshape(b - a, rows, -1), dtype=np.float64)
         hla = np.ascontiguousarray(hl[:, a:b])
-        if fused:
-            return _fused(out, N, k, tail, Fm, a, b, W, W0, hla, S, order, acc, ev)
+        if fused:           # (F a list: one point's rows in f's pieces, `chunk_loop`)
+            return _fused(out, N, k, F, a, b, W, W0, hla, S, order, acc, ev)
+        Fm, tail = np.ascontiguousarray(F.reshape(b - a, rows, -1), dtype=np.float64), F.shape[2:]
         D = np.empty((L, b - a, k, Fm.shape[2]))
         nt = threads(ev.nthreads, D.size)
         with np.errstate(invalid="ignore", over="ignore"):
@@ -303,7 +314,7 @@ def first_derivatives(ev, X, dirs, method, acc, h, nlevels, bounds, max_memory, 
         np.maximum(lev, np.abs(Fm[:, None, None, 0]), out=lev)
         out["fmax"][:, a:b] = np.moveaxis(lev, 1, 0).reshape((L, b - a, k) + tail)
 
-    chunk_loop(ev, N, rows, n, max_memory, layout, consume)
+    chunk_loop(ev, N, rows, n, max_memory, layout, consume, pieces=fused)
     if fused:
         shape = (N, k) + out["tail"]
         return (out["value"].reshape(shape), out["err"].reshape(shape),
@@ -314,19 +325,35 @@ def first_derivatives(ev, X, dirs, method, acc, h, nlevels, bounds, max_memory, 
     return value, err, step, rows, bound
 
 
-def _fused(out, N, k, tail, Fm, a, b, W, W0, hla, S, order, acc, ev):
+def _fused(out, N, k, Fm, a, b, W, W0, hla, S, order, acc, ev):
     """Values, estimates, steps and truncation-bound flags of points [a, b)
-    from f's values Fm, by the fused kernel, into ``out`` (allocated at the
-    first chunk)."""
+    from f's values Fm (b - a, rows, m), or a list of f's results for the
+    rows of one point (`chunk_loop`'s pieces: their rows' addresses go to
+    the kernel, no assembled copy), by the fused kernel, into ``out``
+    (allocated at the first chunk)."""
+    if isinstance(Fm, list):
+        tail = Fm[0].shape[1:]
+        Fm = [np.ascontiguousarray(p, dtype=np.float64).reshape(len(p), -1) for p in Fm]
+        m = Fm[0].shape[1]
+        # (each piece (r_i, m): row j at its address + j m 8 bytes)
+        addr = np.concatenate([p.ctypes.data + 8 * m * np.arange(len(p), dtype=np.uintp)
+                               for p in Fm]).astype(np.uintp)
+    else:
+        tail = Fm.shape[2:]
+        Fm = np.ascontiguousarray(Fm.reshape(b - a, Fm.shape[1], -1), dtype=np.float64)
+        m = Fm.shape[2]
     if not out:
-        out.update((name, np.empty((N, k, Fm.shape[2]), dtype=t)) for name, t in
+        out.update((name, np.empty((N, k, m), dtype=t)) for name, t in
                    (("value", float), ("err", float), ("step", float), ("bound", bool)))
         out["tail"] = tail
+    args = (W[a:b], W0[a:b], hla, S[a:b], order, acc, ev.eps, SAFETY, out["value"][a:b],
+            out["err"][a:b], out["step"][a:b], out["bound"][a:b].view(np.uint8),
+            threads(ev.nthreads, (b - a) * k * m))
     with np.errstate(invalid="ignore", over="ignore", divide="ignore"):
-        _kernels.combine_extrapolate(Fm, W[a:b], W0[a:b], hla, S[a:b], order, acc, ev.eps,
-                                     SAFETY, out["value"][a:b], out["err"][a:b],
-                                     out["step"][a:b], out["bound"][a:b].view(np.uint8),
-                                     threads(ev.nthreads, Fm.size))
+        if isinstance(Fm, list):
+            _kernels.combine_extrapolate_rows(addr, m, *args)
+        else:
+            _kernels.combine_extrapolate(Fm, *args)
 
 
 def _truncation_bound(trunc, rounding):
