@@ -447,3 +447,35 @@ def test_hvp_estimates_nfev_and_options():
         assert np.all(np.abs(r.value - truth) <= r.error)
         assert np.all(r.error < 1e-6 * np.abs(truth).max())
         assert r.success.all()
+
+
+def test_user_colors_checked_in_one_pass_over_a_large_pattern():
+    # a canonical CSR and the user's colours are checked by one kernel pass,
+    # split over threads by ranges of rows: a conflict in the last range is
+    # found, colours with gaps are renumbered, an unsorted CSR takes the
+    # other path with the same results
+    n = 30_000
+    S = _tridiag(n).tocsr()
+    c = fd.points.color_columns(S)
+    x = np.random.default_rng(4).uniform(-1, 1, n)
+
+    def F(P):
+        out = P ** 3
+        out[:, 1:] += P[:, :-1]
+        out[:, :-1] -= P[:, 1:]
+        return out
+    J = fd.points.jacobian(F, x, sparsity=S, colors=c)
+    want = sp.diags([np.ones(n - 1), 3 * x ** 2, -np.ones(n - 1)], [-1, 0, 1], format="csr")
+    assert abs(J - want).max() < 1e-7          # (sparse: n^2 dense entries are 7 GB)
+    gaps = fd.points.jacobian(F, x, sparsity=S, colors=10 * c)       # colours 0, 10, 20
+    np.testing.assert_array_equal(gaps.data, J.data)
+    bad = c.copy()
+    bad[n - 5] = bad[n - 4]                     # (= the colour of column n - 7: row n - 6)
+    with pytest.raises(ValueError, match=f"share row {n - 6} of sparsity"):
+        fd.points.jacobian(F, x, sparsity=S, colors=bad)
+    U = S.copy()
+    U.indices[:2] = U.indices[1::-1]            # row 0 unsorted: not canonical
+    U.has_sorted_indices = False
+    assert abs(fd.points.jacobian(F, x, sparsity=U, colors=c) - J).max() == 0
+    with pytest.raises(ValueError, match=f"share row {n - 6} of sparsity"):
+        fd.points.jacobian(F, x, sparsity=U, colors=bad)

@@ -21,3 +21,6 @@ def combine_extrapolate_rows(rows: np.ndarray, m: int, W: np.ndarray, W0: np.nda
                              hl: np.ndarray, S: np.ndarray, order: int, acc: int, eps: float,
                              safety: float, value: np.ndarray, err: np.ndarray,
                              step: np.ndarray, bound: np.ndarray, nthreads: int) -> None: ...
+def csr_canonical_colors(indptr: np.ndarray, indices: np.ndarray, ncols: int,
+                         colors: np.ndarray, ncolors: int,
+                         nthreads: int) -> tuple[int, int, bool]: ...

@@ -611,3 +611,63 @@ def pattern_gather(const double[:, :, ::1] value,     # IN  (N, k, m) group deri
                 data[i, a] = value[i, colors[c], r]
     if bad:
         raise ValueError("internal: pattern_gather column or colour out of range")
+
+
+def csr_canonical_colors(const csr_index[::1] indptr, const csr_index[::1] indices,
+                         Py_ssize_t ncols, const long long[::1] colors, Py_ssize_t ncolors,
+                         int nthreads):
+    """`csr_canonical` and `colors_conflict`'s row test in one pass, parallel
+    over ranges of rows: (status: 2 canonical, 1 valid but not canonical, 0
+    invalid; the first row in which two columns have the same colour, or
+    -1, meaningful when the status is 2; whether every colour 0 ..
+    ncolors-1 has a column).  ``colors`` (ncols,) in [0, ncolors)."""
+    cdef Py_ssize_t m = indptr.shape[0] - 1, T, t, r, a, lo, hi, c, col, r0, r1
+    cdef long long prev
+    if m < 0 or colors.shape[0] != ncols:
+        return 0, -1, False
+    if indptr[0] != 0 or indptr[m] > indices.shape[0]:
+        return 0, -1, False
+    T = max(1, min(nthreads, m // 4096))
+    cdef long long[:, ::1] stamps = np.full((T, max(ncolors, 1) + 8), -1, dtype=np.int64)
+    cdef Py_ssize_t[::1] status = np.full(T, 2, dtype=np.intp)
+    cdef Py_ssize_t[::1] bad = np.full(T, -1, dtype=np.intp)
+    for t in prange(T, nogil=True, schedule="static", num_threads=T):
+        r0 = m * t // T
+        r1 = m * (t + 1) // T
+        for r in range(r0, r1):
+            lo = indptr[r]
+            hi = indptr[r + 1]
+            if hi < lo:
+                status[t] = 0
+                break
+            prev = -1
+            for a in range(lo, hi):
+                c = indices[a]
+                if c < 0 or c >= ncols:
+                    status[t] = 0
+                    break
+                if c <= prev:
+                    status[t] = 1
+                prev = c
+                if bad[t] < 0:
+                    col = colors[c]
+                    if stamps[t, col] == r:
+                        bad[t] = r
+                    else:
+                        stamps[t, col] = r
+            if status[t] == 0:
+                break
+    first = -1
+    for t in range(T):
+        if bad[t] >= 0:
+            first = bad[t]
+            break
+    # every colour 0 .. ncolors-1 has a column (stamps of thread 0 reused)
+    cdef Py_ssize_t seen = 0
+    with nogil:
+        for a in range(ncols):
+            col = colors[a]
+            if stamps[0, col] != m:
+                stamps[0, col] = m
+                seen += 1
+    return min(status), first, seen == ncolors

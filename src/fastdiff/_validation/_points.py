@@ -11,7 +11,7 @@ from ._common import _real_array
 __all__ = ["points_f", "points_x", "points_method", "points_max_memory", "points_bounds",
            "points_step", "points_tolerance", "points_sparsity_array",
            "points_sparsity_shape", "points_sparsity_structure", "points_sparsity_rows",
-           "points_colors",
+           "points_colors", "points_colors_values",
            "points_sparse_args", "points_masked_sparsity", "points_workers",
            "unpicklable_f",
            "derivative_step", "points_direction", "points_derivative_x", "f_output",
@@ -233,15 +233,35 @@ def points_masked_sparsity(x, sparsity):
                          "or x[~x.mask.any(axis=-1)])")
 
 
-def points_colors(colors, S, name="colors"):
+def points_colors(colors, S, name="colors", checked=None):
     """Column colours for pattern S: ints >= 0, one per column, no two columns
-    of one row alike."""
+    of one row alike.  ``checked``: the colours (`points_colors_values`)
+    and the kernel's (first conflicting row, every colour used) when the
+    caller has run it (`_sparse.pattern_and_colors`)."""
+    c, (row, every) = checked if checked is not None else (
+        points_colors_values(colors, S.shape[1], name), (None, None))
+    k = int(c.max()) + 1 if len(c) else 1
+    if row is None:
+        from .._kernels._points import colors_conflict
+        row, every = colors_conflict(S.indptr, S.indices, c, k)
+    if not every:       # (some colour below the largest has no column)
+        used = np.bincount(c, minlength=k) > 0
+        c = (np.cumsum(used) - 1)[c]
+    if row >= 0:
+        raise ValueError(f"{name}: two columns that share row {row} of sparsity have the "
+                         f"same colour (use fd.points.color_columns)")
+    return c
+
+
+def points_colors_values(colors, n, name="colors"):
+    """The colours alone: a 1-D integer array of n colours >= 0, as int64,
+    renumbered 0 .. k-1 if any is n or more."""
     c = np.asarray(colors)
     if c.ndim != 1 or c.dtype.kind not in "iu":
         raise TypeError(f"{name} must be a 1-D integer array (one colour per column), "
                         f"got {c.dtype} of shape {c.shape}")
-    if c.shape[0] != S.shape[1] or (len(c) and c.min() < 0):
-        raise ValueError(f"{name} needs {S.shape[1]} colours >= 0 (one per column), got "
+    if c.shape[0] != n or (len(c) and c.min() < 0):
+        raise ValueError(f"{name} needs {n} colours >= 0 (one per column), got "
                          f"{c.shape[0]}")
     c = np.ascontiguousarray(c, dtype=np.int64)
     # colours numbered 0 .. k-1, as the user's groups (colours 0, 1000, ...
@@ -249,15 +269,6 @@ def points_colors(colors, S, name="colors"):
     # 10^12 tried to allocate 21.8 TiB)
     if len(c) and c.max() >= len(c):
         c = np.unique(c, return_inverse=True)[1].astype(np.int64).reshape(-1)
-    from .._kernels._points import colors_conflict
-    k = int(c.max()) + 1 if len(c) else 1
-    row, every = colors_conflict(S.indptr, S.indices, c, k)
-    if not every:       # (some colour below the largest has no column)
-        used = np.bincount(c, minlength=k) > 0
-        c = (np.cumsum(used) - 1)[c]
-    if row >= 0:
-        raise ValueError(f"{name}: two columns that share row {row} of sparsity have the "
-                         f"same colour (use fd.points.color_columns)")
     return c
 
 
