@@ -479,3 +479,9 @@ def test_user_colors_checked_in_one_pass_over_a_large_pattern():
     assert abs(fd.points.jacobian(F, x, sparsity=U, colors=c) - J).max() == 0
     with pytest.raises(ValueError, match=f"share row {n - 6} of sparsity"):
         fd.points.jacobian(F, x, sparsity=U, colors=bad)
+    # a stored zero (float data) is no entry of the pattern, with colours too
+    Z = S.copy()
+    Z.data[S.indptr[n // 2]] = 0.0              # row n/2's first entry
+    got = fd.points.jacobian(F, x, sparsity=Z, colors=c)
+    Z.eliminate_zeros()
+    assert got.nnz == S.nnz - 1 and abs(got - fd.points.jacobian(F, x, sparsity=Z)).max() == 0

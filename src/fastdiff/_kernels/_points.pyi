@@ -22,5 +22,5 @@ def combine_extrapolate_rows(rows: np.ndarray, m: int, W: np.ndarray, W0: np.nda
                              safety: float, value: np.ndarray, err: np.ndarray,
                              step: np.ndarray, bound: np.ndarray, nthreads: int) -> None: ...
 def csr_canonical_colors(indptr: np.ndarray, indices: np.ndarray, ncols: int,
-                         colors: np.ndarray, ncolors: int,
+                         colors: np.ndarray, ncolors: int, data: np.ndarray,
                          nthreads: int) -> tuple[int, int, bool]: ...

@@ -615,18 +615,23 @@ def pattern_gather(const double[:, :, ::1] value,     # IN  (N, k, m) group deri
 
 def csr_canonical_colors(const csr_index[::1] indptr, const csr_index[::1] indices,
                          Py_ssize_t ncols, const long long[::1] colors, Py_ssize_t ncolors,
-                         int nthreads):
+                         const double[::1] data, int nthreads):
     """`csr_canonical` and `colors_conflict`'s row test in one pass, parallel
     over ranges of rows: (status: 2 canonical, 1 valid but not canonical, 0
     invalid; the first row in which two columns have the same colour, or
     -1, meaningful when the status is 2; whether every colour 0 ..
-    ncolors-1 has a column).  ``colors`` (ncols,) in [0, ncolors)."""
+    ncolors-1 has a column).  ``colors`` (ncols,) in [0, ncolors).  A
+    stored zero in ``data`` (float64 values, or an empty array: not
+    checked) makes a canonical status 1."""
     cdef Py_ssize_t m = indptr.shape[0] - 1, T, t, r, a, lo, hi, c, col, r0, r1
     cdef long long prev
     if m < 0 or colors.shape[0] != ncols:
         return 0, -1, False
     if indptr[0] != 0 or indptr[m] > indices.shape[0]:
         return 0, -1, False
+    cdef bint values = data.shape[0] > 0
+    if values and data.shape[0] < indptr[m]:
+        raise ValueError("internal: csr_canonical_colors's data is shorter than the pattern")
     T = max(1, min(nthreads, m // 4096))
     cdef long long[:, ::1] stamps = np.full((T, max(ncolors, 1) + 8), -1, dtype=np.int64)
     cdef Py_ssize_t[::1] status = np.full(T, 2, dtype=np.intp)
@@ -646,7 +651,7 @@ def csr_canonical_colors(const csr_index[::1] indptr, const csr_index[::1] indic
                 if c < 0 or c >= ncols:
                     status[t] = 0
                     break
-                if c <= prev:
+                if c <= prev or (values and data[a] == 0.0):
                     status[t] = 1
                 prev = c
                 if bad[t] < 0:

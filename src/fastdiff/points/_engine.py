@@ -336,8 +336,8 @@ def _fused(out, N, k, Fm, a, b, W, W0, hla, S, order, acc, ev):
         Fm = [np.ascontiguousarray(p, dtype=np.float64).reshape(len(p), -1) for p in Fm]
         m = Fm[0].shape[1]
         # (each piece (r_i, m): row j at its address + j m 8 bytes)
-        addr = np.concatenate([p.ctypes.data + 8 * m * np.arange(len(p), dtype=np.uintp)
-                               for p in Fm]).astype(np.uintp)
+        addr = np.array([p.__array_interface__["data"][0] + 8 * m * j
+                         for p in Fm for j in range(len(p))], dtype=np.uintp)
     else:
         tail = Fm.shape[2:]
         Fm = np.ascontiguousarray(Fm.reshape(b - a, Fm.shape[1], -1), dtype=np.float64)

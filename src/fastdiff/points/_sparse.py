@@ -44,13 +44,14 @@ def _readable(sparsity):
             and len(sparsity.indptr) == sparsity.shape[0] + 1)
 
 
-def _wrapped(sparsity, status):
+def _wrapped(sparsity, status, checked=False):
     """A canonical CSR S (kernel ``status`` 2) without stored zeros as a
-    boolean CSR sharing its index arrays, else None."""
+    boolean CSR sharing its index arrays, else None (``checked``: the
+    kernel looked for stored zeros)."""
     import scipy.sparse as sp
     ip = sparsity.indptr
     nnz = int(ip[-1])
-    if status != 2 or not np.asarray(sparsity.data[:nnz]).all():       # (a stored 0)
+    if status != 2 or not (checked or np.asarray(sparsity.data[:nnz]).all()):   # (a stored 0)
         return None
     S = sp.csr_matrix((np.ones(nnz, dtype=bool), sparsity.indices[:nnz], ip),
                       shape=sparsity.shape, copy=False)
@@ -67,9 +68,12 @@ def pattern_and_colors(sparsity, n, colors, nthreads):
         V.points_sparsity_shape(sparsity.shape, n)
         c = V.points_colors_values(colors, sparsity.shape[1])
         k = int(c.max()) + 1 if len(c) else 1
+        data = sparsity.data
+        f64 = data.dtype == np.float64 and data.ndim == 1 and data.flags.c_contiguous
         status, row, every = _kernels.csr_canonical_colors(
-            sparsity.indptr, sparsity.indices, sparsity.shape[1], c, k, nthreads)
-        S = _wrapped(sparsity, status)
+            sparsity.indptr, sparsity.indices, sparsity.shape[1], c, k,
+            data if f64 else np.empty(0), nthreads)
+        S = _wrapped(sparsity, status, checked=f64)
         if S is not None:
             return S, V.points_colors(colors, S, checked=(c, (row, every)))
     S = pattern(sparsity, n)
