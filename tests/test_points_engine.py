@@ -39,12 +39,14 @@ def test_max_memory_bounds_every_call_of_f():
         fd.points.gradient(g, X, max_memory=0)
 
 
-@pytest.mark.parametrize("method", ["central", "forward"])
-def test_a_stencil_beyond_max_memory_reaches_f_row_by_row(method):
+@pytest.mark.parametrize("kw", [{"method": "central"}, {"method": "forward"},
+                                {"adaptive": False}], ids=["central", "forward", "one level"])
+def test_a_stencil_beyond_max_memory_reaches_f_row_by_row(kw):
     # one point whose stencil rows alone exceed max_memory (a sparse
     # Jacobian of 2 x 10^5 inputs: 19 rows of 1.6 MB): f gets them
     # `ROW_BYTES` at a time (here one row per call), the values equal those
-    # of one call with every row
+    # of one call with every row (levels: the fused kernel reads f's pieces;
+    # one level: they are assembled)
     n = 200_000
     x = np.random.default_rng(1).uniform(-1, 1, n)
 
@@ -55,7 +57,7 @@ def test_a_stencil_beyond_max_memory_reaches_f_row_by_row(method):
         return out
     S = sp.diags([np.ones(n - 1), np.ones(n), np.ones(n - 1)], [-1, 0, 1], format="csr")
     g, calls = _counting(F)
-    kw = {"sparsity": S, "method": method, "full_output": True}
+    kw = dict(kw, sparsity=S, full_output=True)
     split = fd.points.jacobian(g, x, **kw)
     rows = split.nfev
     assert sum(calls) == rows and max(calls) == 1 and len(calls) == rows

@@ -25,9 +25,9 @@ by `WIDEN_GAIN` (at most `WIDEN_ROUNDS`); the point then shrinks its
 steps; Hessians and Laplacians with a user's tolerance, at points resolved
 by the first pass, grow their steps (`GROW_FACTOR`) likewise, their values
 kept only where they agree within both estimates, and so do Hessians
-without one where every estimate is mostly rounding (`AUTO_GROW_CALM`).  ``success`` then says
-which elements met the tolerance, and ``nfev`` counts the evaluations of
-the most refined point.
+without one where every estimate is mostly rounding (`AUTO_GROW_CALM`).
+``success`` then says which elements met the tolerance, and ``nfev``
+counts the evaluations of the most refined point.
 """
 from __future__ import annotations
 
