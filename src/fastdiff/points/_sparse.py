@@ -69,7 +69,8 @@ def pattern_and_colors(sparsity, n, colors, nthreads):
         c = V.points_colors_values(colors, sparsity.shape[1])
         k = int(c.max()) + 1 if len(c) else 1
         data = sparsity.data
-        f64 = data.dtype == np.float64 and data.ndim == 1 and data.flags.c_contiguous
+        f64 = (data.dtype == np.float64 and data.ndim == 1 and data.flags.c_contiguous
+               and len(data) >= sparsity.indptr[-1])      # (else NumPy's check, as before)
         status, row, every = _kernels.csr_canonical_colors(
             sparsity.indptr, sparsity.indices, sparsity.shape[1], c, k,
             data if f64 else np.empty(0), nthreads)
