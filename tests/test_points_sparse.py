@@ -379,15 +379,19 @@ def test_canonical_check_kernel(dt):
     # the one pass that lets a user's CSR pattern be used without a copy
     from fastdiff._kernels import _points as kern
     a = lambda *v: np.array(v, dtype=dt)   # noqa: E731
-    assert kern.csr_canonical(a(0, 2, 3), a(0, 2, 1), 3) == 2
-    assert kern.csr_canonical(a(0, 2, 3), a(2, 0, 1), 3) == 1      # unsorted row
-    assert kern.csr_canonical(a(0, 2, 3), a(1, 1, 1), 3) == 1      # repeated column
-    assert kern.csr_canonical(a(0, 2, 3), a(0, 3, 1), 3) == 0      # column past n
-    assert kern.csr_canonical(a(0, 2, 3), a(0, -1, 1), 3) == 0     # negative column
-    assert kern.csr_canonical(a(0, 2, 1), a(0, 2, 1), 3) == 0      # indptr decreasing
-    assert kern.csr_canonical(a(0, 2, 4), a(0, 2, 1), 3) == 0      # past the indices
-    assert kern.csr_canonical(a(1, 2, 3), a(0, 2, 1), 3) == 0      # not from 0
-    assert kern.csr_canonical(a(0), a(), 3) == 2                   # no rows
+
+    def canonical(ip, ix, n, data=np.empty(0)):   # (the status; no colours)
+        return kern.csr_canonical_colors(ip, ix, n, np.empty(0, np.int64), 0, data, 1)[0]
+    assert canonical(a(0, 2, 3), a(0, 2, 1), 3) == 2
+    assert canonical(a(0, 2, 3), a(2, 0, 1), 3) == 1      # unsorted row
+    assert canonical(a(0, 2, 3), a(1, 1, 1), 3) == 1      # repeated column
+    assert canonical(a(0, 2, 3), a(0, 3, 1), 3) == 0      # column past n
+    assert canonical(a(0, 2, 3), a(0, -1, 1), 3) == 0     # negative column
+    assert canonical(a(0, 2, 1), a(0, 2, 1), 3) == 0      # indptr decreasing
+    assert canonical(a(0, 2, 4), a(0, 2, 1), 3) == 0      # past the indices
+    assert canonical(a(1, 2, 3), a(0, 2, 1), 3) == 0      # not from 0
+    assert canonical(a(0), a(), 3) == 2                   # no rows
+    assert canonical(a(0, 2, 3), a(0, 2, 1), 3, np.array([1.0, 0.0, 2.0])) == 1  # stored 0
 
 
 @pytest.mark.parametrize("colors", [np.arange(4) * 10 ** 12, np.arange(4) * 1000,

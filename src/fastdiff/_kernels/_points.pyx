@@ -516,39 +516,6 @@ ctypedef fused csr_index:      # scipy.sparse index arrays: int32 or int64
     long long
 
 
-def csr_canonical(const csr_index[::1] indptr, const csr_index[::1] indices,
-                  Py_ssize_t ncols):
-    """How a CSR pattern's index arrays stand, in one pass: 2 canonical
-    (indptr from 0, not decreasing, within indices; each row's columns
-    strictly increasing in [0, ncols)), 1 valid but not canonical (unsorted
-    or repeated columns), 0 invalid.  ``indptr`` holds the rows + 1 ends."""
-    cdef Py_ssize_t m = indptr.shape[0] - 1, r, a, lo, hi, status = 2
-    cdef long long prev, c
-    if m < 0:
-        return 0
-    if indptr[0] != 0 or indptr[m] > indices.shape[0]:
-        return 0
-    with nogil:
-        for r in range(m):
-            lo = indptr[r]
-            hi = indptr[r + 1]
-            if hi < lo:
-                status = 0
-                break
-            prev = -1
-            for a in range(lo, hi):
-                c = indices[a]
-                if c < 0 or c >= ncols:
-                    status = 0
-                    break
-                if c <= prev:
-                    status = 1
-                prev = c
-            if status == 0:
-                break
-    return status
-
-
 def colors_conflict(const csr_index[::1] indptr, const csr_index[::1] indices,
                     const long long[::1] colors, Py_ssize_t ncolors):
     """(the first row of a CSR pattern in which two columns have the same
@@ -616,16 +583,19 @@ def pattern_gather(const double[:, :, ::1] value,     # IN  (N, k, m) group deri
 def csr_canonical_colors(const csr_index[::1] indptr, const csr_index[::1] indices,
                          Py_ssize_t ncols, const long long[::1] colors, Py_ssize_t ncolors,
                          const double[::1] data, int nthreads):
-    """`csr_canonical` and `colors_conflict`'s row test in one pass, parallel
-    over ranges of rows: (status: 2 canonical, 1 valid but not canonical, 0
-    invalid; the first row in which two columns have the same colour, or
-    -1, meaningful when the status is 2; whether every colour 0 ..
-    ncolors-1 has a column).  ``colors`` (ncols,) in [0, ncolors).  A
-    stored zero in ``data`` (float64 values, or an empty array: not
-    checked) makes a canonical status 1."""
+    """How a CSR pattern's index arrays stand, and `colors_conflict`'s row
+    test, in one pass parallel over ranges of rows: (status: 2 canonical
+    (indptr from 0, not decreasing, within indices; each row's columns
+    strictly increasing in [0, ncols)), 1 valid but not canonical (unsorted
+    or repeated columns), 0 invalid; the first row in which two columns
+    have the same colour, or -1, meaningful when the status is 2; whether
+    every colour 0 .. ncolors-1 has a column).  ``colors`` (ncols,) in [0,
+    ncolors), or empty: no colour test.  A stored zero in ``data`` (float64
+    values, or an empty array: not checked) makes a canonical status 1."""
     cdef Py_ssize_t m = indptr.shape[0] - 1, T, t, r, a, lo, hi, c, col, r0, r1
     cdef long long prev
-    if m < 0 or colors.shape[0] != ncols:
+    cdef bint colored = colors.shape[0] > 0
+    if m < 0 or (colored and colors.shape[0] != ncols):
         return 0, -1, False
     if indptr[0] != 0 or indptr[m] > indices.shape[0]:
         return 0, -1, False
@@ -654,7 +624,7 @@ def csr_canonical_colors(const csr_index[::1] indptr, const csr_index[::1] indic
                 if c <= prev or (values and data[a] == 0.0):
                     status[t] = 1
                 prev = c
-                if bad[t] < 0:
+                if colored and bad[t] < 0:
                     col = colors[c]
                     if stamps[t, col] == r:
                         bad[t] = r
@@ -669,6 +639,8 @@ def csr_canonical_colors(const csr_index[::1] indptr, const csr_index[::1] indic
             break
     # every colour 0 .. ncolors-1 has a column (stamps of thread 0 reused)
     cdef Py_ssize_t seen = 0
+    if not colored:
+        return min(status), -1, True
     with nogil:
         for a in range(ncols):
             col = colors[a]

@@ -468,7 +468,8 @@ def second(ev, X, method, acc, mm, step, adaptive, bounds, full_output, what, to
             f0 = np.abs(f0).reshape((M,) + ex + f0.shape[1:])
             rounding = rounding * f0 / hmin ** 2
             bound = _truncation_bound(err, rounding)
-            calm = ~_truncation_bound(err, rounding * calm_share) if mixed else None
+            calm = None if not mixed else ~bound if calm_share == 1 else (
+                ~_truncation_bound(err, rounding * calm_share))
             err = SAFETY * (err + rounding)
         return value, err, step_arr, nfev, bound, calm
 

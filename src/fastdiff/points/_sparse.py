@@ -67,18 +67,26 @@ def pattern_and_colors(sparsity, n, colors, nthreads):
     if colors is not None and _readable(sparsity):
         V.points_sparsity_shape(sparsity.shape, n)
         c = V.points_colors_values(colors, sparsity.shape[1])
-        k = int(c.max()) + 1 if len(c) else 1
-        data = sparsity.data
-        f64 = (data.dtype == np.float64 and data.ndim == 1 and data.flags.c_contiguous
-               and len(data) >= sparsity.indptr[-1])      # (else NumPy's check, as before)
-        status, row, every = _kernels.csr_canonical_colors(
-            sparsity.indptr, sparsity.indices, sparsity.shape[1], c, k,
-            data if f64 else np.empty(0), nthreads)
-        S = _wrapped(sparsity, status, checked=f64)
+        S, _, row, every = _checked(sparsity, c, nthreads)
         if S is not None:
             return S, V.points_colors(colors, S, checked=(c, (row, every)))
     S = pattern(sparsity, n)
     return S, (color_columns(S) if colors is None else V.points_colors(colors, S))
+
+
+def _checked(sparsity, c, nthreads):
+    """One kernel pass over a readable CSR S (`_readable`) and, unless ``c``
+    is empty, its colours: (S wrapped if canonical without stored zeros,
+    else None; the kernel's status, 0 for an invalid S; the first row with
+    a colour conflict or -1; every colour used)."""
+    data = sparsity.data
+    f64 = (data.dtype == np.float64 and data.ndim == 1 and data.flags.c_contiguous
+           and len(data) >= sparsity.indptr[-1])      # (else NumPy's check)
+    k = int(c.max()) + 1 if len(c) else 0
+    status, row, every = _kernels.csr_canonical_colors(
+        sparsity.indptr, sparsity.indices, sparsity.shape[1], c, k,
+        data if f64 else np.empty(0), nthreads)
+    return _wrapped(sparsity, status, checked=f64), status, row, every
 
 
 def pattern(sparsity, n):
@@ -93,10 +101,9 @@ def pattern(sparsity, n):
         # one pass of a kernel checks the index arrays (scipy's own routines
         # index with them unchecked) and their canonical form (the user's
         # cached flag may be stale); an invalid one gets its message below
-        status = _kernels.csr_canonical(sparsity.indptr, sparsity.indices, sparsity.shape[1])
+        S, status, _, _ = _checked(sparsity, np.empty(0, dtype=np.int64), 1)
         if status == 0:
             V.points_sparsity_structure(sparsity)
-        S = _wrapped(sparsity, status)
         if S is not None:
             V.points_sparsity_shape(S.shape, n)
             return S
