@@ -347,8 +347,8 @@ def derivative(f: Function, x: ArrayLike, order: int = 1, *, args: Any = (),
     order : int, optional
         Derivative order, >= 1 (``method="complex"``: 1).  Adaptive
         derivatives of order >= 3 (central) or >= 5 (one-sided) search the
-        step: levels from ``0.125 * max(|x|, 1)`` down by halves (central:
-        6; one-sided: 7; where ``|x| > 16`` also from 0.125, where
+        step: levels from ``0.125 * max(|x|, 1)`` down (central: 6 by halves;
+        one-sided: 13 by sqrt(2); where ``|x| > 16`` also from 0.125, where
         ``0 < |x| < 1/16`` also from ``0.25 |x|``, that search kept where the
         two disagree or its estimate is 4 times smaller), Richardson over
         every window of up to 4 of them, per element the window with the

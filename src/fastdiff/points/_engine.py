@@ -21,8 +21,8 @@ from .. import _validation as V
 
 from .._kernels import _points as _kernels
 from .._stencil import stencil
-from ._richardson import richardson, windows
-from ._steps import SAFETY, fit_bounds
+from ._richardson import SHIFTED, richardson, windows
+from ._steps import SAFETY, fit_bounds, level_ratio
 
 __all__ = ["by_blocks", "chunk_loop", "first_derivatives", "first_point_bytes", "threads",
            "CHUNK_BYTES", "SERIAL_WORK"]
@@ -244,6 +244,16 @@ def _stencil_tables(variants, kinds):
     return OFF, W, W0
 
 
+def _level_steps(X, h, L, ratio, axes):
+    """The steps (L, N, k) of L levels from h (N, k) in ``ratio``; by
+    sqrt(2) along the axes (``axes``) made exact next to x, (x + h) - x,
+    as the automatic steps are (halving keeps level 0's exactness)."""
+    hl = np.ascontiguousarray(h[None] / (ratio ** np.arange(L))[:, None, None])
+    if ratio != 2.0 and axes:
+        hl[1:] = (X[None] + hl[1:]) - X[None]
+    return hl
+
+
 def first_derivatives(ev, X, dirs, method, acc, h, nlevels, bounds, max_memory, order=1,
                       search=False):
     """Derivatives of ``order`` of f along ``dirs`` at every point.
@@ -273,9 +283,10 @@ def first_derivatives(ev, X, dirs, method, acc, h, nlevels, bounds, max_memory, 
         Whi, W0hi = W, W0
         _, W, W0 = _stencil_tables([_aligned(lo, hi) for lo, hi in
                                     zip(_variants(method, order, acc), variants)], kinds)
-    hl = np.ascontiguousarray(h[None] / (2.0 ** np.arange(L))[:, None, None])  # (L, N, k)
-    K, rows = OFF.shape[2], 1 + L * k * OFF.shape[2]
+    ratio = level_ratio(method, search)
     axes = k == n and np.array_equal(dirs[0], np.eye(n)) and dirs.strides[0] == 0
+    hl = _level_steps(X, h, L, ratio, axes)
+    K, rows = OFF.shape[2], 1 + L * k * OFF.shape[2]
     D3 = np.zeros((0, 0, 0)) if axes else np.ascontiguousarray(dirs)
     out = {}
 
@@ -321,7 +332,7 @@ def first_derivatives(ev, X, dirs, method, acc, h, nlevels, bounds, max_memory, 
                 out["step"].reshape(shape), rows, out["bound"].reshape(shape))
     value, err, step, bound = _extrapolate(out["vals"], out["fmax"], W, W0, h, kinds, acc,
                                            order, method != "central", ev.eps, out["trunc"],
-                                           search)
+                                           search, ratio)
     return value, err, step, rows, bound
 
 
@@ -365,13 +376,14 @@ def _truncation_bound(trunc, rounding):
 
 
 def _extrapolate(vals, fmax, W, W0, h, kinds, acc, order, one_sided, eps, trunc=None,
-                 search=False):
+                 search=False, ratio=2.0):
     """Richardson over the levels of each stencil kind, plus the rounding
     error (relative ``eps`` of f's values, of magnitude ``fmax`` (L, N, k[, m])
     over each level's stencil) of the smallest step: (value, error, step).
     One level: ``trunc`` is the truncation estimate.  ``search``: the
-    windows of levels of `_richardson.windows` instead of one tableau.
-    Also returns where truncation exceeds rounding in the estimate."""
+    windows of levels of `_richardson.windows` instead of one tableau, the
+    levels' steps in ``ratio``.  Also returns where truncation exceeds
+    rounding in the estimate."""
     L, N, k = vals.shape[:3]
     ex = (1,) * (vals.ndim - 3)
     wsum = (np.sum(np.abs(W), axis=2) + np.abs(W0)).reshape((N, k) + ex)
@@ -393,7 +405,8 @@ def _extrapolate(vals, fmax, W, W0, h, kinds, acc, order, one_sided, eps, trunc=
             s = 1 if one_sided or t != 0 else 2
             if search:
                 v_, e_, st_ = windows(vals[:, sel], fmax[:, sel], wsum[sel], hh[sel], acc,
-                                      order, eps, s=s)
+                                      order, eps, s=s, ratio=ratio,
+                                      shifted=SHIFTED if ratio != 2.0 else 0.0)
                 value[sel], err[sel], step[sel] = v_, SAFETY * e_, st_
                 continue
             v_, e_, l_ = richardson(vals[:, sel], acc, s == 1)

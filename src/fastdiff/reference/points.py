@@ -19,14 +19,18 @@ stencil points only, with :func:`fastdiff.stencil` weights.
 * ``bounds``: a stencil that would leave the box becomes one-sided towards
   the side with more room, its step shrunk so that it fits.
 * Adaptive derivatives of order k >= 3 (central) or k >= 5 (forward,
-  backward): base step ``0.125 * max(|x|, 1)``; 6 levels (central) or 7
-  (one-sided); stencils of accuracy ``acc + 2*max(0, k - 5)`` (central) or
-  ``acc + 2``; Neville's table over every window of up to 4 consecutive
-  levels (each step eliminating 2 orders, 1 for one-sided stencils), and
+  backward): base step ``0.125 * max(|x|, 1)``; 6 levels by halves
+  (central) or 13 by sqrt(2) (one-sided: levels 1-12 made exact next to x
+  along the axes, ``(x + h) - x``); stencils of accuracy
+  ``acc + 2*max(0, k - 5)`` (central) or ``acc + 2``; Neville's table over
+  every window of up to 4 consecutive levels (each step eliminating 2
+  orders, 1 for one-sided stencils; the step ratio r = 2 or sqrt(2)), and
   per element the window (levels i..j) with the smallest ``trunc +
   rounding``: trunc is the larger difference with the two windows one level
-  shorter inside it, over sqrt(2^q) (q: the order its last step
-  eliminated), rounding ``eps * sum|w| * max|f| / h_j^k`` over its levels'
+  shorter inside it, over sqrt(r^q) (q: the order its last step
+  eliminated; with r = sqrt(2) at least half its difference with each
+  window of the same width one level over, less both windows' rounding),
+  rounding ``eps * sum|w| * max|f| / h_j^k`` over its levels'
   stencils times the sum of |extrapolation weights|; times 4.  A window
   starting at a smaller step whose value differs from the chosen one by
   more than 8 times the sum of both (raw) estimates, if there are two such
@@ -113,27 +117,41 @@ class _Fn:
         self.eps = _EPS
         if len(X):
             out = self(X[:1])
-            if out.dtype.kind in "fc" and out.dtype.itemsize < (8 if out.dtype.kind == "f" else 16):
+            full = 8 if out.dtype.kind == "f" else 16
+            if out.dtype.kind in "fc" and out.dtype.itemsize < full:
                 self.eps = max(_EPS, float(np.finfo(out.dtype).eps))
 
 
-def _windows(levels, fmaxes, wsum, h, acc, order, eps, s):
+def _windows(levels, fmaxes, wsum, h, acc, order, eps, s, r):
     """The high-order window search (module docstring): (value, error, step)."""
     L = len(levels)
     T = {(i, i): (levels[i], 1.0) for i in range(L)}
     best = (np.full(np.shape(levels[0]), np.nan), np.full(np.shape(levels[0]), np.inf),
             np.full(np.shape(levels[0]), h))
     cands = []              # (value, estimate, step, first level) of every window
+
+    def rounding(i, j):
+        return T[i, j][1] * eps * wsum * np.max(fmaxes[i:j + 1], axis=0) / (h / r ** j) ** order
     for m in range(1, min(4, L)):
-        g = 2.0 ** (acc + s * (m - 1))
+        g = r ** (acc + s * (m - 1))
         for i in range(L - m):
             j = i + m
             (a, wa), (b, wb) = T[i + 1, j], T[i, j - 1]
-            t = a + (a - b) / (g - 1)
-            T[i, j] = (t, wa * g / (g - 1) + wb / (g - 1))
+            T[i, j] = (a + (a - b) / (g - 1), wa * g / (g - 1) + wb / (g - 1))
+    for m in range(1, min(4, L)):
+        g = r ** (acc + s * (m - 1))
+        for i in range(L - m):
+            j = i + m
+            t, a, b = T[i, j][0], T[i + 1, j][0], T[i, j - 1][0]
             trunc = np.maximum(np.abs(t - b), np.abs(t - a)) / np.sqrt(g)
-            hj = h / 2.0 ** j
-            e = trunc + T[i, j][1] * eps * wsum * np.max(fmaxes[i:j + 1], axis=0) / hj ** order
+            hj = h / r ** j
+            rnd = rounding(i, j)
+            if r != 2.0:        # (levels by sqrt(2): the windows one level over)
+                for nb in ((i - 1, j - 1), (i + 1, j + 1)):
+                    if nb in T:
+                        over = np.abs(t - T[nb][0]) - rnd - rounding(*nb)
+                        trunc = np.maximum(trunc, 0.5 * over)
+            e = trunc + rnd
             with np.errstate(invalid="ignore"):
                 e = np.where(np.isfinite(t) & np.isfinite(e), e, np.inf)
             cands.append((t, e, hj, i))
@@ -160,9 +178,9 @@ def _windows(levels, fmaxes, wsum, h, acc, order, eps, s):
     return np.where(np.isfinite(best[1]), best[0], np.nan), 4 * best[1], best[2]
 
 
-def _along(fn, x, d, h, kind, order, acc, L, method, f0, search=False):
+def _along(fn, x, d, h, kind, order, acc, L, method, f0, search=False, axes=False):
     """The derivative of ``order`` along d at x (values of f's shape):
-    (value, error, step)."""
+    (value, error, step).  ``axes``: d is a coordinate axis."""
     if method == "complex":
         v = np.imag(fn((x + 1j * h * d)[None])[0]) / h
         err = 2 * fn.eps * np.abs(v)
@@ -175,13 +193,18 @@ def _along(fn, x, d, h, kind, order, acc, L, method, f0, search=False):
     w0 = float(np.sum(w[o == 0]))
     wsum = float(np.sum(np.abs(w[keep])) + abs(w0))
     levels, fmaxes = [], []
+    r = 2.0 ** 0.5 if search and method != "central" else 2.0
     for k in range(L):
-        hk = h / 2.0 ** k
+        hk = h / r ** k
+        if r != 2.0 and axes and k:
+            j = int(np.argmax(d))
+            hk = (x[j] + hk) - x[j]
         F = fn(x[None] + (o[keep] * hk)[:, None] * d[None])
         levels.append((np.tensordot(w[keep], F, axes=(0, 0)) + w0 * f0) / hk ** order)
         fmaxes.append(np.maximum(np.abs(f0), np.abs(F).max(axis=0)))
     if search:
-        return _windows(levels, fmaxes, wsum, h, acc, order, fn.eps, 2 if kind == 0 else 1)
+        s = 2 if kind == 0 else 1
+        return _windows(levels, fmaxes, wsum, h, acc, order, fn.eps, s, r)
     one_sided = kind != 0
     value, err, lev = _tableau(levels, acc, one_sided)
     # rounding scales with |f| over the finest stencil (and at x)
@@ -229,7 +252,7 @@ def _first(f, x, method, acc, step, adaptive, bounds, order, dirs, scale, axes=F
     if search and method == "central":
         L, c, acc = 6, 0.125, acc + 2 * max(0, order - 5)
     elif search:
-        L, c, acc = 7, 0.125, acc + 2
+        L, c, acc = 13, 0.125, acc + 2
     base = {"central": 0, "forward": 1, "backward": 2, "complex": 0}[method]
     vals, errs, steps = [], [], []
     for i, xi in enumerate(x):
@@ -242,7 +265,7 @@ def _first(f, x, method, acc, step, adaptive, bounds, order, dirs, scale, axes=F
             # (one level: the box must hold the acc + 2 stencil of the estimate)
             kind, h = (base, h) if method == "complex" else _fit_box(
                 xi, d, h, base, order, acc + 2 if L == 1 else acc, bounds)
-            v, e, st = _along(fn, xi, d, h, kind, order, acc, L, method, f0, search)
+            v, e, st = _along(fn, xi, d, h, kind, order, acc, L, method, f0, search, axes)
             mx = float(np.max(np.abs(xi)))
             if search and step is None and (mx > 16 or 0 < mx < 1 / 16):
                 # the second search: from the steps of |x| <= 1 far from 0,
@@ -251,7 +274,8 @@ def _first(f, x, method, acc, step, adaptive, bounds, order, dirs, scale, axes=F
                 if axes:
                     h2 = (xi[j] + h2) - xi[j]
                 kind2, h2 = _fit_box(xi, d, h2, base, order, acc, bounds)
-                v2, e2, st2 = _along(fn, xi, d, h2, kind2, order, acc, L, method, f0, search)
+                v2, e2, st2 = _along(fn, xi, d, h2, kind2, order, acc, L, method, f0,
+                                     search, axes)
                 with np.errstate(invalid="ignore"):
                     take = ((np.abs(v2 - v) > 8 * (e2 + e)) | (4 * e2 < e)) & np.isfinite(v2) \
                         & np.isfinite(e2)
