@@ -127,10 +127,12 @@ def test_one_sided_high_orders(method):
     # by halves): median correct digits over the classic functions' points
     # (the median of each function's median) measured 5.0 / 3.6-3.7 /
     # 2.6-3.0 for orders 5 / 6 / 7 (with halving levels 4.4-4.7 / 3.3-3.5 /
-    # 2.2-2.3); estimates covering 99.8 % of the elements (98.7 % before,
+    # 2.2-2.3; the bounds leave ~0.15 digit for other CPUs' rounding of f,
+    # e.g. numpy's SIMD sin and exp); estimates covering 99.8 % of the
+    # elements (98.7 % before,
     # 97.3 % with sqrt(2) levels but without `_richardson.SHIFTED`)
     covered = total = 0
-    for order, want in [(5, 4.9), (6, 3.55), (7, 2.5)]:
+    for order, want in [(5, 4.85), (6, 3.45), (7, 2.45)]:
         medians = []
         for name in sorted(HIGH):
             f, dk = HIGH[name]
