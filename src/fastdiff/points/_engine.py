@@ -246,8 +246,9 @@ def _stencil_tables(variants, kinds):
 
 def _level_steps(X, h, L, ratio, axes):
     """The steps (L, N, k) of L levels from h (N, k) in ``ratio``; by
-    sqrt(2) along the axes (``axes``) made exact next to x, (x + h) - x,
-    as the automatic steps are (halving keeps level 0's exactness)."""
+    sqrt(2) along the axes (``axes``) levels 1.. made exact next to x,
+    (x + h) - x, as the automatic steps are (below a user's step too;
+    halving keeps level 0's exactness)."""
     hl = np.ascontiguousarray(h[None] / (ratio ** np.arange(L))[:, None, None])
     if ratio != 2.0 and axes:
         hl[1:] = (X[None] + hl[1:]) - X[None]

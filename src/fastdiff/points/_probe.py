@@ -12,7 +12,7 @@ __all__ = ["PROBE_X", "SEARCH_TEMPS"]
 
 
 #: searched high-order derivatives at points with max |x| above this also
-#: search the steps of |x| <= 1 (0.125 down by halves, not scaled by |x|),
+#: search the steps of |x| <= 1 (0.125 down, not scaled by |x|),
 #: and those with 0 < max |x| below its inverse steps from 0.25 max |x|;
 #: the second search is kept where the two disagree (`DISAGREE`) or where
 #: its estimate is 4x smaller (the estimates leave out rounding inside f:

@@ -73,8 +73,10 @@ def windows(D, fmax, wsum, h, acc, order, eps, width=4, s=2, ratio=2.0, shifted=
     one, before a window counts as converged), divided by sqrt(ratio^q) for
     its last extrapolation step of order q (the full gain 2^q - 1 gave
     estimates up to 2x below the true error after widened stencils), and
-    at least ``shifted`` times its difference with each window one level
-    over beyond both windows' rounding estimates (`SHIFTED`); its
+    at least ``shifted`` times its difference with each window of the same
+    width one level over, beyond both windows' rounding estimates (a NaN
+    neighbour, whose stencils left f's domain, is passed over; `SHIFTED`);
+    its
     rounding estimate is ``eps * wsum * fmax / h_j^order``
     at its smallest step h_j, times the sum of the magnitudes of its
     extrapolation weights (``fmax`` (L, ...): |f| over each level's
@@ -111,7 +113,7 @@ def windows(D, fmax, wsum, h, acc, order, eps, width=4, s=2, ratio=2.0, shifted=
                 for nb in ((i - 1, j - 1), (i + 1, j + 1)) if shifted else ():
                     if nb in T:
                         excess = np.abs(t - T[nb]) - rnd - rounding(*nb)
-                        np.maximum(trunc, shifted * excess, out=trunc)
+                        np.fmax(trunc, shifted * excess, out=trunc)
                 e = trunc + rnd
                 vals.append(t)
                 errs.append(np.where(np.isfinite(t) & np.isfinite(e), e, np.inf))

@@ -21,7 +21,7 @@ stencil points only, with :func:`fastdiff.stencil` weights.
 * Adaptive derivatives of order k >= 3 (central) or k >= 5 (forward,
   backward): base step ``0.125 * max(|x|, 1)``; 6 levels by halves
   (central) or 13 by sqrt(2) (one-sided: levels 1-12 made exact next to x
-  along the axes, ``(x + h) - x``); stencils of accuracy
+  along the axes, ``(x + h) - x``, below a user's step too); stencils of accuracy
   ``acc + 2*max(0, k - 5)`` (central) or ``acc + 2``; Neville's table over
   every window of up to 4 consecutive levels (each step eliminating 2
   orders, 1 for one-sided stencils; the step ratio r = 2 or sqrt(2)), and
@@ -150,7 +150,7 @@ def _windows(levels, fmaxes, wsum, h, acc, order, eps, s, r):
                 for nb in ((i - 1, j - 1), (i + 1, j + 1)):
                     if nb in T:
                         over = np.abs(t - T[nb][0]) - rnd - rounding(*nb)
-                        trunc = np.maximum(trunc, 0.5 * over)
+                        trunc = np.fmax(trunc, 0.5 * over)     # (NaN: passed over)
             e = trunc + rnd
             with np.errstate(invalid="ignore"):
                 e = np.where(np.isfinite(t) & np.isfinite(e), e, np.inf)
