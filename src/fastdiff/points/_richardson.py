@@ -92,33 +92,30 @@ def windows(D, fmax, wsum, h, acc, order, eps, width=4, s=2, ratio=2.0, shifted=
             j = i + m
             T[i, j] = T[i + 1, j] + (T[i + 1, j] - T[i, j - 1]) / (f - 1.0)
             A[i, j] = A[i + 1, j] * f / (f - 1.0) + A[i, j - 1] / (f - 1.0)
-    vals, errs, starts, steps = [], [], [], []
-
-    def rounding(i, j, peak=None):
-        if peak is None:
-            peak = np.max(fmax[i:j + 1], axis=0)
-        return A[i, j] * eps * wsum * peak / (h / ratio ** j) ** order
-
-    peak = fmax[0].copy()
-    hfull = np.broadcast_to(h, D.shape[1:])
+    # each window's rounding estimate, once (its neighbours' are read too)
+    R, peak = {}, fmax[0].copy()
     with np.errstate(invalid="ignore", over="ignore"):
         for i in range(L - 1):
             peak[...] = fmax[i]
             for j in range(i + 1, min(L, i + width)):
                 np.maximum(peak, fmax[j], out=peak)
-                t = T[i, j]
-                gain = ratio ** ((acc + s * (j - i - 1)) / 2)
-                trunc = np.maximum(np.abs(t - T[i, j - 1]), np.abs(t - T[i + 1, j])) / gain
-                rnd = rounding(i, j, peak)
-                for nb in ((i - 1, j - 1), (i + 1, j + 1)) if shifted else ():
-                    if nb in T:
-                        excess = np.abs(t - T[nb]) - rnd - rounding(*nb)
-                        np.fmax(trunc, shifted * excess, out=trunc)
-                e = trunc + rnd
-                vals.append(t)
-                errs.append(np.where(np.isfinite(t) & np.isfinite(e), e, np.inf))
-                starts.append(i)
-                steps.append(hfull / ratio ** j)
+                R[i, j] = A[i, j] * eps * wsum * peak / (h / ratio ** j) ** order
+    vals, errs, starts, steps = [], [], [], []
+    hfull = np.broadcast_to(h, D.shape[1:])
+    with np.errstate(invalid="ignore", over="ignore"):
+        for i, j in R:
+            t = T[i, j]
+            gain = ratio ** ((acc + s * (j - i - 1)) / 2)
+            trunc = np.maximum(np.abs(t - T[i, j - 1]), np.abs(t - T[i + 1, j])) / gain
+            for nb in ((i - 1, j - 1), (i + 1, j + 1)) if shifted else ():
+                if nb in R:
+                    excess = np.abs(t - T[nb]) - R[i, j] - R[nb]
+                    np.fmax(trunc, shifted * excess, out=trunc)
+            e = trunc + R[i, j]
+            vals.append(t)
+            errs.append(np.where(np.isfinite(t) & np.isfinite(e), e, np.inf))
+            starts.append(i)
+            steps.append(hfull / ratio ** j)
         V, E, S = np.stack(vals), np.stack(errs), np.stack(steps)
         start = np.array(starts).reshape((-1,) + (1,) * (V.ndim - 1))
         value, err, step = _choose(V, E, S, start, L)
